@@ -1,0 +1,55 @@
+# Socialcraft — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test lint check suite e2e test-postgres clean
+
+help:
+	@echo "make run            set up, migrate, import content/, create demo users, serve http://127.0.0.1:8000"
+	@echo "make test           lint + Django checks + the whole test suite (starts its own Redis)"
+	@echo "make e2e            only the browser tests (Chromium)"
+	@echo "make test-postgres  the suite again on a throw-away PostgreSQL cluster"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && $$python -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py import_content content/
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: setup
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+suite: setup
+	scripts/system-packages
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint check suite
+
+e2e: setup
+	scripts/system-packages
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+
+test-postgres: setup
+	scripts/system-packages
+	scripts/with-postgres $(MAKE) suite
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,22 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+# The admin signs in through allauth, so its rate limits and verification apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Socialcraft administration"
+admin.site.site_title = "Socialcraft admin"
+admin.site.index_title = "Content, people and messages"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("learners.urls")),
+    path("", include("courses.urls")),
+]
+
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

@@ -1,0 +1,60 @@
+"""Markdown to safe HTML: render first, then sanitise the *output* with an allow-list.
+
+Sanitising the Markdown source instead would miss what the renderer itself produces
+(e.g. `[x](javascript:...)` becomes an <a href> only after rendering).
+"""
+
+import re
+
+import markdown as markdown_lib
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "h1", "br", "code", "dd", "del", "details", "dl", "dt", "em",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s",
+    "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+EXTENSIONS = ["tables", "fenced_code", "sane_lists", "abbr", "def_list"]
+
+
+def render_markdown(source: str) -> str:
+    """Render Markdown and return HTML that is safe to insert into a page as-is."""
+    html = markdown_lib.markdown(source or "", extensions=EXTENSIONS, output_format="html")
+    return sanitise_html(html)
+
+
+URL_ATTRIBUTES = {"href", "src"}
+SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.-]*):")
+# Browsers drop ASCII tabs and newlines anywhere in a URL and ignore leading control characters
+# and spaces, so "java\tscript:" runs as "javascript:"; the scheme is judged as the browser will.
+IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _safe_url(element: str, attribute: str, value: str) -> str | None:
+    if attribute not in URL_ATTRIBUTES:
+        return value
+    match = SCHEME_RE.match(IGNORED_IN_URLS.sub("", value).lower())
+    if match and match.group(1) not in ALLOWED_URL_SCHEMES:
+        return None
+    return value
+
+
+def sanitise_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        attribute_filter=_safe_url,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )

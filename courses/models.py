@@ -1,0 +1,245 @@
+"""The curriculum: roles, tracks, modules, lessons, quizzes and practice assignments.
+
+Every authored item has a stable slug (or a position inside its parent) so that re-importing or
+editing content updates rows in place and learners' records keep pointing at them. Content that
+learners have records for is archived, never deleted.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from .markdown import render_markdown
+
+
+class Role(models.Model):
+    """A persona the curriculum is written for (newcomer, strategy lead, executive, ...)."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    title = models.CharField(max_length=80)
+    description = models.TextField(blank=True, help_text="Who this role is, in one paragraph.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TrackQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True, archived_at__isnull=True)
+
+
+class Track(models.Model):
+    class Level(models.TextChoices):
+        BEGINNER = "beginner", "Beginner"
+        INTERMEDIATE = "intermediate", "Intermediate"
+        ADVANCED = "advanced", "Advanced"
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=160)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="tracks")
+    summary = models.TextField(blank=True)
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.BEGINNER)
+    is_published = models.BooleanField("published", default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TrackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role__position", "position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:track", kwargs={"track_slug": self.slug})
+
+
+class ModuleQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Module(models.Model):
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="modules")
+    slug = models.SlugField(max_length=80)
+    title = models.CharField(max_length=160)
+    summary = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ModuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["track", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "slug"], name="module_slug_unique_in_track"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LessonQuerySet(models.QuerySet):
+    def current(self):
+        """Lessons learners see: not archived, in a module that is not archived."""
+        return self.filter(archived_at__isnull=True, module__archived_at__isnull=True)
+
+    def published(self):
+        return self.current().filter(track__is_published=True, track__archived_at__isnull=True)
+
+
+class Lesson(models.Model):
+    # The track is stored beside the module so that "slug unique in its track" is a database
+    # constraint and a lesson URL resolves with one indexed lookup.
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="lessons")
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
+    slug = models.SlugField(max_length=80)
+    title = models.CharField(max_length=160)
+    position = models.PositiveSmallIntegerField(default=0)
+    minutes = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
+    body_markdown = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    platforms = models.JSONField(default=list, blank=True)
+    last_reviewed = models.DateField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["module__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "slug"], name="lesson_slug_unique_in_track"),
+        ]
+        indexes = [models.Index(fields=["module", "position"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # Rendered once on save; pages serve the stored HTML.
+        self.body_html = render_markdown(self.body_markdown)
+        if self.module_id is not None:
+            self.track_id = self.module.track_id  # a lesson belongs to its module's track
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "track"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "courses:lesson", kwargs={"track_slug": self.track.slug, "lesson_slug": self.slug}
+        )
+
+
+class Quiz(models.Model):
+    lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="quiz")
+    pass_mark = models.PositiveSmallIntegerField(
+        default=70,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Percent of points needed to pass (1–100).",
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Leave empty for unlimited retries."
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pass_mark__gte=1, pass_mark__lte=100),
+                name="quiz_pass_mark_1_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quiz: {self.lesson}"
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    prompt = models.TextField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
+    explanation = models.TextField(
+        help_text="Why the right answer is right; shown after submitting."
+    )
+
+    class Meta:
+        ordering = ["quiz", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "position"], name="question_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.prompt[:80]
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField()
+    is_correct = models.BooleanField("correct", default=False)
+    feedback = models.TextField(
+        help_text="Shown after submitting: why this choice is right or wrong."
+    )
+
+    class Meta:
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "position"], name="choice_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class PracticeAssignment(models.Model):
+    lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="assignment")
+    title = models.CharField(max_length=160)
+    brief_markdown = models.TextField()
+    brief_html = models.TextField(blank=True, editable=False)
+    required = models.BooleanField(default=True, help_text="Required for the certificate.")
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.brief_html = render_markdown(self.brief_markdown)
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "brief_html"}
+        super().save(*args, **kwargs)
+
+
+class RubricCriterion(models.Model):
+    assignment = models.ForeignKey(
+        PracticeAssignment, on_delete=models.CASCADE, related_name="rubric"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    criterion = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    points = models.PositiveSmallIntegerField(default=4, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["assignment", "position"]
+        verbose_name_plural = "rubric criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "position"], name="rubric_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.criterion

@@ -1,0 +1,110 @@
+"""Reads that serve the curriculum pages; each runs a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+
+from .models import Lesson, Role, Track
+
+CURRENT_LESSONS = Q(lessons__archived_at__isnull=True, lessons__module__archived_at__isnull=True)
+
+
+def visible_tracks(user):
+    """Published tracks for everyone; staff also see drafts (with a banner)."""
+    tracks = Track.objects.filter(archived_at__isnull=True)
+    if user.is_authenticated and user.is_staff:
+        return tracks
+    return tracks.filter(is_published=True)
+
+
+@dataclass
+class RoleSection:
+    role: Role
+    tracks: list[Track]
+
+
+def catalogue_sections(user) -> list[RoleSection]:
+    """Tracks grouped by role, with lesson counts and minutes. One query."""
+    tracks = (
+        visible_tracks(user)
+        .select_related("role")
+        .annotate(
+            lesson_count=Count("lessons", filter=CURRENT_LESSONS),
+            total_minutes=Sum("lessons__minutes", filter=CURRENT_LESSONS, default=0),
+        )
+        .order_by("role__position", "role__title", "position", "title")
+    )
+    sections: dict[int, RoleSection] = {}
+    for track in tracks:
+        sections.setdefault(track.role_id, RoleSection(role=track.role, tracks=[])).tracks.append(
+            track
+        )
+    return list(sections.values())
+
+
+@dataclass
+class OutlineLesson:
+    slug: str
+    title: str
+    minutes: int
+    module_id: int
+    number: int  # 1-based position in the whole track
+
+
+@dataclass
+class OutlineModule:
+    id: int
+    slug: str
+    title: str
+    summary: str
+    lessons: list[OutlineLesson]
+
+    @property
+    def minutes(self) -> int:
+        return sum(lesson.minutes for lesson in self.lessons)
+
+
+@dataclass
+class Outline:
+    modules: list[OutlineModule]
+
+    @property
+    def lessons(self) -> list[OutlineLesson]:
+        return [lesson for module in self.modules for lesson in module.lessons]
+
+    @property
+    def minutes(self) -> int:
+        return sum(module.minutes for module in self.modules)
+
+
+def track_outline(track: Track) -> Outline:
+    """Modules and their current lessons in order, as plain values. Two queries."""
+    modules = {
+        row["id"]: OutlineModule(lessons=[], **row)
+        for row in track.modules.current()
+        .order_by("position")
+        .values("id", "slug", "title", "summary")
+    }
+    rows = (
+        Lesson.objects.filter(track=track, archived_at__isnull=True, module_id__in=modules)
+        .order_by("module__position", "position")
+        .values_list("slug", "title", "minutes", "module_id")
+    )
+    for number, (slug, title, minutes, module_id) in enumerate(rows, start=1):
+        modules[module_id].lessons.append(OutlineLesson(slug, title, minutes, module_id, number))
+    return Outline(modules=[module for module in modules.values() if module.lessons])
+
+
+def track_for_page(user, track_slug: str) -> Track:
+    try:
+        return visible_tracks(user).select_related("role").get(slug=track_slug)
+    except Track.DoesNotExist:
+        raise Http404("No such track") from None
+
+
+def lesson_for_page(user, track: Track, lesson_slug: str) -> Lesson:
+    try:
+        return Lesson.objects.current().select_related("module").get(track=track, slug=lesson_slug)
+    except Lesson.DoesNotExist:
+        raise Http404("No such lesson") from None

@@ -1,0 +1,62 @@
+"""Writes that touch people and organisations."""
+
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from .models import Membership, Organisation, Team, User, normalise_email
+
+
+@transaction.atomic
+def ensure_user(
+    *,
+    email: str,
+    display_name: str,
+    password: str | None,
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> tuple[User, bool]:
+    """Create the account (verified email) or update its name; set the password when given.
+
+    Returns (user, created). An existing account keeps its password unless one is given.
+    """
+    email = normalise_email(email)
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={"display_name": display_name, "is_staff": is_staff, "is_superuser": is_superuser},
+    )
+    if not created and (user.display_name, user.is_staff, user.is_superuser) != (
+        display_name,
+        is_staff,
+        is_superuser,
+    ):
+        user.display_name, user.is_staff, user.is_superuser = display_name, is_staff, is_superuser
+        user.save(update_fields=["display_name", "is_staff", "is_superuser"])
+    if password is not None:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user, created
+
+
+@transaction.atomic
+def ensure_membership(*, user: User, team: Team, role: str) -> Membership:
+    membership, _ = Membership.objects.get_or_create(user=user, team=team, role=role)
+    return membership
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def ensure_organisation(*, name: str, slug: str) -> Organisation:
+    organisation, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name})
+    return organisation
+
+
+def ensure_team(*, organisation: Organisation, name: str) -> Team:
+    team, _ = Team.objects.get_or_create(organisation=organisation, name=name)
+    return team

@@ -1,0 +1,101 @@
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A real redis-server on a free loopback port, owned by the test session."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail(
+                "redis-server is not installed: run scripts/system-packages (make test does)"
+            )
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed local binary
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        pytest.fail("redis-server did not start within 10 seconds")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    if not redis_server.running:
+        redis_server.start()
+    return redis_server.url
+
+
+@pytest.fixture
+def content_tree(tmp_path) -> Path:
+    """A writable copy of the sample content tree (one track: sample-track)."""
+    destination = tmp_path / "content"
+    shutil.copytree(FIXTURES / "content", destination)
+    return destination
+
+
+@pytest.fixture
+def learner(db):
+    return factories.UserFactory(display_name="Lena Learner")
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.UserFactory(is_staff=True, is_superuser=True, display_name="Sam Staff")

@@ -1,0 +1,82 @@
+import factory
+from allauth.account.models import EmailAddress
+
+from courses.models import Choice, Lesson, Module, PracticeAssignment, Question, Quiz, Role, Track
+from learners.models import User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    display_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+def role(slug: str = "newcomer") -> Role:
+    return Role.objects.get(slug=slug)
+
+
+def make_track(
+    *,
+    slug: str = "test-track",
+    modules: int = 2,
+    lessons_per_module: int = 3,
+    published: bool = True,
+    role_slug: str = "newcomer",
+    with_quiz: bool = False,
+) -> Track:
+    """A track with `modules` × `lessons_per_module` lessons (each with a short body)."""
+    track = Track.objects.create(
+        slug=slug,
+        title=f"Track {slug}",
+        role=role(role_slug),
+        summary="A track for tests.",
+        is_published=published,
+    )
+    for m in range(1, modules + 1):
+        module = Module.objects.create(
+            track=track, slug=f"module-{m}", title=f"Module {m}", position=m
+        )
+        for n in range(1, lessons_per_module + 1):
+            lesson = Lesson.objects.create(
+                track=track,
+                module=module,
+                slug=f"lesson-{m}-{n}",
+                title=f"Lesson {m}.{n}",
+                position=n,
+                minutes=5,
+                body_markdown=f"## Lesson {m}.{n}\n\nSome *text* for lesson {m}.{n}.",
+            )
+            if with_quiz:
+                add_quiz(lesson)
+    return track
+
+
+def add_quiz(lesson: Lesson, *, pass_mark: int = 50) -> Quiz:
+    quiz = Quiz.objects.create(lesson=lesson, pass_mark=pass_mark)
+    question = Question.objects.create(
+        quiz=quiz, position=1, prompt="Which is right?", kind="single", explanation="Because."
+    )
+    Choice.objects.create(
+        question=question, position=1, text="Right", is_correct=True, feedback="Yes."
+    )
+    Choice.objects.create(
+        question=question, position=2, text="Wrong", is_correct=False, feedback="No."
+    )
+    return quiz
+
+
+def add_assignment(lesson: Lesson, *, required: bool = True) -> PracticeAssignment:
+    return PracticeAssignment.objects.create(
+        lesson=lesson, title="Practice", brief_markdown="Do the thing.", required=required
+    )

@@ -1,0 +1,176 @@
+"""Accounts through django-allauth: signup, verification, login, logout, reset, rate limits."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.urls import reverse
+
+from learners.models import User
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LINK_RE = re.compile(r"https?://[^\s]+")
+
+
+@pytest.fixture(autouse=True)
+def clear_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def link_in(message) -> str:
+    return LINK_RE.search(message.body).group(0)
+
+
+def test_signup_verify_login_logout(client, mailoutbox):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "New.Person@Example.com",
+            "display_name": "New Person",
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert user.email == "new.person@example.com"
+    assert user.display_name == "New Person"
+    # Mandatory verification: not signed in until the link is followed.
+    assert client.get("/profile/").status_code == 302
+    [message] = mailoutbox
+    assert message.to == ["new.person@example.com"]
+
+    confirm_url = link_in(message)
+    assert client.get(confirm_url).status_code == 200
+    response = client.post(confirm_url)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=user).verified
+
+    assert client.get("/profile/").status_code == 200  # signed in on confirmation
+    client.post(reverse("account_logout"))
+    assert client.get("/profile/").status_code == 302
+
+    response = client.post(
+        reverse("account_login"),
+        {"login": "NEW.PERSON@example.com", "password": "a-long-unusual-passphrase"},
+    )
+    assert response.status_code == 302
+    assert client.get("/profile/").status_code == 200
+
+
+def test_signup_page_uses_the_site_layout(client):
+    body = client.get(reverse("account_signup")).content.decode()
+    assert 'class="site-header"' in body
+    assert "Skip to main content" in body
+    assert 'name="display_name"' in body
+    assert 'name="username"' not in body
+
+
+def test_password_reset(client, mailoutbox):
+    user = factories.UserFactory(email="reset@example.com")
+    client.post(reverse("account_reset_password"), {"email": "reset@example.com"})
+    [message] = mailoutbox
+    reset_url = link_in(message)
+    response = client.get(reset_url, follow=True)
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else reset_url
+    response = client.post(
+        form_url, {"password1": "another-long-passphrase", "password2": "another-long-passphrase"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("another-long-passphrase")
+
+
+def test_password_reset_does_not_reveal_unknown_accounts(client, mailoutbox):
+    factories.UserFactory(email="known@example.com")
+    known = client.post(reverse("account_reset_password"), {"email": "known@example.com"})
+    unknown = client.post(reverse("account_reset_password"), {"email": "unknown@example.com"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+
+
+def wrong_login(client, email: str):
+    return client.post(reverse("account_login"), {"login": email, "password": "wrong-password"})
+
+
+def test_sixth_wrong_password_in_a_row_is_refused(client):
+    factories.UserFactory(email="target@example.com")
+    for _ in range(5):
+        body = wrong_login(client, "target@example.com").content.decode()
+        assert "Too many failed login attempts" not in body
+    body = wrong_login(client, "target@example.com").content.decode()
+    assert "Too many failed login attempts" in body
+    # Changing the case of the email does not reset the count...
+    assert (
+        "Too many failed login attempts"
+        in wrong_login(client, "TARGET@example.com").content.decode()
+    )
+    # ...and neither does the right password while locked.
+    response = client.post(
+        reverse("account_login"), {"login": "target@example.com", "password": factories.PASSWORD}
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_forwarded_for_header_does_not_bypass_the_limit(client):
+    factories.UserFactory(email="target@example.com")
+    for n in range(6):
+        response = client.post(
+            reverse("account_login"),
+            {"login": "target@example.com", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",
+        )
+    assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_admin_login_goes_through_allauth(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_password_change_logs_out_other_sessions(client):
+    user = factories.UserFactory()
+    other = client.__class__()
+    other.force_login(user)
+    client.force_login(user)
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": factories.PASSWORD,
+            "password1": "a-brand-new-passphrase",
+            "password2": "a-brand-new-passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert other.get("/profile/").status_code == 302
+
+
+def test_profile_updates_name_and_timezone(client, learner):
+    client.force_login(learner)
+    response = client.post("/profile/", {"display_name": "Lena L.", "timezone": "Europe/London"})
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert (learner.display_name, learner.timezone) == ("Lena L.", "Europe/London")
+
+
+def test_profile_rejects_unknown_timezone_and_keeps_saved_data(client, learner):
+    client.force_login(learner)
+    response = client.post("/profile/", {"display_name": "Changed", "timezone": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    learner.refresh_from_db()
+    assert learner.display_name == "Lena Learner"
+
+
+def test_user_emails_are_unique_whatever_their_case(db):
+    from django.db import IntegrityError, transaction
+
+    User.objects.create_user("case@example.com", "x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="CASE@example.com")

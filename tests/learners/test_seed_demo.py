@@ -1,0 +1,47 @@
+import pytest
+from django.core.management import call_command
+
+from learners.models import Membership, User
+
+pytestmark = pytest.mark.django_db
+
+DEMO = {
+    "admin@example.com",
+    "morgan@example.com",
+    "sean@example.com",
+    "carrie@example.com",
+    "eric@example.com",
+}
+
+
+def test_seed_demo_creates_the_demo_organisation(capsys, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+
+    assert set(User.objects.values_list("email", flat=True)) == DEMO
+    assert User.objects.get(email="admin@example.com").is_superuser
+    morgan = Membership.objects.get(user__email="morgan@example.com")
+    assert (morgan.team.name, morgan.role) == ("Marketing", "manager")
+    learners = Membership.objects.filter(role="learner").values_list("user__email", flat=True)
+    assert set(learners) == {"sean@example.com", "carrie@example.com", "eric@example.com"}
+    password = out.split("password: ")[1].split()[0]
+    assert User.objects.get(email="sean@example.com").check_password(password)
+    assert (tmp_path / "demo-credentials.txt").read_text().count("@example.com") == 5
+
+
+def test_seed_demo_is_idempotent_and_keeps_passwords(capsys, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", "--password", "demo-pass-123")
+    call_command("seed_demo")
+    assert User.objects.count() == 5
+    assert Membership.objects.count() == 4
+    assert User.objects.get(email="eric@example.com").check_password("demo-pass-123")
+    assert "(unchanged)" in capsys.readouterr().out
+
+
+def test_seed_demo_password_option_sets_every_password(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo")
+    call_command("seed_demo", "--password", "new-pass-456")
+    assert all(user.check_password("new-pass-456") for user in User.objects.all())
