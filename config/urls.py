@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("learners.urls")),
     path("", include("courses.urls")),
+    path("", include("progress.urls")),
 ]
 
 handler404 = "config.views.page_not_found"

@@ -22,7 +22,7 @@ LEVELS = ("beginner", "intermediate", "advanced")
 KINDS = ("single", "multiple")
 
 TRACK_KEYS = {"title", "role", "summary", "level", "published", "modules", "position"}
-MODULE_KEYS = {"slug", "title", "summary"}
+MODULE_KEYS = {"slug", "title", "summary", "self_check"}
 LESSON_KEYS = {"title", "minutes", "platforms", "last_reviewed", "quiz", "assignment"}
 QUIZ_KEYS = {"pass_mark", "max_attempts", "questions"}
 QUESTION_KEYS = {"prompt", "kind", "explanation", "choices"}
@@ -102,6 +102,7 @@ class ModuleSpec:
     title: str
     summary: str
     lessons: list[LessonSpec] = field(default_factory=list)
+    self_check: str = ""
 
 
 @dataclass
@@ -296,6 +297,9 @@ def _read_track(track_dir: Path, known_roles: set[str], errors: list) -> TrackSp
             slug=module.get("slug", ""),
             title=module.get("title", "") if isinstance(module.get("title"), str) else "",
             summary=module.get("summary", "") if isinstance(module.get("summary"), str) else "",
+            self_check=module.get("self_check", "")
+            if isinstance(module.get("self_check"), str)
+            else "",
         )
         module_dir = present_dirs.get(dir_name)
         if module_dir is None:

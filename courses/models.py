@@ -58,7 +58,7 @@ class Track(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("courses:track", kwargs={"track_slug": self.slug})
+        return reverse("progress:track", kwargs={"track_slug": self.slug})
 
 
 class ModuleQuerySet(models.QuerySet):
@@ -71,6 +71,12 @@ class Module(models.Model):
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=160)
     summary = models.TextField(blank=True)
+    self_check = models.CharField(
+        max_length=240,
+        blank=True,
+        help_text="A placement statement, e.g. 'I can write a monthly client report.' "
+        "Learners who say they do this confidently may skim the module.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
     archived_at = models.DateTimeField(null=True, blank=True)
 
@@ -134,7 +140,7 @@ class Lesson(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse(
-            "courses:lesson", kwargs={"track_slug": self.track.slug, "lesson_slug": self.slug}
+            "progress:lesson", kwargs={"track_slug": self.track.slug, "lesson_slug": self.slug}
         )
 
 

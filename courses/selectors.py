@@ -45,6 +45,7 @@ def catalogue_sections(user) -> list[RoleSection]:
 
 @dataclass
 class OutlineLesson:
+    id: int
     slug: str
     title: str
     minutes: int
@@ -79,21 +80,33 @@ class Outline:
 
 
 def track_outline(track: Track) -> Outline:
-    """Modules and their current lessons in order, as plain values. Two queries."""
-    modules = {
-        row["id"]: OutlineModule(lessons=[], **row)
-        for row in track.modules.current()
-        .order_by("position")
-        .values("id", "slug", "title", "summary")
-    }
+    """Modules and their current lessons in order, as plain values. One query.
+
+    Modules come from the lessons' rows: a module without current lessons has nothing to show.
+    """
     rows = (
-        Lesson.objects.filter(track=track, archived_at__isnull=True, module_id__in=modules)
+        Lesson.objects.current()
+        .filter(track=track)
         .order_by("module__position", "position")
-        .values_list("slug", "title", "minutes", "module_id")
-    )
-    for number, (slug, title, minutes, module_id) in enumerate(rows, start=1):
-        modules[module_id].lessons.append(OutlineLesson(slug, title, minutes, module_id, number))
-    return Outline(modules=[module for module in modules.values() if module.lessons])
+        .values_list(
+            "id", "slug", "title", "minutes", "module_id",
+            "module__slug", "module__title", "module__summary",
+        )
+    )  # fmt: skip
+    modules: dict[int, OutlineModule] = {}
+    for number, row in enumerate(rows, start=1):
+        pk, slug, title, minutes, module_id, module_slug, module_title, module_summary = row
+        module = modules.get(module_id)
+        if module is None:
+            module = modules[module_id] = OutlineModule(
+                id=module_id,
+                slug=module_slug,
+                title=module_title,
+                summary=module_summary,
+                lessons=[],
+            )
+        module.lessons.append(OutlineLesson(pk, slug, title, minutes, module_id, number))
+    return Outline(modules=list(modules.values()))
 
 
 def track_for_page(user, track_slug: str) -> Track:
@@ -104,7 +117,12 @@ def track_for_page(user, track_slug: str) -> Track:
 
 
 def lesson_for_page(user, track: Track, lesson_slug: str) -> Lesson:
+    """The lesson with its quiz and assignment, in one query."""
     try:
-        return Lesson.objects.current().select_related("module").get(track=track, slug=lesson_slug)
+        return (
+            Lesson.objects.current()
+            .select_related("quiz", "assignment")
+            .get(track=track, slug=lesson_slug)
+        )
     except Lesson.DoesNotExist:
         raise Http404("No such lesson") from None

@@ -164,6 +164,7 @@ def _import_track(spec: cf.TrackSpec, roles: dict, report: ImportReport, now) ->
             module,
             title=m_spec.title,
             summary=m_spec.summary,
+            self_check=m_spec.self_check,
             position=m_position,
             archived_at=None,
         )
@@ -326,6 +327,7 @@ def track_specs(tracks=None) -> list[cf.TrackSpec]:
                     slug=module.slug,
                     title=module.title,
                     summary=module.summary,
+                    self_check=module.self_check,
                     lessons=[_lesson_spec(lesson) for lesson in by_module.get(module.pk, [])],
                 )
             )

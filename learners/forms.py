@@ -29,3 +29,40 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "timezone"]
         labels = {"display_name": "Your name", "timezone": "Time zone"}
+
+
+class RoleChoiceForm(forms.Form):
+    role = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="slug",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label="Which role is closest to yours?",
+    )
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = roles
+        self.fields["role"].label_from_instance = lambda role: f"{role.title} — {role.description}"
+
+
+class SelfAssessmentForm(forms.Form):
+    """One question per module of the role's track, each rated on Placement.Level."""
+
+    def __init__(self, *args, modules, initial_levels=None, **kwargs):
+        from .models import Placement
+
+        super().__init__(*args, **kwargs)
+        self.modules = modules
+        for module in modules:
+            self.fields[f"module_{module.pk}"] = forms.TypedChoiceField(
+                label=module.self_check or f"I'm confident with: {module.title}",
+                choices=Placement.Level.choices,
+                coerce=int,
+                widget=forms.RadioSelect,
+                initial=(initial_levels or {}).get(str(module.pk)),
+                error_messages={"required": "Choose how well this describes you."},
+            )
+
+    def ratings(self) -> dict[int, int]:
+        return {m.pk: self.cleaned_data[f"module_{m.pk}"] for m in self.modules}

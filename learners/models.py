@@ -136,3 +136,30 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.team}"
+
+
+class Placement(models.Model):
+    """A learner's self-placement: the role closest to theirs and how they rated themselves.
+
+    Changing it never touches progress: it only changes the recommendation.
+    """
+
+    class Level(models.IntegerChoices):
+        NEW = 1, "New to me"
+        BASICS = 2, "I know the basics"
+        REGULAR = 3, "I do this regularly"
+        EXPERT = 4, "I could teach it"
+
+    SKIM_FROM = Level.REGULAR  # modules rated at this level or above may be skimmed
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="placement")
+    role = models.ForeignKey("courses.Role", on_delete=models.PROTECT, related_name="+")
+    recommended_track = models.ForeignKey(
+        "courses.Track", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    skim_modules = models.ManyToManyField("courses.Module", blank=True, related_name="+")
+    answers = models.JSONField(default=dict)  # {module id: level}
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.role}"

@@ -5,7 +5,7 @@ import secrets
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from .models import Membership, Organisation, Team, User, normalise_email
+from .models import Membership, Organisation, Placement, Team, User, normalise_email
 
 
 @transaction.atomic
@@ -60,3 +60,26 @@ def ensure_organisation(*, name: str, slug: str) -> Organisation:
 def ensure_team(*, organisation: Organisation, name: str) -> Team:
     team, _ = Team.objects.get_or_create(organisation=organisation, name=name)
     return team
+
+
+@transaction.atomic
+def save_placement(*, user: User, role, ratings: dict[int, int]) -> Placement:
+    """Store the learner's self-placement and its recommendation; progress is never touched.
+
+    `ratings` maps module ids of the role's track to a Placement.Level.
+    """
+    from .selectors import placement_track
+
+    track = placement_track(role)
+    placement, _ = Placement.objects.update_or_create(
+        user=user,
+        defaults={
+            "role": role,
+            "recommended_track": track,
+            "answers": {str(module_id): level for module_id, level in ratings.items()},
+        },
+    )
+    placement.skim_modules.set(
+        [module_id for module_id, level in ratings.items() if level >= Placement.SKIM_FROM]
+    )
+    return placement

@@ -4,4 +4,6 @@ from . import views
 
 urlpatterns = [
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("placement/", views.placement, name="placement"),
+    path("placement/result/", views.placement_result, name="placement_result"),
 ]

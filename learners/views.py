@@ -1,9 +1,15 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.generic import UpdateView
 
-from .forms import ProfileForm
+from courses.models import Role
+
+from . import selectors, services
+from .forms import ProfileForm, RoleChoiceForm, SelfAssessmentForm
+from .models import Placement
 
 
 class ProfileView(LoginRequiredMixin, UpdateView):
@@ -17,3 +23,60 @@ class ProfileView(LoginRequiredMixin, UpdateView):
     def form_valid(self, form):
         messages.success(self.request, "Your profile is saved.")
         return super().form_valid(form)
+
+
+def _roles_with_tracks():
+    return Role.objects.filter(
+        tracks__is_published=True, tracks__archived_at__isnull=True
+    ).distinct()
+
+
+@login_required
+def placement(request):
+    """Step 1: pick a role. Step 2 (?role=slug): rate yourself on the role's modules."""
+    roles = _roles_with_tracks()
+    existing = Placement.objects.filter(user=request.user).select_related("role").first()
+    role_form = RoleChoiceForm(
+        request.GET if "role" in request.GET else None,
+        roles=roles,
+        initial={"role": existing.role.slug if existing else None},
+    )
+    if not role_form.is_bound or not role_form.is_valid():
+        return render(
+            request,
+            "learners/placement_role.html",
+            {"form": role_form, "existing": existing},
+            status=400 if role_form.is_bound else 200,
+        )
+    role = role_form.cleaned_data["role"]
+    track = selectors.placement_track(role)
+    modules = selectors.placement_modules(track)
+    form = SelfAssessmentForm(
+        request.POST or None,
+        modules=modules,
+        initial_levels=existing.answers if existing and existing.role_id == role.pk else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        services.save_placement(user=request.user, role=role, ratings=form.ratings())
+        return redirect("placement_result")
+    return render(
+        request,
+        "learners/placement_assessment.html",
+        {"form": form, "role": role, "track": track},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def placement_result(request):
+    existing = (
+        Placement.objects.filter(user=request.user)
+        .select_related("role", "recommended_track")
+        .first()
+    )
+    if existing is None:
+        return redirect("placement")
+    skim = list(existing.skim_modules.order_by("position"))
+    return render(
+        request, "learners/placement_result.html", {"placement": existing, "skim_modules": skim}
+    )

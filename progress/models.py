@@ -1,0 +1,188 @@
+"""Learners' records: enrolments, completions, quiz attempts, submissions, reviews, certificates.
+
+Records point at curriculum rows with PROTECT: content that learners have records for can be
+archived but never deleted out from under them.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from courses.markdown import render_markdown
+from courses.models import Lesson, PracticeAssignment, Quiz, Track
+
+
+class Enrolment(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="enrolments")
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    last_lesson = models.ForeignKey(
+        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "track"], name="enrolment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in {self.track}"
+
+
+class LessonCompletion(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="completions")
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "lesson"], name="completion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} completed {self.lesson}"
+
+
+class QuizAttempt(models.Model):
+    """One submitted attempt; keeps a copy of what was asked and answered."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    # The one-time token of the form this attempt came from: a double click or a second tab
+    # submitting the same form hits this unique constraint and records nothing more.
+    token = models.CharField(max_length=64, unique=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    score = models.PositiveSmallIntegerField()  # percent
+    passed = models.BooleanField()
+    answers = models.JSONField()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [models.Index(fields=["learner", "quiz"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner}: {self.score}% on {self.quiz}"
+
+    def get_absolute_url(self) -> str:
+        lesson = self.quiz.lesson
+        return reverse("progress:quiz_result", args=[lesson.track.slug, lesson.slug, self.pk])
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def awaiting_review(self):
+        return self.filter(status=Submission.Status.AWAITING_REVIEW)
+
+
+class Submission(models.Model):
+    """One version of a learner's practice work; every version is kept."""
+
+    class Status(models.TextChoices):
+        AWAITING_REVIEW = "awaiting_review", "Awaiting review"
+        NEEDS_REVISION = "needs_revision", "Needs revision"
+        APPROVED = "approved", "Approved"
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    assignment = models.ForeignKey(
+        PracticeAssignment, on_delete=models.PROTECT, related_name="submissions"
+    )
+    version = models.PositiveSmallIntegerField()
+    text_markdown = models.TextField()
+    text_html = models.TextField(editable=False)
+    link = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_REVIEW)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "assignment", "version"], name="submission_version_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} v{self.version} by {self.learner}"
+
+    def save(self, *args, **kwargs):
+        self.text_html = render_markdown(self.text_markdown)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("progress:submission", args=[self.pk])
+
+
+class Review(models.Model):
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="review")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reviews_given"
+    )
+    outcome = models.CharField(
+        max_length=20,
+        choices=[
+            (Submission.Status.APPROVED, "Approved"),
+            (Submission.Status.NEEDS_REVISION, "Needs revision"),
+        ],
+    )
+    feedback_markdown = models.TextField()
+    feedback_html = models.TextField(editable=False)
+    # [{"criterion": ..., "points": awarded, "max": possible}] — a copy, so later rubric
+    # edits don't rewrite what the reviewer gave.
+    scores = models.JSONField(default=list)
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Review of {self.submission}"
+
+    def save(self, *args, **kwargs):
+        self.feedback_html = render_markdown(self.feedback_markdown)
+        super().save(*args, **kwargs)
+
+    @property
+    def total(self) -> int:
+        return sum(item["points"] for item in self.scores)
+
+    @property
+    def total_possible(self) -> int:
+        return sum(item["max"] for item in self.scores)
+
+
+def new_certificate_code() -> str:
+    return secrets.token_urlsafe(12)  # 96 random bits: unguessable, short enough to type
+
+
+class Certificate(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="certificates")
+    code = models.CharField(max_length=32, unique=True, default=new_certificate_code)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    # Copies as they were at issue time: the certificate states what was earned then.
+    learner_name = models.CharField(max_length=120)
+    track_title = models.CharField(max_length=160)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "track"], name="certificate_once_per_track"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track_title} — {self.learner_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("progress:certificate", args=[self.code])

@@ -84,8 +84,10 @@ def redis_url(redis_server) -> str:
 
 
 @pytest.fixture
-def content_tree(tmp_path) -> Path:
+def content_tree(db, tmp_path) -> Path:
     """A writable copy of the sample content tree (one track: sample-track)."""
+    for slug in ("newcomer", "strategy-lead", "executive"):
+        factories.role(slug)
     destination = tmp_path / "content"
     shutil.copytree(FIXTURES / "content", destination)
     return destination

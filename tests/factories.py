@@ -23,7 +23,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def role(slug: str = "newcomer") -> Role:
-    return Role.objects.get(slug=slug)
+    # get_or_create: transactional tests flush the roles that the data migration created.
+    return Role.objects.get_or_create(
+        slug=slug, defaults={"title": slug.replace("-", " ").capitalize()}
+    )[0]
 
 
 def make_track(
@@ -80,3 +83,53 @@ def add_assignment(lesson: Lesson, *, required: bool = True) -> PracticeAssignme
     return PracticeAssignment.objects.create(
         lesson=lesson, title="Practice", brief_markdown="Do the thing.", required=required
     )
+
+
+def add_multiple_choice_question(quiz: Quiz, *, position: int = 2) -> Question:
+    question = Question.objects.create(
+        quiz=quiz,
+        position=position,
+        prompt="Pick the rates",
+        kind="multiple",
+        explanation="Rates divide.",
+    )
+    Choice.objects.create(
+        question=question, position=1, text="Engagement rate", is_correct=True, feedback="A rate."
+    )
+    Choice.objects.create(
+        question=question, position=2, text="Impressions", is_correct=False, feedback="A count."
+    )
+    Choice.objects.create(
+        question=question,
+        position=3,
+        text="Click-through rate",
+        is_correct=True,
+        feedback="A rate.",
+    )
+    return question
+
+
+def add_rubric(assignment: PracticeAssignment, *criteria: tuple[str, int]):
+    from courses.models import RubricCriterion
+
+    for position, (name, points) in enumerate(criteria or (("Voice", 4), ("Accuracy", 3)), start=1):
+        RubricCriterion.objects.create(
+            assignment=assignment,
+            position=position,
+            criterion=name,
+            description=f"{name} done well.",
+            points=points,
+        )
+    return assignment
+
+
+def team_with(*, manager=None, learners=()):
+    from learners.models import Membership, Organisation, Team
+
+    organisation, _ = Organisation.objects.get_or_create(slug="acme", defaults={"name": "Acme"})
+    team = Team.objects.create(organisation=organisation, name=f"Team {Team.objects.count() + 1}")
+    if manager is not None:
+        Membership.objects.create(user=manager, team=team, role="manager")
+    for learner in learners:
+        Membership.objects.create(user=learner, team=team, role="learner")
+    return team

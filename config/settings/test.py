@@ -23,3 +23,13 @@ SITE_URL = env("SITE_URL", "http://testserver")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
+
+# A file (not an in-memory database) so that tests with threads see SQLite's real locking:
+# with WAL and a busy timeout, concurrent writers wait instead of failing.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"socialcraft-test-{os.getpid()}.sqlite3")
+    }

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def lesson_url(track_slug: str, lesson_slug: str) -> str:
-    return reverse("courses:lesson", args=[track_slug, lesson_slug])
+    return reverse("progress:lesson", args=[track_slug, lesson_slug])
 
 
 def test_catalogue_groups_tracks_by_role_for_anonymous_visitors(client):

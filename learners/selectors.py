@@ -1,0 +1,50 @@
+"""Reads about people: who manages whom."""
+
+from django.db.models import QuerySet
+
+from .models import Membership, User
+
+
+def managed_learners(manager: User) -> QuerySet[User]:
+    """Learners in the teams `manager` manages (one subquery; chain it, don't loop)."""
+    teams = Membership.objects.filter(user=manager, role=Membership.Role.MANAGER).values("team_id")
+    return User.objects.filter(
+        memberships__team_id__in=teams, memberships__role=Membership.Role.LEARNER
+    ).distinct()
+
+
+def is_manager_of(manager: User, learner: User) -> bool:
+    return managed_learners(manager).filter(pk=learner.pk).exists()
+
+
+def has_manager(learner: User) -> bool:
+    teams = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values("team_id")
+    return Membership.objects.filter(team_id__in=teams, role=Membership.Role.MANAGER).exists()
+
+
+def is_manager(user: User) -> bool:
+    return Membership.objects.filter(user=user, role=Membership.Role.MANAGER).exists()
+
+
+def placement_track(role):
+    """The track a role starts with: its first published track."""
+    from courses.models import Track
+
+    return Track.objects.published().filter(role=role).order_by("position", "title").first()
+
+
+def placement_modules(track) -> list:
+    """The self-assessment statements: one per module of the role's track (at most 8)."""
+    return list(track.modules.current().order_by("position")[:8]) if track else []
+
+
+def skim_module_ids(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    from .models import Placement
+
+    return set(
+        Placement.skim_modules.through.objects.filter(placement__user=user).values_list(
+            "module_id", flat=True
+        )
+    )

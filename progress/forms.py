@@ -1,0 +1,65 @@
+from django import forms
+from django.core.validators import URLValidator
+
+from courses.models import PracticeAssignment
+
+from .models import Submission
+
+MAX_SUBMISSION_CHARS = 20_000
+
+
+class SubmissionForm(forms.Form):
+    text = forms.CharField(
+        label="Your work",
+        max_length=MAX_SUBMISSION_CHARS,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text="Markdown works: **bold**, *italic*, lists, links, > quotes.",
+    )
+    link = forms.URLField(
+        label="Link (optional)",
+        required=False,
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+        assume_scheme="https",
+        help_text="A draft document, a published post or a portfolio page: http or https only.",
+    )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Write something before submitting.")
+        return text
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[
+            (Submission.Status.APPROVED, "Approve"),
+            (Submission.Status.NEEDS_REVISION, "Needs revision"),
+        ],
+        widget=forms.RadioSelect,
+        label="Outcome",
+    )
+    feedback = forms.CharField(
+        label="Feedback for the learner",
+        max_length=MAX_SUBMISSION_CHARS,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown works. Say what is good, what to change, and why.",
+    )
+
+    def __init__(self, *args, assignment: PracticeAssignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(assignment.rubric.all())
+        for criterion in self.criteria:
+            self.fields[f"criterion_{criterion.pk}"] = forms.IntegerField(
+                label=f"{criterion.criterion} (0–{criterion.points})",
+                min_value=0,
+                max_value=criterion.points,
+                help_text=criterion.description,
+            )
+
+    def points(self) -> dict[int, int]:
+        return {c.pk: self.cleaned_data[f"criterion_{c.pk}"] for c in self.criteria}
+
+    def criterion_fields(self):
+        return [self[f"criterion_{c.pk}"] for c in self.criteria]

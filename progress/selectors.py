@@ -1,0 +1,229 @@
+"""Reads that serve the learner's pages; each runs a fixed number of queries."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+
+from courses.models import Lesson, Track
+from courses.selectors import Outline, OutlineLesson
+from learners.models import User
+from learners.selectors import managed_learners
+
+from .models import Certificate, Enrolment, LessonCompletion, QuizAttempt, Submission
+
+
+def submissions_visible_to(user: User):
+    """The learner's own work; a manager's team's work; everything for staff."""
+    if user.is_staff:
+        return Submission.objects.all()
+    return Submission.objects.filter(
+        Q(learner=user) | Q(learner__in=managed_learners(user).values("pk"))
+    )
+
+
+def submissions_reviewable_by(user: User):
+    if user.is_staff:
+        return Submission.objects.all()
+    return Submission.objects.filter(learner__in=managed_learners(user).values("pk"))
+
+
+@dataclass
+class ModuleProgress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass
+class TrackProgress:
+    done_ids: set[int]
+    total: int
+    resume: OutlineLesson | None
+    modules: dict[int, ModuleProgress] = field(default_factory=dict)
+    enrolled: bool = False
+
+    @property
+    def done(self) -> int:
+        return len(self.done_ids)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    def state(self, lesson: OutlineLesson) -> str:
+        if lesson.id in self.done_ids:
+            return "done"
+        if self.resume is not None and lesson.id == self.resume.id:
+            return "current"
+        return "not-started"
+
+    def rows(self, outline: Outline, skim_module_ids: set[int] = frozenset()) -> list["ModuleRow"]:
+        """The outline with each lesson's state, ready for a template."""
+        return [
+            ModuleRow(
+                module=module,
+                progress=self.modules.get(module.id, ModuleProgress(0, len(module.lessons))),
+                lessons=[(lesson, self.state(lesson)) for lesson in module.lessons],
+                skim=module.id in skim_module_ids,
+            )
+            for module in outline.modules
+        ]
+
+
+@dataclass
+class ModuleRow:
+    module: object
+    progress: ModuleProgress
+    lessons: list[tuple[OutlineLesson, str]]
+    skim: bool = False
+
+
+def track_progress(
+    learner: User, track: Track, outline: Outline, *, last_lesson_id: int | None = None
+) -> TrackProgress:
+    """The learner's progress through the current lessons of `track`. Two queries, or one when
+    the caller already knows the last lesson visited (the lesson page has just recorded it)."""
+    lessons = outline.lessons
+    ids = [lesson.id for lesson in lessons]
+    if not learner.is_authenticated:
+        return build_progress(lessons, outline, set(), None)
+    done = set(
+        LessonCompletion.objects.filter(learner=learner, lesson_id__in=ids).values_list(
+            "lesson_id", flat=True
+        )
+    )
+    if last_lesson_id is not None:
+        enrolment = {"last_lesson_id": last_lesson_id}
+    else:
+        enrolment = (
+            Enrolment.objects.filter(learner=learner, track=track).values("last_lesson_id").first()
+        )
+    return build_progress(lessons, outline, done, enrolment)
+
+
+def build_progress(lessons, outline, done, enrolment) -> TrackProgress:
+    last_id = enrolment["last_lesson_id"] if enrolment else None
+    resume = next((lesson for lesson in lessons if lesson.id == last_id), None)
+    if resume is None or resume.id in done:
+        after = lessons.index(resume) if resume else 0
+        resume = next((lesson for lesson in lessons[after:] if lesson.id not in done), None)
+        resume = resume or next((lesson for lesson in lessons if lesson.id not in done), None)
+    progress = TrackProgress(
+        done_ids=done & {lesson.id for lesson in lessons},
+        total=len(lessons),
+        resume=resume,
+        enrolled=enrolment is not None,
+    )
+    for module in outline.modules:
+        progress.modules[module.id] = ModuleProgress(
+            done=sum(1 for lesson in module.lessons if lesson.id in done),
+            total=len(module.lessons),
+        )
+    return progress
+
+
+# -- "My learning" -----------------------------------------------------------------------
+
+
+@dataclass
+class DashboardTrack:
+    track: Track
+    enrolment: Enrolment
+    done: int
+    total: int
+    next_lesson: dict | None
+    certificate: Certificate | None = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass
+class Dashboard:
+    tracks: list[DashboardTrack]
+    attempts: list[QuizAttempt]
+    submissions: list[Submission]
+    certificates: list[Certificate]
+
+    @property
+    def resume(self) -> DashboardTrack | None:
+        """The track touched most recently that still has a lesson to do."""
+        active = [t for t in self.tracks if t.next_lesson is not None]
+        return max(
+            active,
+            key=lambda t: t.enrolment.last_activity_at or t.enrolment.enrolled_at,
+            default=None,
+        )
+
+
+RECENT_ATTEMPTS = 5
+
+
+def dashboard(learner: User) -> Dashboard:
+    """Everything on /me/ in five queries, however many tracks and attempts there are."""
+    enrolments = list(
+        Enrolment.objects.filter(learner=learner, track__archived_at__isnull=True)
+        .select_related("track__role")
+        .order_by("-last_activity_at", "-enrolled_at")
+    )
+    track_ids = [e.track_id for e in enrolments]
+    lessons = (
+        Lesson.objects.current()
+        .filter(track_id__in=track_ids)
+        .annotate(
+            done=Exists(LessonCompletion.objects.filter(learner=learner, lesson_id=OuterRef("pk")))
+        )
+        .order_by("track_id", "module__position", "position")
+        .values("id", "slug", "title", "track_id", "done")
+    )
+    by_track: dict[int, list[dict]] = {}
+    for row in lessons:
+        by_track.setdefault(row["track_id"], []).append(row)
+    certificates = list(
+        Certificate.objects.filter(learner=learner).select_related("track").order_by("-issued_at")
+    )
+    certificate_by_track = {c.track_id: c for c in certificates}
+    tracks = []
+    for enrolment in enrolments:
+        rows = by_track.get(enrolment.track_id, [])
+        remaining = [row for row in rows if not row["done"]]
+        last = next((r for r in remaining if r["id"] == enrolment.last_lesson_id), None)
+        tracks.append(
+            DashboardTrack(
+                track=enrolment.track,
+                enrolment=enrolment,
+                done=len(rows) - len(remaining),
+                total=len(rows),
+                next_lesson=last or (remaining[0] if remaining else None),
+                certificate=certificate_by_track.get(enrolment.track_id),
+            )
+        )
+    attempts = list(
+        QuizAttempt.objects.filter(learner=learner)
+        .select_related("quiz__lesson__track")
+        .only(
+            "score", "passed", "submitted_at", "quiz__pass_mark", "quiz__lesson__title",
+            "quiz__lesson__slug", "quiz__lesson__track__slug", "quiz__lesson__track__title",
+        )[:RECENT_ATTEMPTS]
+    )  # fmt: skip
+    submissions = latest_submissions(learner)
+    return Dashboard(
+        tracks=tracks, attempts=attempts, submissions=submissions, certificates=certificates
+    )
+
+
+def latest_submissions(learner: User) -> list[Submission]:
+    """The newest version of each of the learner's assignments. One query."""
+    newer = Submission.objects.filter(
+        learner=learner, assignment_id=OuterRef("assignment_id"), version__gt=OuterRef("version")
+    )
+    return list(
+        Submission.objects.filter(learner=learner)
+        .exclude(Exists(newer))
+        .select_related("assignment__lesson__track")
+        .order_by("-submitted_at")
+    )

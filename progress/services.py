@@ -1,0 +1,324 @@
+"""Writes to learners' records. Views, commands and tasks all come through here."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from courses.models import Lesson, PracticeAssignment, Question, Quiz, Track
+from learners.models import User
+
+from .models import Certificate, Enrolment, LessonCompletion, QuizAttempt, Review, Submission
+
+logger = logging.getLogger(__name__)
+
+ATTEMPT_TOKEN_SALT = "progress.quiz-attempt"  # noqa: S105 - a signing salt, not a secret
+ATTEMPT_TOKEN_MAX_AGE = 60 * 60 * 24  # a quiz form left open overnight still submits
+
+
+class LearningError(Exception):
+    """A request the rules refuse; the message is shown to the learner as-is."""
+
+
+def enrol(*, learner: User, track: Track) -> Enrolment:
+    """Enrol `learner` in `track` (idempotent)."""
+    enrolment, _ = Enrolment.objects.get_or_create(learner=learner, track=track)
+    return enrolment
+
+
+def record_lesson_visit(*, learner: User, lesson: Lesson) -> None:
+    """Opening a lesson enrols the learner and remembers where they are. One query when enrolled."""
+    now = timezone.now()
+    updated = Enrolment.objects.filter(learner=learner, track_id=lesson.track_id).update(
+        last_lesson=lesson, last_activity_at=now
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                Enrolment.objects.create(
+                    learner=learner,
+                    track_id=lesson.track_id,
+                    last_lesson=lesson,
+                    last_activity_at=now,
+                )
+        except IntegrityError:
+            pass  # a parallel request enrolled them first; nothing is lost
+
+
+@transaction.atomic
+def record_lesson_completion(*, learner: User, lesson: Lesson) -> LessonCompletion:
+    """Mark a lesson done ("Mark complete"). A lesson with a quiz completes by passing the quiz.
+
+    Idempotent: a double click or a retried request finds the row and returns it.
+    """
+    if Quiz.objects.filter(lesson=lesson, archived_at__isnull=True).exists():
+        raise LearningError("This lesson is completed by passing its quiz.")
+    return _complete_lesson(learner=learner, lesson=lesson)
+
+
+def _complete_lesson(*, learner: User, lesson: Lesson) -> LessonCompletion:
+    enrol(learner=learner, track=lesson.track)
+    try:
+        with transaction.atomic():
+            completion, created = LessonCompletion.objects.get_or_create(
+                learner=learner, lesson=lesson
+            )
+    except IntegrityError:
+        completion, created = LessonCompletion.objects.get(learner=learner, lesson=lesson), False
+    Enrolment.objects.filter(learner=learner, track_id=lesson.track_id).update(
+        last_activity_at=timezone.now()
+    )
+    if created:
+        issue_certificate_if_complete(learner=learner, track=lesson.track)
+    return completion
+
+
+# -- quizzes -----------------------------------------------------------------------------
+
+
+def new_attempt_token(*, learner: User, quiz: Quiz) -> str:
+    """A signed, single-use token for one rendering of the quiz form."""
+    return signing.dumps(
+        {"quiz": quiz.pk, "learner": learner.pk, "nonce": uuid.uuid4().hex}, salt=ATTEMPT_TOKEN_SALT
+    )
+
+
+def _nonce_from(token: str, *, learner: User, quiz: Quiz) -> str:
+    try:
+        data = signing.loads(token, salt=ATTEMPT_TOKEN_SALT, max_age=ATTEMPT_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LearningError("This quiz form has expired. Please take the quiz again.") from None
+    except signing.BadSignature:
+        raise LearningError("This quiz form is not valid. Please take the quiz again.") from None
+    if data.get("quiz") != quiz.pk or data.get("learner") != learner.pk:
+        raise LearningError("This quiz form is not valid. Please take the quiz again.")
+    return data["nonce"]
+
+
+@dataclass
+class AttemptOutcome:
+    attempt: QuizAttempt
+    created: bool  # False when the same form was already submitted (double click, second tab)
+
+
+def attempts_left(*, learner: User, quiz: Quiz) -> int | None:
+    if quiz.max_attempts is None:
+        return None
+    used = QuizAttempt.objects.filter(learner=learner, quiz=quiz).count()
+    return max(quiz.max_attempts - used, 0)
+
+
+def submit_quiz_attempt(
+    *, learner: User, quiz: Quiz, token: str, answers: dict[str, list[str]]
+) -> AttemptOutcome:
+    """Score and store one attempt. Bad input raises LearningError and records nothing.
+
+    `answers` maps question ids to the chosen choice ids, as posted. Passing completes the lesson.
+    """
+    nonce = _nonce_from(token, learner=learner, quiz=quiz)
+    existing = QuizAttempt.objects.filter(token=nonce).first()
+    if existing is not None:
+        return AttemptOutcome(existing, created=False)
+    if attempts_left(learner=learner, quiz=quiz) == 0:
+        raise LearningError(f"You have used all {quiz.max_attempts} attempts at this quiz.")
+    questions = list(Question.objects.filter(quiz=quiz).prefetch_related("choices"))
+    snapshot, correct_count = _score(questions, answers)
+    score = round(100 * correct_count / len(questions)) if questions else 0
+    passed = score >= quiz.pass_mark
+    try:
+        with transaction.atomic():
+            attempt = QuizAttempt.objects.create(
+                learner=learner,
+                quiz=quiz,
+                token=nonce,
+                score=score,
+                passed=passed,
+                answers=snapshot,
+            )
+            if passed:
+                _complete_lesson(learner=learner, lesson=quiz.lesson)
+            else:
+                enrol(learner=learner, track=quiz.lesson.track)
+    except IntegrityError:
+        # The same form arrived twice at once: the database kept exactly one attempt.
+        return AttemptOutcome(QuizAttempt.objects.get(token=nonce), created=False)
+    return AttemptOutcome(attempt, created=True)
+
+
+def _score(questions: list[Question], answers: dict[str, list[str]]) -> tuple[list[dict], int]:
+    known_questions = {str(q.pk) for q in questions}
+    unknown = set(answers) - known_questions
+    if unknown:
+        raise LearningError("The answers don't match this quiz. Please reload it and try again.")
+    snapshot, correct_count = [], 0
+    for number, question in enumerate(questions, start=1):
+        chosen = answers.get(str(question.pk), [])
+        choices = {str(c.pk): c for c in question.choices.all()}
+        if not chosen:
+            raise LearningError(f"Please answer question {number}.")
+        if len(set(chosen)) != len(chosen) or any(c not in choices for c in chosen):
+            raise LearningError(
+                f"Question {number} received an answer that isn't one of its choices. "
+                "Please reload the quiz and try again."
+            )
+        if question.kind == Question.Kind.SINGLE and len(chosen) != 1:
+            raise LearningError(f"Question {number} takes exactly one answer.")
+        right = {key for key, choice in choices.items() if choice.is_correct}
+        is_correct = set(chosen) == right
+        correct_count += is_correct
+        snapshot.append(
+            {
+                "prompt": question.prompt,
+                "kind": question.kind,
+                "explanation": question.explanation,
+                "correct": is_correct,
+                "choices": [
+                    {
+                        "text": choice.text,
+                        "correct": choice.is_correct,
+                        "feedback": choice.feedback,
+                        "chosen": key in chosen,
+                    }
+                    for key, choice in choices.items()
+                ],
+            }
+        )
+    return snapshot, correct_count
+
+
+def best_score(*, learner: User, quiz: Quiz) -> int | None:
+    return QuizAttempt.objects.filter(learner=learner, quiz=quiz).aggregate(best=Max("score"))[
+        "best"
+    ]
+
+
+# -- practice assignments ----------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_assignment(
+    *, learner: User, assignment: PracticeAssignment, text: str, link: str = ""
+) -> Submission:
+    """Store a new version of the learner's work, awaiting review.
+
+    Refused while an earlier version awaits review or after approval.
+    """
+    # Lock the learner's versions so two tabs can't both become "version 2".
+    latest = (
+        Submission.objects.select_for_update()
+        .filter(learner=learner, assignment=assignment)
+        .order_by("-version")
+        .first()
+    )
+    if latest is not None and latest.status == Submission.Status.AWAITING_REVIEW:
+        raise LearningError("Your previous version is still awaiting review.")
+    if latest is not None and latest.status == Submission.Status.APPROVED:
+        raise LearningError("This assignment is already approved.")
+    enrol(learner=learner, track=assignment.lesson.track)
+    try:
+        with transaction.atomic():
+            return Submission.objects.create(
+                learner=learner,
+                assignment=assignment,
+                version=(latest.version + 1) if latest else 1,
+                text_markdown=text,
+                link=link,
+            )
+    except IntegrityError:
+        raise LearningError("That version was already submitted.") from None
+
+
+@transaction.atomic
+def review_submission(
+    *,
+    reviewer: User,
+    submission: Submission,
+    outcome: str,
+    feedback: str,
+    points: dict[int, int],
+) -> Review:
+    """Record a rubric review; approval may complete the track and issue the certificate.
+
+    The caller has checked that `reviewer` may review this submission.
+    """
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status != Submission.Status.AWAITING_REVIEW:
+        raise LearningError("This submission has already been reviewed.")
+    if outcome not in (Submission.Status.APPROVED, Submission.Status.NEEDS_REVISION):
+        raise LearningError("Choose an outcome: approved or needs revision.")
+    criteria = list(submission.assignment.rubric.all())
+    scores = []
+    for criterion in criteria:
+        awarded = points.get(criterion.pk)
+        if awarded is None or not 0 <= awarded <= criterion.points:
+            raise LearningError(
+                f"Give “{criterion.criterion}” between 0 and {criterion.points} points."
+            )
+        scores.append(
+            {"criterion": criterion.criterion, "points": awarded, "max": criterion.points}
+        )
+    review = Review.objects.create(
+        submission=submission,
+        reviewer=reviewer,
+        outcome=outcome,
+        feedback_markdown=feedback,
+        scores=scores,
+    )
+    submission.status = outcome
+    submission.save(update_fields=["status"])
+    if outcome == Submission.Status.APPROVED:
+        issue_certificate_if_complete(
+            learner=submission.learner, track=submission.assignment.lesson.track
+        )
+    return review
+
+
+# -- completion and certificates ---------------------------------------------------------
+
+
+def track_is_complete(*, learner: User, track: Track) -> bool:
+    """Every current lesson done (quiz lessons are done once passed) and every required
+    assignment approved. Three queries."""
+    lessons = (
+        Lesson.objects.published().filter(track=track)
+        if track.is_published
+        else Lesson.objects.current().filter(track=track)
+    )
+    lesson_ids = set(lessons.values_list("pk", flat=True))
+    if not lesson_ids:
+        return False
+    done = set(
+        LessonCompletion.objects.filter(learner=learner, lesson_id__in=lesson_ids).values_list(
+            "lesson_id", flat=True
+        )
+    )
+    if done != lesson_ids:
+        return False
+    required = PracticeAssignment.objects.filter(
+        lesson_id__in=lesson_ids, required=True, archived_at__isnull=True
+    ).values_list("pk", flat=True)
+    approved = Submission.objects.filter(
+        learner=learner, assignment_id__in=required, status=Submission.Status.APPROVED
+    ).values_list("assignment_id", flat=True)
+    return set(required) == set(approved)
+
+
+def issue_certificate_if_complete(*, learner: User, track: Track) -> Certificate | None:
+    """Issue the track's certificate once (a unique constraint holds it under concurrency)."""
+    if not track_is_complete(learner=learner, track=track):
+        return None
+    certificate, created = Certificate.objects.get_or_create(
+        learner=learner,
+        track=track,
+        defaults={"learner_name": learner.name, "track_title": track.title},
+    )
+    if created:
+        Enrolment.objects.filter(learner=learner, track=track).update(
+            completed_at=certificate.issued_at
+        )
+        logger.info("Certificate %s issued to user %s", certificate.code, learner.pk)
+    return certificate

@@ -1,0 +1,365 @@
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from courses import selectors as course_selectors
+from courses.markdown import render_markdown
+from courses.models import Lesson, Quiz, Track
+from learners.selectors import has_manager, skim_module_ids
+
+from . import data_export, selectors, services
+from .forms import ReviewForm, SubmissionForm
+from .models import Certificate, QuizAttempt, Submission
+
+ANSWER_FIELD = re.compile(r"^q(\d+)$")
+
+
+def _lesson_or_404(request, track_slug: str, lesson_slug: str) -> tuple[Track, Lesson]:
+    track = course_selectors.track_for_page(request.user, track_slug)
+    lesson = course_selectors.lesson_for_page(request.user, track, lesson_slug)
+    return track, lesson
+
+
+def _active_quiz(lesson: Lesson) -> Quiz | None:
+    try:
+        quiz = lesson.quiz
+    except Quiz.DoesNotExist:
+        return None
+    return quiz if quiz.archived_at is None else None
+
+
+def _active_assignment(lesson: Lesson):
+    try:
+        assignment = lesson.assignment
+    except Lesson.assignment.RelatedObjectDoesNotExist:
+        return None
+    return assignment if assignment.archived_at is None else None
+
+
+def track_detail(request, track_slug: str):
+    track = course_selectors.track_for_page(request.user, track_slug)
+    outline = course_selectors.track_outline(track)
+    progress = selectors.track_progress(request.user, track, outline)
+    return render(
+        request,
+        "progress/track_detail.html",
+        {
+            "track": track,
+            "outline": outline,
+            "progress": progress,
+            "rows": progress.rows(outline, skim_module_ids(request.user)),
+        },
+    )
+
+
+@login_required
+def lesson_detail(request, track_slug: str, lesson_slug: str):
+    track, lesson = _lesson_or_404(request, track_slug, lesson_slug)
+    visited = track.is_published
+    if visited:
+        services.record_lesson_visit(learner=request.user, lesson=lesson)
+    context = lesson_context(request, track, lesson, visited=visited)
+    return render(request, "progress/lesson_detail.html", context)
+
+
+def lesson_context(
+    request, track: Track, lesson: Lesson, *, preview: bool = False, visited: bool = False
+) -> dict:
+    """What the lesson template needs; the admin preview renders the same template with it."""
+    outline = course_selectors.track_outline(track)
+    lessons = outline.lessons
+    index = next(i for i, item in enumerate(lessons) if item.id == lesson.pk)
+    progress = (
+        None
+        if preview
+        else selectors.track_progress(
+            request.user, track, outline, last_lesson_id=lesson.pk if visited else None
+        )
+    )
+    return {
+        "track": track,
+        "lesson": lesson,
+        "module": next(m for m in outline.modules if m.id == lesson.module_id),
+        "outline": outline,
+        "progress": progress,
+        "done": progress is not None and lesson.pk in progress.done_ids,
+        "quiz": _active_quiz(lesson),
+        "assignment": _active_assignment(lesson),
+        "number": index + 1,
+        "previous": lessons[index - 1] if index > 0 else None,
+        "next": lessons[index + 1] if index + 1 < len(lessons) else None,
+        "preview": preview,
+    }
+
+
+@login_required
+@require_POST
+def complete_lesson(request, track_slug: str, lesson_slug: str):
+    track, lesson = _lesson_or_404(request, track_slug, lesson_slug)
+    if not track.is_published:
+        raise Http404("Drafts can't be completed")
+    try:
+        services.record_lesson_completion(learner=request.user, lesson=lesson)
+    except services.LearningError as error:
+        messages.error(request, str(error))
+        return redirect(lesson.get_absolute_url())
+    outline = course_selectors.track_outline(track)
+    progress = selectors.track_progress(request.user, track, outline)
+    if progress.resume is not None:
+        messages.success(
+            request, f"“{lesson.title}” is complete. Next up: {progress.resume.title}."
+        )
+        return redirect("progress:lesson", track.slug, progress.resume.slug)
+    messages.success(request, f"“{lesson.title}” is complete.")
+    return redirect("progress:me")
+
+
+@login_required
+@require_POST
+def start_track(request, track_slug: str):
+    track = get_object_or_404(Track.objects.published(), slug=track_slug)
+    services.enrol(learner=request.user, track=track)
+    outline = course_selectors.track_outline(track)
+    progress = selectors.track_progress(request.user, track, outline)
+    if progress.resume is None:
+        return redirect(track.get_absolute_url())
+    return redirect("progress:lesson", track.slug, progress.resume.slug)
+
+
+# -- quizzes -----------------------------------------------------------------------------
+
+
+@login_required
+def quiz(request, track_slug: str, lesson_slug: str):
+    track, lesson = _lesson_or_404(request, track_slug, lesson_slug)
+    active = _active_quiz(lesson)
+    if active is None or not track.is_published:
+        raise Http404("No quiz here")
+    error = None
+    chosen: dict[str, list[str]] = {}
+    if request.method == "POST":
+        chosen = {
+            match.group(1): request.POST.getlist(key)
+            for key in request.POST
+            if (match := ANSWER_FIELD.match(key))
+        }
+        try:
+            outcome = services.submit_quiz_attempt(
+                learner=request.user,
+                quiz=active,
+                token=request.POST.get("attempt_token", ""),
+                answers=chosen,
+            )
+        except services.LearningError as problem:
+            error = str(problem)
+        else:
+            return redirect(outcome.attempt.get_absolute_url())
+    # Choices in authored order, the same markup whatever is correct: nothing reveals the answer.
+    items = [
+        (
+            question,
+            [(c, str(c.pk) in chosen.get(str(question.pk), ())) for c in question.choices.all()],
+        )
+        for question in active.questions.prefetch_related("choices")
+    ]
+    return render(
+        request,
+        "progress/quiz_form.html",
+        {
+            "track": track,
+            "lesson": lesson,
+            "quiz": active,
+            "items": items,
+            "token": services.new_attempt_token(learner=request.user, quiz=active),
+            "error": error,
+            "attempts_left": services.attempts_left(learner=request.user, quiz=active),
+            "best": services.best_score(learner=request.user, quiz=active),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def quiz_result(request, track_slug: str, lesson_slug: str, attempt_id: int):
+    attempt = get_object_or_404(
+        QuizAttempt.objects.select_related("quiz__lesson__track"),
+        pk=attempt_id,
+        learner=request.user,
+        quiz__lesson__slug=lesson_slug,
+        quiz__lesson__track__slug=track_slug,
+    )
+    lesson = attempt.quiz.lesson
+    outline = course_selectors.track_outline(lesson.track)
+    progress = selectors.track_progress(request.user, lesson.track, outline)
+    return render(
+        request,
+        "progress/quiz_result.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "lesson": lesson,
+            "track": lesson.track,
+            "best": services.best_score(learner=request.user, quiz=attempt.quiz),
+            "attempts_left": services.attempts_left(learner=request.user, quiz=attempt.quiz),
+            "next_lesson": progress.resume,
+        },
+    )
+
+
+# -- practice assignments ----------------------------------------------------------------
+
+
+@login_required
+def assignment(request, track_slug: str, lesson_slug: str):
+    track, lesson = _lesson_or_404(request, track_slug, lesson_slug)
+    active = _active_assignment(lesson)
+    if active is None or not track.is_published:
+        raise Http404("No assignment here")
+    history = list(
+        Submission.objects.filter(learner=request.user, assignment=active)
+        .select_related("review__reviewer")
+        .order_by("-version")
+    )
+    latest = history[0] if history else None
+    can_submit = latest is None or latest.status == Submission.Status.NEEDS_REVISION
+    preview_html = None
+    form = SubmissionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            preview_html = render_markdown(form.cleaned_data["text"])
+        else:
+            try:
+                services.submit_assignment(
+                    learner=request.user,
+                    assignment=active,
+                    text=form.cleaned_data["text"],
+                    link=form.cleaned_data["link"],
+                )
+            except services.LearningError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Submitted. Your reviewer will see it in their queue.")
+                return redirect("progress:assignment", track.slug, lesson.slug)
+    return render(
+        request,
+        "progress/assignment.html",
+        {
+            "track": track,
+            "lesson": lesson,
+            "assignment": active,
+            "rubric": list(active.rubric.all()),
+            "history": history,
+            "latest": latest,
+            "can_submit": can_submit,
+            "form": form,
+            "preview_html": preview_html,
+            "reviewer_note": "your manager" if has_manager(request.user) else "an administrator",
+        },
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+@login_required
+def submission_detail(request, submission_id: int):
+    submission = get_object_or_404(
+        selectors.submissions_visible_to(request.user).select_related(
+            "learner", "assignment__lesson__track"
+        ),
+        pk=submission_id,
+    )
+    may_review = (
+        submission.learner_id != request.user.pk
+        and selectors.submissions_reviewable_by(request.user).filter(pk=submission.pk).exists()
+    )
+    form = None
+    if may_review and submission.status == Submission.Status.AWAITING_REVIEW:
+        form = ReviewForm(request.POST or None, assignment=submission.assignment)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.review_submission(
+                    reviewer=request.user,
+                    submission=submission,
+                    outcome=form.cleaned_data["outcome"],
+                    feedback=form.cleaned_data["feedback"],
+                    points=form.points(),
+                )
+            except services.LearningError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"Review saved for {submission.learner.name}.")
+                return redirect(submission.get_absolute_url())
+    elif request.method == "POST":
+        messages.error(request, "This submission is not waiting for your review.")
+        return redirect(submission.get_absolute_url())
+    history = list(
+        Submission.objects.filter(learner=submission.learner, assignment=submission.assignment)
+        .select_related("review__reviewer")
+        .order_by("-version")
+    )
+    return render(
+        request,
+        "progress/submission_detail.html",
+        {
+            "submission": submission,
+            "assignment": submission.assignment,
+            "history": history,
+            "form": form,
+            "is_reviewer": may_review,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+# -- certificates and the dashboard ------------------------------------------------------
+
+
+def certificate(request, code: str):
+    certificate = get_object_or_404(Certificate.objects.select_related("track"), code=code)
+    url = request.build_absolute_uri(certificate.get_absolute_url())
+    return render(
+        request,
+        "progress/certificate.html",
+        {
+            "certificate": certificate,
+            "certificate_url": url,
+            "linkedin_url": linkedin_add_to_profile_url(certificate, url),
+        },
+    )
+
+
+def linkedin_add_to_profile_url(certificate: Certificate, certificate_url: str) -> str:
+    """LinkedIn's "Add licence or certification" link, pre-filled."""
+    from urllib.parse import urlencode
+
+    from django.conf import settings
+
+    params = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": certificate.track_title,
+        "organizationName": settings.SITE_NAME,
+        "issueYear": certificate.issued_at.year,
+        "issueMonth": certificate.issued_at.month,
+        "certUrl": certificate_url,
+        "certId": certificate.code,
+    }
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+@login_required
+def me(request):
+    board = selectors.dashboard(request.user)
+    return render(request, "progress/me.html", {"board": board, "now": timezone.now()})
+
+
+@login_required
+def my_data(request):
+    response = JsonResponse(
+        data_export.user_data(request.user), json_dumps_params={"indent": 2, "default": str}
+    )
+    response["Content-Disposition"] = 'attachment; filename="socialcraft-my-data.json"'
+    return response
