@@ -9,6 +9,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_from_email(self) -> str:
         return settings.DEFAULT_FROM_EMAIL
 
+    def get_signup_redirect_url(self, request) -> str:
+        return reverse("placement")
+
     def get_login_redirect_url(self, request) -> str:
         # A new learner goes to the placement check first; everyone else to "My learning".
         if not Placement.objects.filter(user_id=request.user.pk).exists():

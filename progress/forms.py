@@ -58,6 +58,8 @@ class ReviewForm(forms.Form):
                 help_text=criterion.description,
             )
 
+        self.order_fields([*(f"criterion_{c.pk}" for c in self.criteria), "outcome", "feedback"])
+
     def points(self) -> dict[int, int]:
         return {c.pk: self.cleaned_data[f"criterion_{c.pk}"] for c in self.criteria}
 

@@ -1,0 +1,107 @@
+"""Every main page in Chromium: axe-core accessibility, 375 px and 1280 px layouts, no console
+errors or failed assets, and a screenshot of each."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from progress import services
+from tests import factories
+from tests.e2e.conftest import VIEWPORTS, PageProblems, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture
+def world(site):
+    """A learner mid-track with a quiz result, a submission and a certificate; their manager."""
+    track = factories.make_track(slug="craft", modules=2, lessons_per_module=2)
+    track.modules.update(self_check="I can plan a week of posts for a client.")
+    quizzed = track.lessons.get(slug="lesson-1-2")
+    factories.add_multiple_choice_question(factories.add_quiz(quizzed))
+    practical = track.lessons.get(slug="lesson-2-1")
+    assignment = factories.add_rubric(factories.add_assignment(practical))
+    finished = factories.make_track(slug="finished", modules=1, lessons_per_module=1)
+    learner = factories.UserFactory(email="lena@example.com", display_name="Lena Learner")
+    manager = factories.UserFactory(email="max@example.com", display_name="Max Manager")
+    factories.team_with(manager=manager, learners=[learner])
+    services.record_lesson_completion(learner=learner, lesson=track.lessons.get(slug="lesson-1-1"))
+    services.record_lesson_completion(learner=learner, lesson=finished.lessons.get())
+    submission = services.submit_assignment(
+        learner=learner, assignment=assignment, text="My **draft**"
+    )
+    return {
+        "learner": learner,
+        "manager": manager,
+        "submission": submission,
+        "certificate": finished.certificates.get(),
+    }
+
+
+LEARNER_PAGES = {
+    "catalogue": "/",
+    "track": "/tracks/craft/",
+    "lesson": "/tracks/craft/lesson-1-1/",
+    "quiz": "/tracks/craft/lesson-1-2/quiz/",
+    "assignment": "/tracks/craft/lesson-2-1/assignment/",
+    "me": "/me/",
+    "profile": "/profile/",
+    "placement": "/placement/",
+}
+ANONYMOUS_PAGES = {
+    "login": "/accounts/login/",
+    "signup": "/accounts/signup/",
+    "catalogue-anonymous": "/",
+}
+
+
+def check_page(page, url: str, name: str, *, axe: bool) -> list[str]:
+    found = []
+    problems = PageProblems(page)
+    for label, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        response = page.goto(url)
+        assert response.status == 200, f"{name}: HTTP {response.status}"
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        if scroll > inner:
+            found.append(f"{name} at {label}: horizontal scroll ({scroll} > {inner})")
+        screenshot(page, f"{name}-{label}")
+    if axe:
+        page.set_viewport_size(VIEWPORTS["desktop"])
+        page.goto(url)
+        results = Axe().run(page)
+        assert results.response["passes"], "axe-core did not run"
+        for violation in results.response["violations"]:
+            if violation["impact"] in SERIOUS:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                found.append(f"{name}: axe {violation['impact']} {violation['id']} at {targets}")
+    found += [f"{name}: {error}" for error in problems.errors]
+    return found
+
+
+def test_learner_pages(page, site, world):
+    from tests.e2e.conftest import sign_in
+
+    sign_in(page, site.url, "lena@example.com", factories.PASSWORD)
+    found = []
+    for name, path in LEARNER_PAGES.items():
+        found += check_page(page, site.url + path, name, axe=True)
+    certificate = world["certificate"].get_absolute_url()
+    found += check_page(page, site.url + certificate, "certificate", axe=True)
+    assert found == []
+
+
+def test_reviewer_pages(page, site, world):
+    from tests.e2e.conftest import sign_in
+
+    sign_in(page, site.url, "max@example.com", factories.PASSWORD)
+    url = site.url + world["submission"].get_absolute_url()
+    assert check_page(page, url, "review", axe=True) == []
+
+
+def test_anonymous_pages(page, site, world):
+    found = []
+    for name, path in ANONYMOUS_PAGES.items():
+        found += check_page(page, site.url + path, name, axe=True)
+    assert found == []
