@@ -28,4 +28,5 @@ urlpatterns = [
     ),
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("certificates/<str:code>/", views.certificate, name="certificate"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,0 +1,26 @@
+"""Who may be sent what: one-click unsubscribes, by address and kind."""
+
+from .models import EmailOptOut
+
+ALL_KINDS = "all"
+
+KIND_LABELS = {
+    "invitation": "invitations to join a team",
+    "nudge": "reminders about your tracks",
+    "manager_nudge": "reminders sent by your manager",
+    "review_received": "notices that your work was reviewed",
+    "learner_digest": "the weekly learning digest",
+    "manager_digest": "the weekly team digest",
+    "retrieval_practice": "practice questions from lessons you finished",
+    ALL_KINDS: "every email from Socialcraft",
+}
+
+
+def is_suppressed(*, email: str, kind: str) -> bool:
+    return EmailOptOut.objects.filter(email=email.lower(), kind__in=[kind, ALL_KINDS]).exists()
+
+
+def unsubscribe(*, email: str, kind: str) -> EmailOptOut:
+    """Record the opt-out (idempotent)."""
+    opt_out, _ = EmailOptOut.objects.get_or_create(email=email.lower(), kind=kind)
+    return opt_out
