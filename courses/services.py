@@ -379,3 +379,277 @@ def _lesson_spec(lesson: Lesson) -> cf.LessonSpec:
         if assignment
         else None,
     )
+
+
+class _DryRunRollbackError(Exception):
+    pass
+
+
+def preview_import(specs: list[cf.TrackSpec]) -> ImportReport:
+    """What `import_specs(specs)` would change, computed in a transaction that is rolled back."""
+    report = ImportReport()
+    try:
+        with transaction.atomic():
+            report = import_specs(specs)
+            raise _DryRunRollbackError
+    except _DryRunRollbackError:
+        pass
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# Authoring: publishing, duplicating, archiving, ordering
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops a track from being published, and the row to open to fix it."""
+
+    message: str
+    obj: models.Model
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _active_child(lesson: Lesson, name: str):
+    child = getattr(lesson, name) if _has_child(lesson, name) else None
+    return child if child is not None and child.archived_at is None else None
+
+
+def validate_track_for_publishing(track: Track) -> list[Problem]:
+    """Every reason the track's current content is not fit for learners; [] when it is.
+
+    Checks what learners would see (modules, lessons, quizzes and assignments that are not
+    archived) with the same rules as the content-file validator, so a track that publishes
+    also exports and re-imports. Runs a fixed number of queries (about seven).
+    """
+    problems: list[Problem] = []
+    modules = list(track.modules.current().order_by("position", "pk"))
+    if not modules:
+        problems.append(Problem("The track has no modules.", track))
+    lessons = (
+        Lesson.objects.current()
+        .filter(track=track)
+        .select_related("quiz", "assignment")
+        .prefetch_related("quiz__questions__choices", "assignment__rubric")
+        .order_by("module__position", "position", "pk")
+    )
+    by_module: dict[int, list[Lesson]] = {}
+    for lesson in lessons:
+        by_module.setdefault(lesson.module_id, []).append(lesson)
+    for module in modules:
+        module_lessons = by_module.get(module.pk, [])
+        if not module_lessons:
+            problems.append(Problem(f"Module “{module.title}” has no current lesson.", module))
+        for lesson in module_lessons:
+            problems += _lesson_problems(lesson)
+    return problems
+
+
+def _lesson_problems(lesson: Lesson) -> list[Problem]:
+    problems = []
+    if not lesson.body_markdown.strip():
+        problems.append(Problem(f"Lesson “{lesson.title}” has no text.", lesson))
+    quiz = _active_child(lesson, "quiz")
+    if quiz is not None:
+        where = f"The quiz of “{lesson.title}”"
+        if not 1 <= quiz.pass_mark <= 100:
+            problems.append(
+                Problem(f"{where} has pass mark {quiz.pass_mark}%; use 1 to 100.", quiz)
+            )
+        questions = list(quiz.questions.all())
+        if not questions:
+            problems.append(Problem(f"{where} has no questions.", quiz))
+        for number, question in enumerate(questions, start=1):
+            problems += _question_problems(question, f"{where}, question {number}")
+    assignment = _active_child(lesson, "assignment")
+    if assignment is not None and assignment.required and not assignment.rubric.all():
+        problems.append(
+            Problem(
+                f"The required assignment “{assignment.title}” of “{lesson.title}” has no "
+                "rubric criteria.",
+                assignment,
+            )
+        )
+    return problems
+
+
+def _question_problems(question: Question, where: str) -> list[Problem]:
+    problems = []
+    if not question.prompt.strip():
+        problems.append(Problem(f"{where} has no prompt.", question))
+    if not question.explanation.strip():
+        problems.append(Problem(f"{where} has no explanation.", question))
+    choices = list(question.choices.all())
+    if len(choices) < 2:
+        problems.append(Problem(f"{where} needs at least two choices.", question))
+    correct = sum(choice.is_correct for choice in choices)
+    if choices and correct == 0:
+        problems.append(Problem(f"{where} has no correct choice.", question))
+    elif question.kind == Question.Kind.SINGLE and correct > 1:
+        problems.append(
+            Problem(
+                f"{where} is single choice but has {correct} correct choices.",
+                question,
+            )
+        )
+    for number, choice in enumerate(choices, start=1):
+        if not choice.text.strip():
+            problems.append(Problem(f"{where}, choice {number} has no text.", question))
+        if not choice.feedback.strip():
+            problems.append(Problem(f"{where}, choice {number} has no feedback.", question))
+    return problems
+
+
+@transaction.atomic
+def publish_track(*, track: Track) -> list[Problem]:
+    """Publish the track if it passes validation; returns the problems (nothing saved if any)."""
+    problems = validate_track_for_publishing(track)
+    if track.archived_at is not None:
+        problems.insert(0, Problem("The track is archived: restore it before publishing.", track))
+    if not problems and not track.is_published:
+        track.is_published = True
+        track.save(update_fields=["is_published", "updated_at"])
+    return problems
+
+
+@transaction.atomic
+def unpublish_track(*, track: Track) -> bool:
+    """Make the track a draft again (learners' records stay); False when it already was one."""
+    if not track.is_published:
+        return False
+    track.is_published = False
+    track.save(update_fields=["is_published", "updated_at"])
+    return True
+
+
+def _free_track_slug(slug: str) -> str:
+    max_length = Track._meta.get_field("slug").max_length
+    base = f"{slug[: max_length - len('-copy-999')].rstrip('-')}-copy"
+    taken = set(Track.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+@transaction.atomic
+def duplicate_track(*, track: Track) -> Track:
+    """A draft deep copy of the track's current content under a new slug (`<slug>-copy`, ...).
+
+    Goes through the same specs the export and import use, so the copy holds exactly what an
+    export would: archived modules, lessons, quizzes and assignments are left behind.
+    """
+    if track.archived_at is not None:
+        raise ValueError("archived tracks can't be duplicated; restore the track first")
+    (spec,) = track_specs(Track.objects.filter(pk=track.pk))
+    spec.slug = _free_track_slug(track.slug)
+    spec.title = f"{track.title} (copy)"[: Track._meta.get_field("title").max_length]
+    spec.published = False
+    spec.position = track.position
+    import_specs([spec])
+    return Track.objects.get(slug=spec.slug)
+
+
+ARCHIVABLE = (Track, Module, Lesson, Quiz, PracticeAssignment)
+
+
+@transaction.atomic
+def archive_content(*, item: models.Model) -> bool:
+    """Hide a track, module, lesson, quiz or assignment from learners; their records stay.
+
+    Returns False when it was already archived.
+    """
+    if not isinstance(item, ARCHIVABLE):
+        raise TypeError(f"{type(item).__name__} can't be archived")
+    if item.archived_at is not None:
+        return False
+    item.archived_at = timezone.now()
+    item.save(update_fields=["archived_at"])
+    return True
+
+
+@transaction.atomic
+def restore_content(*, item: models.Model) -> bool:
+    """Undo `archive_content`; returns False when the item was not archived."""
+    if not isinstance(item, ARCHIVABLE):
+        raise TypeError(f"{type(item).__name__} can't be restored")
+    if item.archived_at is None:
+        return False
+    item.archived_at = None
+    item.save(update_fields=["archived_at"])
+    return True
+
+
+# The models ordered by `position` inside a parent, and the field naming the parent.
+POSITIONED_PARENTS = {
+    Module: "track",
+    Lesson: "module",
+    Question: "quiz",
+    Choice: "question",
+    RubricCriterion: "assignment",
+}
+
+
+def next_position(*, model: type[models.Model], parent: models.Model) -> int:
+    """The position that puts a new child of `parent` last."""
+    field_name = POSITIONED_PARENTS[model]
+    highest = model.objects.filter(**{field_name: parent}).aggregate(models.Max("position"))
+    return (highest["position__max"] or 0) + 1
+
+
+@transaction.atomic
+def move_items(*, items, direction: str) -> int:
+    """Move each item one place up or down among its siblings; returns how many moved.
+
+    Items chosen together move as a block; an item already first (up) or last (down) stays,
+    and so do chosen items behind it. The siblings are renumbered 1..n, so positions that were
+    equal or had gaps become an unambiguous order. One read and at most 2n updates per parent.
+    """
+    if direction not in ("up", "down"):
+        raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
+    groups: dict[tuple[type, int], set[int]] = {}
+    for item in items:
+        model = type(item)
+        parent_id = getattr(item, f"{POSITIONED_PARENTS[model]}_id")
+        groups.setdefault((model, parent_id), set()).add(item.pk)
+    moved = 0
+    for (model, parent_id), chosen in groups.items():
+        field_name = POSITIONED_PARENTS[model]
+        rows = list(
+            model.objects.select_for_update()
+            .filter(**{f"{field_name}_id": parent_id})
+            .order_by("position", "pk")
+            .values_list("pk", "position")
+        )
+        order = [pk for pk, _ in rows]
+        indexes = range(1, len(order)) if direction == "up" else range(len(order) - 2, -1, -1)
+        step = -1 if direction == "up" else 1
+        for index in indexes:
+            if order[index] in chosen and order[index + step] not in chosen:
+                order[index], order[index + step] = order[index + step], order[index]
+                moved += 1
+        _renumber(model, dict(rows), order)
+    return moved
+
+
+def move_item(*, item: models.Model, direction: str) -> bool:
+    """Move one item a place up or down among its siblings; False when it is already at the end."""
+    return move_items(items=[item], direction=direction) == 1
+
+
+def _renumber(model: type[models.Model], current: dict[int, int], order: list[int]) -> None:
+    wanted = {pk: position for position, pk in enumerate(order, start=1)}
+    changed = [pk for pk in order if current[pk] != wanted[pk]]
+    if not changed:
+        return
+    # Questions, choices and criteria have unique positions in their parent: park the changed
+    # rows above every position in use first, so no intermediate state collides.
+    parking = max([*current.values(), *wanted.values()]) + 1
+    for offset, pk in enumerate(changed):
+        model.objects.filter(pk=pk).update(position=parking + offset)
+    for pk in changed:
+        model.objects.filter(pk=pk).update(position=wanted[pk])

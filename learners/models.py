@@ -163,3 +163,93 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.role}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An invitation to join a team; its emailed link is signed, expires and works once."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=80, blank=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_count = models.PositiveSmallIntegerField(default=0)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address and team; accepted or revoked ones stay as history.
+            models.UniqueConstraint(
+                fields=["team", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.team}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        return "pending"
+
+
+class TrackAssignmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(cancelled_at__isnull=True)
+
+
+class TrackAssignment(models.Model):
+    """A manager's assignment of a track to one person or to a whole team, with a due date.
+
+    A team assignment also applies to people who join the team later.
+    """
+
+    track = models.ForeignKey("courses.Track", on_delete=models.PROTECT, related_name="assignments")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="track_assignments"
+    )
+    learner = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="track_assignments"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="assignments_made"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TrackAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=True, learner__isnull=False)
+                | models.Q(team__isnull=False, learner__isnull=True),
+                name="assignment_to_team_xor_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["track", "cancelled_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.track} → {self.team or self.learner}"

@@ -1,8 +1,10 @@
 """Reads that serve the learner's pages; each runs a fixed number of queries."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from courses.models import Lesson, Track
 from courses.selectors import Outline, OutlineLesson
@@ -136,6 +138,16 @@ class DashboardTrack:
     total: int
     next_lesson: dict | None
     certificate: Certificate | None = None
+    due_date: date | None = None
+    assigned_by: str = ""
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.due_date is not None
+            and self.certificate is None
+            and self.due_date < timezone.localdate()
+        )
 
     @property
     def percent(self) -> int:
@@ -187,6 +199,7 @@ def dashboard(learner: User) -> Dashboard:
         Certificate.objects.filter(learner=learner).select_related("track").order_by("-issued_at")
     )
     certificate_by_track = {c.track_id: c for c in certificates}
+    assigned = assignments_for(learner)
     tracks = []
     for enrolment in enrolments:
         rows = by_track.get(enrolment.track_id, [])
@@ -200,8 +213,11 @@ def dashboard(learner: User) -> Dashboard:
                 total=len(rows),
                 next_lesson=last or (remaining[0] if remaining else None),
                 certificate=certificate_by_track.get(enrolment.track_id),
+                **assigned.get(enrolment.track_id, {}),
             )
         )
+    # Assigned tracks first, soonest due date first; then the rest by recent activity.
+    tracks.sort(key=lambda t: (t.due_date is None, t.due_date or date.max))
     attempts = list(
         QuizAttempt.objects.filter(learner=learner)
         .select_related("quiz__lesson__track")
@@ -214,6 +230,25 @@ def dashboard(learner: User) -> Dashboard:
     return Dashboard(
         tracks=tracks, attempts=attempts, submissions=submissions, certificates=certificates
     )
+
+
+def assignments_for(learner: User) -> dict[int, dict]:
+    """Active assignments of tracks to the learner or their teams: {track id: due date, by}.
+    One query; the earliest due date wins when a track is assigned twice."""
+    from learners.models import Membership, TrackAssignment
+
+    teams = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values("team_id")
+    rows = (
+        TrackAssignment.objects.active()
+        .filter(Q(learner=learner) | Q(team_id__in=teams))
+        .values_list("track_id", "due_date", "assigned_by__display_name", "assigned_by__email")
+    )
+    result: dict[int, dict] = {}
+    for track_id, due, name, email in rows:
+        current = result.get(track_id)
+        if current is None or (due and (current["due_date"] is None or due < current["due_date"])):
+            result[track_id] = {"due_date": due, "assigned_by": name or (email or "").split("@")[0]}
+    return result
 
 
 def latest_submissions(learner: User) -> list[Submission]:

@@ -1,0 +1,338 @@
+"""Managers' writes: invitations, track assignments with due dates, nudges.
+
+These live in `progress` because each of them touches learners' records (joining a team or
+receiving an assignment enrols the learner) or sends a message through the ledger.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Track
+from learners.models import Invitation, Membership, Team, TrackAssignment, User, normalise_email
+
+from . import messaging
+from .models import Enrolment
+
+INVITATION_SALT = "learners.invitation"
+INVITATION_MAX_AGE = timedelta(days=getattr(settings, "INVITATION_EXPIRY_DAYS", 7))
+MAX_INVITE_LINES = 500  # one paste or upload; larger lists are split by the manager
+
+
+class TeamError(Exception):
+    """A manager's request the rules refuse; the message is shown as-is."""
+
+
+def managed_teams(user: User) -> QuerySet[Team]:
+    """Teams `user` manages; staff manage every team."""
+    teams = Team.objects.select_related("organisation")
+    if user.is_staff:
+        return teams
+    return teams.filter(
+        memberships__user=user, memberships__role=Membership.Role.MANAGER
+    ).distinct()
+
+
+def is_a_manager(user: User) -> bool:
+    return (
+        user.is_staff or Membership.objects.filter(user=user, role=Membership.Role.MANAGER).exists()
+    )
+
+
+def team_learners(teams) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__team__in=teams, memberships__role=Membership.Role.LEARNER
+    ).distinct()
+
+
+# -- invitations -------------------------------------------------------------------------
+
+
+@dataclass
+class InviteLine:
+    where: str  # "Line 3" or "CSV line 3", for the report
+    email: str
+    name: str = ""
+    team_name: str = ""
+    raw: str = ""
+
+
+@dataclass
+class InviteOutcome:
+    invited: list[Invitation] = field(default_factory=list)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (where, text, message)
+
+
+def parse_invite_text(text: str, *, label: str = "Line") -> list[InviteLine]:
+    """Lines of `email`, `email,name` or `email,name,team` (a CSV header line is skipped)."""
+    lines = []
+    reader = csv.reader(io.StringIO(text.replace("\r\n", "\n")))
+    for number, row in enumerate(reader, start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if cells[0].lower() == "email":
+            continue  # a header line
+        lines.append(
+            InviteLine(
+                where=f"{label} {number}",
+                email=cells[0] if cells else "",
+                name=cells[1] if len(cells) > 1 else "",
+                team_name=cells[2] if len(cells) > 2 else "",
+                raw=",".join(row),
+            )
+        )
+    return lines
+
+
+def invite_people(
+    *, manager: User, lines: list[InviteLine], default_team: Team | None
+) -> InviteOutcome:
+    """Invite every good line; report each bad one with its line number. Good lines still go."""
+    outcome = InviteOutcome()
+    if len(lines) > MAX_INVITE_LINES:
+        outcome.problems.append(("", "", f"At most {MAX_INVITE_LINES} people at a time, please."))
+        return outcome
+    teams = {team.name.lower(): team for team in managed_teams(manager)}
+    seen: set[tuple[int, str]] = set()
+    for line in lines:
+        try:
+            email = normalise_email(line.email)
+            validate_email(email)
+        except ValidationError:
+            outcome.problems.append(
+                (line.where, line.raw, f"“{line.email}” is not a valid email address.")
+            )
+            continue
+        if line.team_name:
+            team = teams.get(line.team_name.lower())
+            if team is None:
+                outcome.problems.append(
+                    (
+                        line.where,
+                        line.raw,
+                        f"Unknown team “{line.team_name}” (or not one you manage).",
+                    )
+                )
+                continue
+        elif default_team is not None:
+            team = default_team
+        else:
+            outcome.problems.append((line.where, line.raw, "No team given for this line."))
+            continue
+        if len(line.name) > 80:
+            outcome.problems.append(
+                (line.where, line.raw, "The name is longer than 80 characters.")
+            )
+            continue
+        if (team.pk, email) in seen:
+            outcome.problems.append((line.where, line.raw, f"{email} appears twice in this list."))
+            continue
+        seen.add((team.pk, email))
+        if Membership.objects.filter(
+            team=team, user__email__iexact=email, role=Membership.Role.LEARNER
+        ).exists():
+            outcome.problems.append(
+                (line.where, line.raw, f"{email} is already a member of {team.name}.")
+            )
+            continue
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    team=team, email=email, name=line.name, invited_by=manager
+                )
+        except IntegrityError:
+            outcome.problems.append(
+                (
+                    line.where,
+                    line.raw,
+                    f"{email} already has a pending invitation to {team.name} (resend it from the list).",
+                )
+            )
+            continue
+        send_invitation(invitation)
+        outcome.invited.append(invitation)
+    return outcome
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"invitation": invitation.pk}, salt=INVITATION_SALT)
+
+
+def send_invitation(invitation: Invitation) -> None:
+    """Email the invitation (again). Each send is its own ledger entry."""
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=now)
+    invitation.send_count += 1
+    Invitation.objects.filter(pk=invitation.pk).update(send_count=invitation.send_count)
+    url = messaging.absolute(reverse("progress:invitation", args=[invitation_token(invitation)]))
+    messaging.send_message(
+        key=f"invitation:{invitation.pk}:{invitation.send_count}",
+        kind="invitation",
+        to_email=invitation.email,
+        context={
+            "invitation": invitation,
+            "team": invitation.team,
+            "organisation": invitation.team.organisation,
+            "inviter": invitation.invited_by,
+            "accept_url": url,
+            "expires_days": INVITATION_MAX_AGE.days,
+        },
+    )
+
+
+def revoke_invitation(invitation: Invitation) -> None:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The pending invitation behind a link; TeamError explains an expired or used one."""
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise TeamError(
+            "This invitation link has expired. Ask your manager to send it again."
+        ) from None
+    except signing.BadSignature:
+        raise TeamError(
+            "This invitation link is not valid. Check that you copied all of it."
+        ) from None
+    invitation = (
+        Invitation.objects.select_related("team__organisation", "invited_by")
+        .filter(pk=data.get("invitation"))
+        .first()
+    )
+    if invitation is None or invitation.revoked_at:
+        raise TeamError("This invitation was withdrawn. Ask your manager for a new one.")
+    if invitation.accepted_at:
+        raise TeamError("This invitation has already been used.")
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
+    """Join the invitation's team as a learner and inherit the team's assignments. Works once."""
+    if normalise_email(user.email) != invitation.email:
+        raise TeamError(
+            f"This invitation is for {invitation.email}, but you are signed in as {user.email}."
+        )
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(accepted_at=timezone.now(), accepted_by=user)
+    if not claimed:
+        raise TeamError("This invitation has already been used.")
+    membership, _ = Membership.objects.get_or_create(
+        user=user, team=invitation.team, role=Membership.Role.LEARNER
+    )
+    if invitation.name and not user.display_name:
+        user.display_name = invitation.name
+        user.save(update_fields=["display_name"])
+    apply_team_assignments(user=user, team=invitation.team)
+    return membership
+
+
+# -- track assignments -------------------------------------------------------------------
+
+
+def _enrol_many(user_ids, track: Track) -> None:
+    Enrolment.objects.bulk_create(
+        [Enrolment(learner_id=user_id, track=track) for user_id in user_ids],
+        ignore_conflicts=True,
+    )
+
+
+def apply_team_assignments(*, user: User, team: Team) -> None:
+    """Someone joined `team`: enrol them in the team's active assignments."""
+    tracks = Track.objects.filter(assignments__team=team, assignments__cancelled_at__isnull=True)
+    Enrolment.objects.bulk_create(
+        [Enrolment(learner=user, track=track) for track in tracks], ignore_conflicts=True
+    )
+
+
+@transaction.atomic
+def assign_track(
+    *,
+    manager: User,
+    track: Track,
+    team: Team | None = None,
+    learner: User | None = None,
+    due_date: date | None = None,
+) -> TrackAssignment:
+    """Assign `track` to a team (and everyone who joins it later) or one person; enrols them."""
+    if (team is None) == (learner is None):
+        raise TeamError("Choose a team or a person.")
+    if not track.is_published or track.archived_at:
+        raise TeamError("Only published tracks can be assigned.")
+    teams = managed_teams(manager)
+    if team is not None and not teams.filter(pk=team.pk).exists():
+        raise TeamError("You can only assign tracks to teams you manage.")
+    if learner is not None and not team_learners(teams).filter(pk=learner.pk).exists():
+        raise TeamError("You can only assign tracks to people in your teams.")
+    if due_date is not None and due_date < timezone.localdate():
+        raise TeamError("The due date is in the past.")
+    assignment = TrackAssignment.objects.create(
+        track=track, team=team, learner=learner, due_date=due_date, assigned_by=manager
+    )
+    if team is not None:
+        _enrol_many(team_learners([team]).values_list("pk", flat=True), track)
+    else:
+        _enrol_many([learner.pk], track)
+    return assignment
+
+
+def assignments_managed_by(manager: User) -> QuerySet[TrackAssignment]:
+    teams = managed_teams(manager)
+    return TrackAssignment.objects.filter(
+        Q(team__in=teams) | Q(learner__in=team_learners(teams))
+    ).distinct()
+
+
+def change_due_date(*, assignment: TrackAssignment, due_date: date | None) -> None:
+    if due_date is not None and due_date < timezone.localdate():
+        raise TeamError("The due date is in the past.")
+    TrackAssignment.objects.filter(pk=assignment.pk).update(due_date=due_date)
+
+
+def cancel_assignment(*, assignment: TrackAssignment) -> None:
+    """Cancel the assignment; the learners stay enrolled and keep all their progress."""
+    TrackAssignment.objects.filter(pk=assignment.pk, cancelled_at__isnull=True).update(
+        cancelled_at=timezone.now()
+    )
+
+
+# -- nudges ------------------------------------------------------------------------------
+
+
+def nudge_learner(*, manager: User, learner: User, track: Track) -> bool:
+    """Send the learner a reminder about `track`; at most one per person, track and day.
+
+    Returns False when today's nudge was already sent.
+    """
+    if not team_learners(managed_teams(manager)).filter(pk=learner.pk).exists():
+        raise TeamError("You can only nudge people in your teams.")
+    today = timezone.localdate().isoformat()
+    message = messaging.send_message(
+        key=f"manager-nudge:{learner.pk}:{track.pk}:{today}",
+        kind="manager_nudge",
+        to_email=learner.email,
+        recipient=learner,
+        context={
+            "learner": learner,
+            "manager": manager,
+            "track": track,
+            "track_url": messaging.absolute(track.get_absolute_url()),
+        },
+    )
+    return message is not None

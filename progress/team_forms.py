@@ -1,0 +1,104 @@
+from django import forms
+
+from courses.models import Track
+from learners.models import TrackAssignment
+
+from .dashboards import SORTS, STATUSES
+from .team import managed_teams, team_learners
+
+MAX_CSV_BYTES = 512 * 1024
+
+
+class DashboardFilterForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my teams")
+    track = forms.ModelChoiceField(queryset=None, required=False, empty_label="All tracks")
+    status = forms.ChoiceField(choices=[("", "Any status"), *STATUSES], required=False)
+    sort = forms.ChoiceField(
+        choices=[
+            ("name", "Name"),
+            ("-progress", "Most progress"),
+            ("progress", "Least progress"),
+            ("due", "Due soonest"),
+            ("active", "Least recently active"),
+            ("-active", "Most recently active"),
+            ("track", "Track"),
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args, manager, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = managed_teams(manager)
+        self.fields["track"].queryset = Track.objects.published()
+
+    def clean_sort(self):
+        sort = self.cleaned_data.get("sort") or "name"
+        return sort if sort in SORTS else "name"
+
+
+class InviteForm(forms.Form):
+    team = forms.ModelChoiceField(
+        queryset=None,
+        label="Team",
+        help_text="Used for lines that don't name a team.",
+    )
+    emails = forms.CharField(
+        label="Email addresses",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One per line: email, or email,name, or email,name,team.",
+    )
+    csv_file = forms.FileField(
+        label="…or upload a CSV file",
+        required=False,
+        help_text="Columns: email,name,team (a header line is fine).",
+    )
+
+    def __init__(self, *args, manager, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = managed_teams(manager)
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("csv_file")
+        cleaned["csv_text"] = ""
+        if upload:
+            if upload.size > MAX_CSV_BYTES:
+                raise forms.ValidationError("The CSV file is larger than 512 KB.")
+            try:
+                cleaned["csv_text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError("The CSV file must be UTF-8 text.") from None
+        if not (cleaned.get("emails") or "").strip() and not cleaned["csv_text"].strip():
+            raise forms.ValidationError("Enter at least one email address or upload a CSV file.")
+        return cleaned
+
+
+class AssignForm(forms.Form):
+    track = forms.ModelChoiceField(queryset=None, label="Track")
+    team = forms.ModelChoiceField(queryset=None, required=False, label="A whole team")
+    learner = forms.ModelChoiceField(queryset=None, required=False, label="…or one person")
+    due_date = forms.DateField(
+        required=False, label="Due date (optional)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, manager, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = managed_teams(manager)
+        self.fields["track"].queryset = Track.objects.published()
+        self.fields["team"].queryset = teams
+        self.fields["learner"].queryset = team_learners(teams).order_by("display_name", "email")
+        self.fields["learner"].label_from_instance = lambda user: f"{user.name} <{user.email}>"
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("team")) == bool(cleaned.get("learner")):
+            raise forms.ValidationError("Choose either a whole team or one person.")
+        return cleaned
+
+
+class DueDateForm(forms.ModelForm):
+    class Meta:
+        model = TrackAssignment
+        fields = ["due_date"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}

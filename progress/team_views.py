@@ -1,0 +1,306 @@
+"""The manager's pages: team dashboard, CSV export, review queue, invitations, assignments."""
+
+import csv
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from courses.models import Track
+from learners.models import Invitation
+
+from . import dashboards, team
+from .charts import monthly_bars
+from .team_forms import AssignForm, DashboardFilterForm, DueDateForm, InviteForm
+
+ROWS_PER_PAGE = 50
+
+
+def manager_required(view):
+    """Signed in (else the login page) and managing at least one team (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not team.is_a_manager(request.user):
+            raise PermissionDenied("Only team managers can open this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _filters(request) -> tuple[DashboardFilterForm, dashboards.Filters]:
+    form = DashboardFilterForm(request.GET or None, manager=request.user)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        return form, dashboards.Filters(
+            team=data["team"],
+            track_id=data["track"].pk if data["track"] else None,
+            status=data["status"],
+            sort=data["sort"],
+        )
+    return form, dashboards.Filters()
+
+
+@manager_required
+def dashboard(request):
+    form, filters = _filters(request)
+    rows = dashboards.dashboard_rows(request.user, filters)
+    unfiltered_status = dashboards.Filters(team=filters.team, track_id=filters.track_id)
+    counts = dashboards.summary(dashboards.dashboard_rows(request.user, unfiltered_status))
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "progress/team_dashboard.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "chart": monthly_bars(
+                dashboards.completions_by_month(request.user), today=timezone.localdate()
+            ),
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """Spreadsheets run cells that start with =, +, -, @, tab or CR as formulas: defuse them."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+CSV_HEADER = [
+    "name", "email", "team", "track", "progress_percent", "lessons_done", "lessons_total",
+    "status", "due_date", "last_active", "quiz_average", "pending_reviews", "assigned_by",
+]  # fmt: skip
+
+
+def _csv_lines(rows):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    for row in rows.iterator(chunk_size=500):
+        percent = round(100 * row.lessons_done / row.lessons_total) if row.lessons_total else 0
+        yield writer.writerow(
+            [
+                csv_safe(row.learner.name),
+                csv_safe(row.learner.email),
+                csv_safe(row.team_name),
+                csv_safe(row.track.title),
+                percent,
+                row.lessons_done,
+                row.lessons_total,
+                row.status,
+                row.due_date.isoformat() if row.due_date else "",
+                row.last_activity_at.isoformat() if row.last_activity_at else "",
+                f"{row.quiz_average:.1f}" if row.quiz_average is not None else "",
+                row.pending_reviews,
+                csv_safe(row.assigned_by_name or ""),
+            ]
+        )
+
+
+@manager_required
+def export_csv(request):
+    """Exactly what the dashboard shows with the same filters, streamed in constant memory."""
+    _, filters = _filters(request)
+    rows = dashboards.dashboard_rows(request.user, filters)
+    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="team-progress-{stamp}.csv"'
+    return response
+
+
+@manager_required
+def review_queue(request):
+    submissions = dashboards.awaiting_review(request.user)
+    page = Paginator(submissions, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "progress/team_reviews.html", {"page": page, "now": timezone.now()})
+
+
+@manager_required
+@require_POST
+def nudge(request):
+    learner = get_object_or_404(
+        team.team_learners(team.managed_teams(request.user)), pk=request.POST.get("learner")
+    )
+    track = get_object_or_404(Track.objects.published(), pk=request.POST.get("track"))
+    try:
+        sent = team.nudge_learner(manager=request.user, learner=learner, track=track)
+    except team.TeamError as error:
+        messages.error(request, str(error))
+    else:
+        if sent:
+            messages.success(request, f"Reminder sent to {learner.name} about “{track.title}”.")
+        else:
+            messages.info(request, f"{learner.name} already got a reminder about this track today.")
+    return redirect(request.POST.get("next") or reverse("progress:team"))
+
+
+# -- invitations -------------------------------------------------------------------------
+
+
+@manager_required
+def invite(request):
+    form = InviteForm(request.POST or None, request.FILES or None, manager=request.user)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        lines = team.parse_invite_text(form.cleaned_data["emails"] or "") + team.parse_invite_text(
+            form.cleaned_data["csv_text"], label="CSV line"
+        )
+        outcome = team.invite_people(
+            manager=request.user, lines=lines, default_team=form.cleaned_data["team"]
+        )
+        if outcome.invited:
+            count = len(outcome.invited)
+            messages.success(request, f"Invited {count} {'person' if count == 1 else 'people'}.")
+        if not outcome.problems:
+            return redirect("progress:team_invitations")
+    invitations = (
+        Invitation.objects.filter(team__in=team.managed_teams(request.user))
+        .select_related("team", "invited_by")
+        .order_by("-created_at")[:200]
+    )
+    return render(
+        request,
+        "progress/team_invite.html",
+        {"form": form, "outcome": outcome, "invitations": invitations},
+        status=400 if form.errors or (outcome is not None and outcome.problems) else 200,
+    )
+
+
+def _managed_invitation(request, invitation_id: int) -> Invitation:
+    return get_object_or_404(
+        Invitation.objects.filter(team__in=team.managed_teams(request.user)), pk=invitation_id
+    )
+
+
+@manager_required
+@require_POST
+def resend_invitation(request, invitation_id: int):
+    invitation = _managed_invitation(request, invitation_id)
+    if invitation.status != "pending":
+        messages.error(request, "Only pending invitations can be resent.")
+    else:
+        team.send_invitation(invitation)
+        messages.success(request, f"Invitation sent again to {invitation.email}.")
+    return redirect("progress:team_invitations")
+
+
+@manager_required
+@require_POST
+def revoke_invitation(request, invitation_id: int):
+    invitation = _managed_invitation(request, invitation_id)
+    team.revoke_invitation(invitation)
+    messages.success(request, f"Invitation for {invitation.email} withdrawn.")
+    return redirect("progress:team_invitations")
+
+
+def accept_invitation(request, token: str):
+    """The emailed link. Anonymous visitors sign up (or sign in) first and come back here."""
+    try:
+        invitation = team.invitation_from_token(token)
+    except team.TeamError as error:
+        return render(request, "progress/invitation.html", {"error": str(error)}, status=400)
+    here = reverse("progress:invitation", args=[token])
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            team.accept_invitation(invitation=invitation, user=request.user)
+        except team.TeamError as error:
+            messages.error(request, str(error))
+            return redirect(here)
+        messages.success(
+            request, f"Welcome to {invitation.team.name} at {invitation.team.organisation}."
+        )
+        return redirect("progress:me")
+    if not request.user.is_authenticated:
+        request.session["invitation_next"] = here
+        from allauth.account.adapter import get_adapter
+
+        # The link proves the address: a signup with it needs no second verification email.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+    from learners.models import User
+
+    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    return render(
+        request,
+        "progress/invitation.html",
+        {"invitation": invitation, "has_account": has_account, "next": here},
+    )
+
+
+# -- assignments -------------------------------------------------------------------------
+
+
+@manager_required
+def assignments(request):
+    form = AssignForm(request.POST or None, manager=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            team.assign_track(
+                manager=request.user,
+                track=data["track"],
+                team=data["team"],
+                learner=data["learner"],
+                due_date=data["due_date"],
+            )
+        except team.TeamError as error:
+            form.add_error(None, str(error))
+        else:
+            target = data["team"].name if data["team"] else data["learner"].name
+            messages.success(request, f"“{data['track'].title}” assigned to {target}.")
+            return redirect("progress:team_assignments")
+    items = (
+        team.assignments_managed_by(request.user)
+        .active()
+        .select_related("track", "team", "learner", "assigned_by")
+        .order_by("due_date", "-created_at")
+    )
+    return render(
+        request,
+        "progress/team_assignments.html",
+        {"form": form, "assignments": items, "today": timezone.localdate()},
+        status=400 if form.errors else 200,
+    )
+
+
+@manager_required
+@require_POST
+def change_assignment(request, assignment_id: int):
+    assignment = get_object_or_404(
+        team.assignments_managed_by(request.user).active(), pk=assignment_id
+    )
+    if "cancel" in request.POST:
+        team.cancel_assignment(assignment=assignment)
+        messages.success(request, "Assignment cancelled. Everyone keeps their progress.")
+        return redirect("progress:team_assignments")
+    form = DueDateForm(request.POST, instance=assignment)
+    if form.is_valid():
+        try:
+            team.change_due_date(assignment=assignment, due_date=form.cleaned_data["due_date"])
+        except team.TeamError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Due date updated.")
+    else:
+        messages.error(request, "Enter a valid date.")
+    return redirect("progress:team_assignments")

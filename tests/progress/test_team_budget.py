@@ -1,0 +1,86 @@
+"""The team dashboard and its CSV cost the same queries for 50 people as for 1,000 × 5 tracks."""
+
+import random
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from learners.models import Membership, TrackAssignment, User
+from progress.models import Enrolment, LessonCompletion
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def build_team(manager, *, people: int, tracks: int = 5, seed: int = 7) -> None:
+    """`people` learners in one team with `tracks` team-assigned tracks, in bulk."""
+    rng = random.Random(seed)
+    prefix = f"p{people}"
+    team = factories.team_with(manager=manager)
+    users = User.objects.bulk_create(
+        [User(email=f"{prefix}-{n}@example.com", display_name=f"Person {n}") for n in range(people)]
+    )
+    Membership.objects.bulk_create([Membership(user=u, team=team, role="learner") for u in users])
+    track_objects = [
+        factories.make_track(slug=f"{prefix}-t{n}", modules=1, lessons_per_module=5)
+        for n in range(tracks)
+    ]
+    TrackAssignment.objects.bulk_create(
+        [
+            TrackAssignment(track=t, team=team, assigned_by=manager, due_date=timezone.localdate())
+            for t in track_objects
+        ]
+    )
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(learner=u, track=t, last_activity_at=timezone.now())
+            for u in users
+            for t in track_objects
+        ]
+    )
+    lessons = {t.pk: list(t.lessons.values_list("pk", flat=True)) for t in track_objects}
+    LessonCompletion.objects.bulk_create(
+        [
+            LessonCompletion(learner=u, lesson_id=lesson_id)
+            for u in users
+            for t in track_objects
+            for lesson_id in lessons[t.pk][: rng.randint(0, 5)]
+        ]
+    )
+
+
+def count(client, url, django_assert_max_num_queries, budget) -> int:
+    client.get(url)
+    with django_assert_max_num_queries(budget) as captured:
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("page", ["progress:team", "progress:team_export", "progress:team_reviews"])
+def test_team_pages_cost_the_same_for_50_and_1000_people(
+    client, django_assert_max_num_queries, page
+):
+    counts = []
+    for people in (50, 1000):
+        manager = factories.UserFactory()
+        build_team(manager, people=people)
+        client.force_login(manager)
+        # dashboard: user + is-manager + page rows + row count + summary + chart + team and
+        # track filter options = 8 (the session comes from the cache)
+        counts.append(count(client, reverse(page), django_assert_max_num_queries, 10))
+    assert counts[0] == counts[1], counts
+
+
+def test_dashboard_pages_through_1000_people_sorted_by_progress(client):
+    manager = factories.UserFactory()
+    build_team(manager, people=1000)
+    client.force_login(manager)
+    response = client.get(reverse("progress:team") + "?sort=-progress&page=3")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count("<tr>") == 51  # header + 50 rows
+    assert "Page 3 of 100" in body
