@@ -5,10 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint check suite e2e test-postgres clean
+.PHONY: help setup run run-stack test lint check suite e2e test-postgres clean
 
 help:
 	@echo "make run            set up, migrate, import content/, create demo users, serve http://127.0.0.1:8000"
+	@echo "make run-stack      the same with Redis, a Celery worker and beat (honcho; Ctrl-C stops all)"
 	@echo "make test           lint + Django checks + the whole test suite (starts its own Redis)"
 	@echo "make e2e            only the browser tests (Chromium)"
 	@echo "make test-postgres  the suite again on a throw-away PostgreSQL cluster"
@@ -28,6 +29,15 @@ run: setup
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The full stack: Redis on loopback, the web server, a Celery worker and beat; Ctrl-C stops all.
+run-stack: setup
+	scripts/system-packages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py import_content content/
+	$(PY) manage.py seed_demo
+	REDIS_URL=redis://127.0.0.1:6390/0 $(VENV)/bin/honcho start -f Procfile.dev
 
 lint: setup
 	$(VENV)/bin/ruff check .

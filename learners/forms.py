@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import User, timezone_choices
+from .models import Preferences, User, timezone_choices
 
 
 class SignupDetailsForm(forms.Form):
@@ -66,3 +66,18 @@ class SelfAssessmentForm(forms.Form):
 
     def ratings(self) -> dict[int, int]:
         return {m.pk: self.cleaned_data[f"module_{m.pk}"] for m in self.modules}
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = Preferences
+        fields = [
+            "digest_enabled",
+            "digest_weekday",
+            "digest_hour",
+            "nudge_inactive",
+            "nudge_due",
+            "nudge_review",
+            "nudge_practice",
+            "manager_digest_enabled",
+        ]

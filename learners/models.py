@@ -3,6 +3,7 @@
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
@@ -253,3 +254,38 @@ class TrackAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track} → {self.team or self.learner}"
+
+
+class Preferences(models.Model):
+    """What a person wants to receive, and when (in their own time zone, on the User)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="preferences")
+    digest_enabled = models.BooleanField("weekly learning digest", default=True)
+    manager_digest_enabled = models.BooleanField("weekly team digest (managers)", default=True)
+    digest_weekday = models.PositiveSmallIntegerField(
+        "digest day", choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        "digest hour",
+        default=8,
+        validators=[MinValueValidator(0), MaxValueValidator(23)],
+        help_text="Local time, 0–23.",
+    )
+    nudge_inactive = models.BooleanField(
+        "reminders when I haven't been active for a week", default=True
+    )
+    nudge_due = models.BooleanField("reminders before and after due dates", default=True)
+    nudge_review = models.BooleanField("a note when my work has been reviewed", default=True)
+    nudge_practice = models.BooleanField("a practice question from a finished lesson", default=True)
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"

@@ -83,3 +83,25 @@ def save_placement(*, user: User, role, ratings: dict[int, int]) -> Placement:
         [module_id for module_id, level in ratings.items() if level >= Placement.SKIM_FROM]
     )
     return placement
+
+
+# Which preference switches a kind of email; turning one back on lifts an earlier unsubscribe.
+PREFERENCE_KINDS = {
+    "digest_enabled": "learner_digest",
+    "manager_digest_enabled": "manager_digest",
+}
+
+
+@transaction.atomic
+def save_preferences(*, user: User, form) -> None:
+    """Save the preferences form. Re-enabling a digest removes the matching one-click opt-out
+    (the opt-out records live in `progress`, which this app must not import; they are reached
+    through the model registry)."""
+    from django.apps import apps
+
+    before = {name: form.initial.get(name) for name in PREFERENCE_KINDS}
+    preferences = form.save()
+    opt_out = apps.get_model("progress", "EmailOptOut")
+    for name, kind in PREFERENCE_KINDS.items():
+        if getattr(preferences, name) and not before.get(name):
+            opt_out.objects.filter(email=user.email.lower(), kind=kind).delete()

@@ -1,28 +1,31 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.views.generic import UpdateView
 
 from courses.models import Role
 
 from . import selectors, services
-from .forms import ProfileForm, RoleChoiceForm, SelfAssessmentForm
-from .models import Placement
+from .forms import PreferencesForm, ProfileForm, RoleChoiceForm, SelfAssessmentForm
+from .models import Placement, Preferences
 
 
-class ProfileView(LoginRequiredMixin, UpdateView):
-    form_class = ProfileForm
-    template_name = "learners/profile_form.html"
-    success_url = reverse_lazy("profile")
-
-    def get_object(self, queryset=None):
-        return self.request.user
-
-    def form_valid(self, form):
-        messages.success(self.request, "Your profile is saved.")
-        return super().form_valid(form)
+@login_required
+def profile(request):
+    """Name, time zone and what to receive; two forms saved together."""
+    preferences, _ = Preferences.objects.get_or_create(user=request.user)
+    profile_form = ProfileForm(request.POST or None, instance=request.user, prefix="profile")
+    preferences_form = PreferencesForm(request.POST or None, instance=preferences, prefix="prefs")
+    if request.method == "POST" and profile_form.is_valid() and preferences_form.is_valid():
+        profile_form.save()
+        services.save_preferences(user=request.user, form=preferences_form)
+        messages.success(request, "Your profile is saved.")
+        return redirect("profile")
+    return render(
+        request,
+        "learners/profile_form.html",
+        {"form": profile_form, "preferences_form": preferences_form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _roles_with_tracks():

@@ -12,6 +12,7 @@ carries a Message-ID derived from its key, so that resend is recognisably the sa
 
 import hashlib
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -95,10 +96,10 @@ def build_context(*, kind: str, to_email: str, recipient: User | None, context: 
 
 
 def claim(
-    *, key: str, kind: str, to_email: str, recipient: User | None, rendered: Rendered
+    *, key: str, kind: str, to_email: str, recipient: User | None, rendered: Rendered, now=None
 ) -> Message | None:
     """Insert the ledger row for `key`, or retake a failed or stale one. None: nothing to do."""
-    now = timezone.now()
+    now = now or timezone.now()
     fields = {
         "kind": kind,
         "to_email": to_email,
@@ -123,6 +124,78 @@ def claim(
         .update(status=Message.Status.PENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     return Message.objects.get(key=key) if retaken else None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str
+    kind: str
+    to_email: str
+    recipient_id: int | None
+    rendered: Rendered
+    topic: str = ""
+
+
+def claim_many(outgoing: list[Outgoing], *, now=None) -> list[Message]:
+    """Claim a batch of keys in one INSERT; returns only the rows this call claimed.
+
+    Keys that exist already (sent, or claimed by another run) are left alone; a unique token
+    finds our rows afterwards. Two statements for the whole batch.
+    """
+    if not outgoing:
+        return []
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    Message.objects.bulk_create(
+        [
+            Message(
+                key=item.key,
+                kind=item.kind,
+                topic=item.topic,
+                to_email=item.to_email,
+                recipient_id=item.recipient_id,
+                subject=item.rendered.subject,
+                body_text=item.rendered.text,
+                body_html=item.rendered.html,
+                status=Message.Status.PENDING,
+                claimed_at=now,
+                claim_token=token,
+                attempts=1,
+            )
+            for item in outgoing
+        ],
+        ignore_conflicts=True,
+    )
+    return list(Message.objects.filter(claim_token=token).order_by("pk"))
+
+
+def retake(message_ids: list[int], *, now=None) -> list[Message]:
+    """Re-claim failed or stale messages (their stored bodies are sent as they were)."""
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    Message.objects.filter(pk__in=message_ids).filter(
+        Q(status=Message.Status.FAILED)
+        | Q(status=Message.Status.PENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    ).update(
+        claimed_at=now, claim_token=token, status=Message.Status.PENDING, attempts=F("attempts") + 1
+    )
+    return list(Message.objects.filter(claim_token=token).order_by("pk"))
+
+
+def deliver_all(messages: list[Message]) -> tuple[int, int]:
+    """Send claimed messages one by one, each marked sent right after it goes out.
+
+    A failure is recorded and the batch goes on; returns (sent, failed).
+    """
+    sent = failed = 0
+    for message in messages:
+        try:
+            deliver(message)
+        except Exception:
+            failed += 1
+        else:
+            sent += 1
+    return sent, failed
 
 
 def deliver(message: Message) -> None:

@@ -202,6 +202,11 @@ class Message(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=40, db_index=True)
+    # What a nudge is about ("due-soon:<assignment>"): each topic is sent once, while the key
+    # ("nudge:<user>:<local date>") keeps nudges to one a day.
+    topic = models.CharField(max_length=120, blank=True, db_index=True)
+    # Set when a batch claims rows in one statement, to find the rows that batch owns.
+    claim_token = models.CharField(max_length=32, blank=True, db_index=True)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -242,3 +247,20 @@ class EmailOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} unsubscribed from {self.kind}"
+
+
+class RetrievalAnswer(models.Model):
+    """An answer to a practice question sent by email (one click on a choice)."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="retrieval_answers"
+    )
+    question = models.ForeignKey(
+        "courses.Question", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    token = models.CharField(max_length=64, unique=True)  # one answer per emailed question
+    correct = models.BooleanField()
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.learner} answered {'right' if self.correct else 'wrong'}"

@@ -29,6 +29,7 @@ urlpatterns = [
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("certificates/<str:code>/", views.certificate, name="certificate"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("practice/<str:token>/", views.practice_answer, name="practice_answer"),
     path("invitations/<str:token>/", team_views.accept_invitation, name="invitation"),
     # Managers
     path("team/", team_views.dashboard, name="team"),

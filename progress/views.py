@@ -381,3 +381,41 @@ def unsubscribe(request, token: str):
     return render(
         request, "progress/unsubscribe_confirm.html", {"label": label, "email": data["email"]}
     )
+
+
+def practice_answer(request, token: str):
+    """The one-click answer to an emailed practice question: records it, shows the explanation."""
+    from courses.models import Question
+
+    from .models import RetrievalAnswer
+    from .nudges import read_practice_token
+
+    try:
+        data = read_practice_token(token)
+    except signing.BadSignature:
+        return render(request, "progress/practice_invalid.html", status=400)
+    question = (
+        Question.objects.filter(pk=data["q"])
+        .prefetch_related("choices")
+        .select_related("quiz__lesson__track")
+        .first()
+    )
+    choice = (
+        next((c for c in question.choices.all() if c.pk == data["c"]), None) if question else None
+    )
+    if question is None or choice is None:
+        return render(request, "progress/practice_invalid.html", status=404)
+    answer, _ = RetrievalAnswer.objects.get_or_create(
+        token=f"{data['u']}:{data['q']}:{data['d']}",
+        defaults={"learner_id": data["u"], "question": question, "correct": choice.is_correct},
+    )
+    return render(
+        request,
+        "progress/practice_answer.html",
+        {
+            "question": question,
+            "choice": choice,
+            "answer": answer,
+            "choices": list(question.choices.all()),
+        },
+    )

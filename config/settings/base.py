@@ -229,7 +229,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
     "max_retries": 1,
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Each run sends what is due and not yet sent, so a missed hour is caught up by the next.
+    "dispatch-due-messages": {
+        "task": "progress.tasks.dispatch_due_messages",
+        "schedule": 60 * 60,
+    },
+}
 
 # Email goes through Django 6.1's MAILERS; production sets SMTP from the environment.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Socialcraft <learning@socialcraft.localhost>")

@@ -13,6 +13,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 LINK_RE = re.compile(r"https?://[^\s]+")
+PREFERENCES = {"prefs-digest_weekday": "0", "prefs-digest_hour": "8", "prefs-digest_enabled": "on"}
 
 
 @pytest.fixture(autouse=True)
@@ -153,7 +154,10 @@ def test_password_change_logs_out_other_sessions(client):
 
 def test_profile_updates_name_and_timezone(client, learner):
     client.force_login(learner)
-    response = client.post("/profile/", {"display_name": "Lena L.", "timezone": "Europe/London"})
+    response = client.post(
+        "/profile/",
+        {"profile-display_name": "Lena L.", "profile-timezone": "Europe/London", **PREFERENCES},
+    )
     assert response.status_code == 302
     learner.refresh_from_db()
     assert (learner.display_name, learner.timezone) == ("Lena L.", "Europe/London")
@@ -161,8 +165,11 @@ def test_profile_updates_name_and_timezone(client, learner):
 
 def test_profile_rejects_unknown_timezone_and_keeps_saved_data(client, learner):
     client.force_login(learner)
-    response = client.post("/profile/", {"display_name": "Changed", "timezone": "Mars/Olympus"})
-    assert response.status_code == 200
+    response = client.post(
+        "/profile/",
+        {"profile-display_name": "Changed", "profile-timezone": "Mars/Olympus", **PREFERENCES},
+    )
+    assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     learner.refresh_from_db()
     assert learner.display_name == "Lena Learner"

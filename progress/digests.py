@@ -1,0 +1,311 @@
+"""Weekly digests for learners and managers: who is due, what to say, sending in batches.
+
+A batch of learner digests reads with a fixed number of queries whatever its size (users,
+opt-outs, track rows, reviews, certificates, then the claim), renders each email, claims every
+key in one INSERT and marks each message sent as soon as it goes out.
+"""
+
+import itertools
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from courses.models import Lesson
+from learners.models import Membership, Preferences, TrackAssignment, User
+
+from . import messaging, schedule
+from .models import Certificate, EmailOptOut, Enrolment, LessonCompletion, Message, Review
+
+logger = logging.getLogger(__name__)
+
+LEARNER_DIGEST = "learner_digest"
+MANAGER_DIGEST = "manager_digest"
+SCAN_CHUNK = 2000  # users read per query while finding who is due: bounded memory at any scale
+DUE_SOON_DAYS = 14
+
+
+def digest_key(kind: str, user_id: int, week: str) -> str:
+    return f"{kind}:{user_id}:{week}"
+
+
+def recipients_due(kind: str, *, now: datetime) -> list[int]:
+    """Ids of people whose weekly digest of `kind` is due at `now` and not yet claimed.
+
+    Streams users in chunks; only ids are kept. One read for users and one for the ledger per
+    chunk.
+    """
+    enabled = "digest_enabled" if kind == LEARNER_DIGEST else "manager_digest_enabled"
+    users = User.objects.filter(is_active=True).filter(
+        Q(preferences__isnull=True) | Q(**{f"preferences__{enabled}": True})
+    )
+    if kind == MANAGER_DIGEST:
+        users = users.filter(memberships__role=Membership.Role.MANAGER).distinct()
+    else:
+        users = users.filter(Exists(Enrolment.objects.filter(learner=OuterRef("pk"))))
+    rows = users.order_by("pk").values_list(
+        "pk", "timezone", "preferences__digest_weekday", "preferences__digest_hour"
+    )
+    due: list[int] = []
+    last_pk = 0
+    while True:
+        chunk = list(rows.filter(pk__gt=last_pk)[:SCAN_CHUNK])
+        if not chunk:
+            return due
+        last_pk = chunk[-1][0]
+        keys = {}
+        for pk, tz_name, weekday, hour in chunk:
+            slot = schedule.digest_slot(
+                now, tz_name, 0 if weekday is None else weekday, 8 if hour is None else hour
+            )
+            if slot.due:
+                keys[digest_key(kind, pk, slot.week)] = pk
+        taken = set(Message.objects.filter(key__in=list(keys)).values_list("key", flat=True))
+        due.extend(pk for key, pk in keys.items() if key not in taken)
+
+
+# -- learner digest ----------------------------------------------------------------------
+
+
+@dataclass
+class TrackLine:
+    title: str
+    url: str
+    percent: int
+    done_this_week: int
+    next_lesson: str | None
+    next_url: str | None
+    due_date: object | None
+
+
+@dataclass
+class LearnerDigest:
+    user: User
+    week: str
+    tracks: list[TrackLine] = field(default_factory=list)
+    reviews: list[dict] = field(default_factory=list)
+    certificates: list[dict] = field(default_factory=list)
+
+    @property
+    def lessons_this_week(self) -> int:
+        return sum(t.done_this_week for t in self.tracks)
+
+    @property
+    def has_news(self) -> bool:
+        unfinished = any(t.percent < 100 for t in self.tracks)
+        return bool(unfinished or self.reviews or self.certificates)
+
+
+def _track_rows(user_ids: list[int], since: datetime):
+    """One row per enrolment of the batch's users, with progress and the next lesson."""
+    learner, track = OuterRef("learner_id"), OuterRef("track_id")
+    current = Lesson.objects.current().filter(track=track)
+    completions = LessonCompletion.objects.filter(
+        learner=learner,
+        lesson__track=track,
+        lesson__archived_at__isnull=True,
+        lesson__module__archived_at__isnull=True,
+    )
+    teams = Membership.objects.filter(
+        user=OuterRef(OuterRef("learner_id")), role=Membership.Role.LEARNER
+    ).values("team_id")
+    next_lesson = current.exclude(
+        Exists(
+            LessonCompletion.objects.filter(
+                learner=OuterRef(OuterRef("learner_id")), lesson=OuterRef("pk")
+            )
+        )
+    ).order_by("module__position", "position")
+
+    return (
+        Enrolment.objects.filter(learner_id__in=user_ids, track__archived_at__isnull=True, track__is_published=True)
+        .annotate(
+            total=Coalesce(Subquery(current.order_by().values("track").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
+            done=Coalesce(Subquery(completions.order_by().values("learner").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
+            done_this_week=Coalesce(
+                Subquery(
+                    completions.filter(completed_at__gte=since).order_by().values("learner").annotate(n=Count("pk")).values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            next_title=Subquery(next_lesson.values("title")[:1]),
+            next_slug=Subquery(next_lesson.values("slug")[:1]),
+            due_date=Subquery(
+                TrackAssignment.objects.active()
+                .filter(Q(learner=learner) | Q(team_id__in=teams), track=track, due_date__isnull=False)
+                .order_by("due_date")
+                .values("due_date")[:1]
+            ),
+        )
+        .values("learner_id", "track__title", "track__slug", "total", "done", "done_this_week", "next_title", "next_slug", "due_date", "completed_at")
+        .order_by("learner_id", "track__title")
+    )  # fmt: skip
+
+
+def build_learner_digests(user_ids: list[int], *, now: datetime) -> list[LearnerDigest]:
+    """Everything the batch's digests say, in five reads."""
+    users = list(User.objects.filter(pk__in=user_ids, is_active=True).select_related("preferences"))
+    since = now - timedelta(days=7)
+    by_user: dict[int, LearnerDigest] = {}
+    for user in users:
+        slot = schedule.digest_slot(now, user.timezone, *_digest_time(user))
+        by_user[user.pk] = LearnerDigest(user=user, week=slot.week)
+    for row in _track_rows(list(by_user), since):
+        percent = round(100 * row["done"] / row["total"]) if row["total"] else 0
+        slug = row["track__slug"]
+        by_user[row["learner_id"]].tracks.append(
+            TrackLine(
+                title=row["track__title"],
+                url=messaging.absolute(reverse("progress:track", args=[slug])),
+                percent=100 if row["completed_at"] else percent,
+                done_this_week=row["done_this_week"],
+                next_lesson=row["next_title"],
+                next_url=messaging.absolute(
+                    reverse("progress:lesson", args=[slug, row["next_slug"]])
+                )
+                if row["next_slug"]
+                else None,
+                due_date=row["due_date"],
+            )
+        )
+    for review in Review.objects.filter(
+        submission__learner_id__in=list(by_user), reviewed_at__gte=since
+    ).values("submission__learner_id", "submission__assignment__title", "outcome", "submission_id"):
+        by_user[review["submission__learner_id"]].reviews.append(
+            {
+                "title": review["submission__assignment__title"],
+                "approved": review["outcome"] == "approved",
+                "url": messaging.absolute(
+                    reverse("progress:submission", args=[review["submission_id"]])
+                ),
+            }
+        )
+    for certificate in Certificate.objects.filter(
+        learner_id__in=list(by_user), issued_at__gte=since
+    ).values("learner_id", "track_title", "code"):
+        by_user[certificate["learner_id"]].certificates.append(
+            {
+                "title": certificate["track_title"],
+                "url": messaging.absolute(
+                    reverse("progress:certificate", args=[certificate["code"]])
+                ),
+            }
+        )
+    return list(by_user.values())
+
+
+def _digest_time(user: User) -> tuple[int, int]:
+    try:
+        preferences = user.preferences
+    except Preferences.DoesNotExist:
+        return 0, 8
+    return preferences.digest_weekday, preferences.digest_hour
+
+
+def opted_out(emails: list[str], kind: str) -> set[str]:
+    return set(
+        EmailOptOut.objects.filter(
+            email__in=[e.lower() for e in emails], kind__in=[kind, messaging.ALL_KINDS]
+        ).values_list("email", flat=True)
+    )
+
+
+def send_learner_digests(*, user_ids: list[int], now: datetime) -> int:
+    """Send this week's digest to each of `user_ids` who has something to hear. Idempotent."""
+    digests = build_learner_digests(user_ids, now=now)
+    blocked = opted_out([d.user.email for d in digests], LEARNER_DIGEST)
+    outgoing = []
+    for digest in digests:
+        if not digest.has_news or digest.user.email.lower() in blocked:
+            continue
+        context = messaging.build_context(
+            kind=LEARNER_DIGEST,
+            to_email=digest.user.email,
+            recipient=digest.user,
+            context={"digest": digest, "me_url": messaging.absolute(reverse("progress:me"))},
+        )
+        outgoing.append(
+            messaging.Outgoing(
+                key=digest_key(LEARNER_DIGEST, digest.user.pk, digest.week),
+                kind=LEARNER_DIGEST,
+                to_email=digest.user.email,
+                recipient_id=digest.user.pk,
+                rendered=messaging.render(LEARNER_DIGEST, context),
+            )
+        )
+    sent, failed = messaging.deliver_all(messaging.claim_many(outgoing, now=now))
+    if failed:
+        logger.warning("%d learner digests failed and will be retried", failed)
+    return sent
+
+
+# -- manager digest ----------------------------------------------------------------------
+
+
+def send_manager_digests(*, user_ids: list[int], now: datetime) -> int:
+    """Weekly team summary for each manager. A few queries per manager (managers are few)."""
+    from . import dashboards
+
+    managers = list(
+        User.objects.filter(pk__in=user_ids, is_active=True).select_related("preferences")
+    )
+    blocked = opted_out([m.email for m in managers], MANAGER_DIGEST)
+    since = now - timedelta(days=7)
+    outgoing = []
+    for manager in managers:
+        if manager.email.lower() in blocked:
+            continue
+        rows = dashboards.dashboard_rows(manager)
+        counts = dashboards.summary(rows)
+        if not counts["assignments"] and not counts["awaiting_review"]:
+            continue
+        week = schedule.digest_slot(now, manager.timezone, *_digest_time(manager)).week
+        waiting = list(dashboards.awaiting_review(manager)[:10])
+        overdue = list(rows.filter(status="overdue")[:10])
+        inactive = list(
+            rows.exclude(status="completed").filter(
+                Q(last_activity_at__lt=since) | Q(last_activity_at__isnull=True)
+            )[:10]
+        )
+        completed = Certificate.objects.filter(
+            learner__in=dashboards.team_learners(dashboards.managed_teams(manager)),
+            issued_at__gte=since,
+        ).count()
+        context = messaging.build_context(
+            kind=MANAGER_DIGEST,
+            to_email=manager.email,
+            recipient=manager,
+            context={
+                "manager": manager,
+                "counts": counts,
+                "completed_this_week": completed,
+                "waiting": [
+                    {"name": s.learner.name, "title": s.assignment.title, "days": (now - s.submitted_at).days,
+                     "url": messaging.absolute(s.get_absolute_url())}
+                    for s in waiting
+                ],
+                "overdue": [{"name": r.learner.name, "track": r.track.title, "due": r.due_date} for r in overdue],
+                "inactive": [{"name": r.learner.name, "track": r.track.title} for r in inactive],
+                "dashboard_url": messaging.absolute(reverse("progress:team")),
+                "reviews_url": messaging.absolute(reverse("progress:team_reviews")),
+            },
+        )  # fmt: skip
+        outgoing.append(
+            messaging.Outgoing(
+                key=digest_key(MANAGER_DIGEST, manager.pk, week),
+                kind=MANAGER_DIGEST,
+                to_email=manager.email,
+                recipient_id=manager.pk,
+                rendered=messaging.render(MANAGER_DIGEST, context),
+            )
+        )
+    sent, _ = messaging.deliver_all(messaging.claim_many(outgoing, now=now))
+    return sent
+
+
+def batched(ids: list[int], size: int):
+    return (list(batch) for batch in itertools.batched(ids, size))

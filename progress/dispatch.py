@@ -1,0 +1,69 @@
+"""The hourly dispatcher: find what is due and not yet sent, and fan it out in batches.
+
+Runs from beat (through a task), from `manage.py send_due_messages`, and in tests. If Redis is
+down, enqueueing fails quietly (logged once per run); the next run finds the same work again.
+"""
+
+import itertools
+import logging
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from . import digests, messaging, nudges
+from .models import Message
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+
+
+def retry_candidates(*, now: datetime) -> list[int]:
+    """Failed messages whose backoff has passed, and claims abandoned by a dead worker."""
+    ids = []
+    rows = Message.objects.filter(
+        Q(status=Message.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
+        | Q(status=Message.Status.PENDING, claimed_at__lt=now - messaging.CLAIM_TIMEOUT)
+    ).values_list("pk", "status", "attempts", "claimed_at")
+    for pk, status, attempts, claimed_at in rows.iterator(chunk_size=2000):
+        backoff = timedelta(minutes=2**attempts)  # 2, 4, 8 ... minutes between tries
+        if status == Message.Status.PENDING or claimed_at is None or claimed_at + backoff <= now:
+            ids.append(pk)
+    return ids
+
+
+def plan(*, now: datetime) -> dict[str, list[int]]:
+    return {
+        "learner_digest": digests.recipients_due(digests.LEARNER_DIGEST, now=now),
+        "manager_digest": digests.recipients_due(digests.MANAGER_DIGEST, now=now),
+        "nudge": nudges.recipients_due(now=now),
+        "retry": retry_candidates(now=now),
+    }
+
+
+def dispatch(*, now: datetime, enqueue: bool) -> dict:
+    """Send (enqueue=False: in this process) or enqueue everything due at `now`."""
+    from . import tasks
+
+    work = plan(now=now)
+    stamp = now.isoformat()
+    jobs = [
+        (tasks.send_learner_digests, "user_ids", work["learner_digest"]),
+        (tasks.send_manager_digests, "user_ids", work["manager_digest"]),
+        (tasks.send_nudges, "user_ids", work["nudge"]),
+        (tasks.resend_messages, "message_ids", work["retry"]),
+    ]
+    failed_to_enqueue = False
+    for task, argument, ids in jobs:
+        for batch in itertools.batched(ids, tasks.BATCH_SIZE):
+            kwargs = {argument: list(batch), "now": stamp}
+            if not enqueue:
+                task.run(**kwargs)
+                continue
+            try:
+                task.apply_async(kwargs=kwargs)
+            except Exception as error:
+                if not failed_to_enqueue:
+                    logger.warning("Could not enqueue %s: %s", task.name, error)
+                failed_to_enqueue = True
+    return {kind: len(ids) for kind, ids in work.items()} | {"enqueue_failed": failed_to_enqueue}

@@ -1,0 +1,213 @@
+"""Nudges: at most one a day per person, the most useful one wins, only 08:00–20:00 local.
+
+Each candidate has a topic ("due-soon:<assignment>:<user>") sent at most once; the message key
+("nudge:<user>:<local date>") makes it one nudge a day even if two runs overlap.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from courses.models import Question
+from learners.models import Membership, Preferences, TrackAssignment, User
+
+from . import messaging, schedule
+from .models import Enrolment, Message, QuizAttempt, Review
+
+NUDGE = "nudge"
+INACTIVE_DAYS = 7
+DUE_SOON_DAYS = 3
+PRACTICE_MIN_DAYS, PRACTICE_MAX_DAYS = 3, 30
+PRACTICE_SALT = "progress.retrieval-practice"
+PRIORITY = ["review", "overdue", "due-soon", "inactive", "practice"]  # most useful first
+
+
+@dataclass
+class Candidate:
+    reason: str
+    topic: str
+    context: dict
+
+
+def nudge_key(user_id: int, local_date) -> str:
+    return f"{NUDGE}:{user_id}:{local_date.isoformat()}"
+
+
+def _prefs(user: User) -> Preferences:
+    try:
+        return user.preferences
+    except Preferences.DoesNotExist:
+        return Preferences(user=user)
+
+
+def recipients_due(*, now: datetime) -> list[int]:
+    """Learners who might get a nudge now: enrolled, awake, and not nudged today."""
+    rows = (
+        User.objects.filter(is_active=True)
+        .filter(Exists(Enrolment.objects.filter(learner=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list("pk", "timezone")
+    )
+    due = []
+    for pk, tz_name in rows.iterator(chunk_size=2000):
+        if schedule.in_waking_hours(now, tz_name):
+            due.append((pk, nudge_key(pk, schedule.local(now, tz_name).date())))
+    taken = set()
+    for start in range(0, len(due), 2000):
+        keys = [key for _, key in due[start : start + 2000]]
+        taken |= set(Message.objects.filter(key__in=keys).values_list("key", flat=True))
+    return [pk for pk, key in due if key not in taken]
+
+
+def candidates_for(user: User, *, now: datetime) -> list[Candidate]:
+    """Every nudge this learner could get now, most useful first (a few queries per learner)."""
+    prefs = _prefs(user)
+    found: list[Candidate] = []
+    today = schedule.local(now, user.timezone).date()
+    if prefs.nudge_review:
+        reviews = Review.objects.filter(
+            submission__learner=user, reviewed_at__gte=now - timedelta(days=7)
+        ).select_related("submission__assignment")
+        found.extend(
+            Candidate(
+                "review",
+                f"review:{review.pk}",
+                {
+                    "title": review.submission.assignment.title,
+                    "approved": review.outcome == "approved",
+                    "url": messaging.absolute(review.submission.get_absolute_url()),
+                },
+            )
+            for review in reviews
+        )
+    if prefs.nudge_due:
+        teams = Membership.objects.filter(user=user, role=Membership.Role.LEARNER).values("team_id")
+        assignments = (
+            TrackAssignment.objects.active()
+            .filter(Q(learner=user) | Q(team_id__in=teams), due_date__isnull=False)
+            .exclude(track__enrolments__learner=user, track__enrolments__completed_at__isnull=False)
+            .select_related("track")
+        )
+        for assignment in assignments:
+            days = (assignment.due_date - today).days
+            url = messaging.absolute(assignment.track.get_absolute_url())
+            if days < 0:
+                weeks = (-days - 1) // 7  # overdue once, then weekly
+                found.append(
+                    Candidate(
+                        "overdue",
+                        f"overdue:{assignment.pk}:{user.pk}:{weeks}",
+                        {"track": assignment.track.title, "due": assignment.due_date, "url": url},
+                    )
+                )
+            elif days <= DUE_SOON_DAYS:
+                found.append(Candidate("due-soon", f"due-soon:{assignment.pk}:{user.pk}", {"track": assignment.track.title, "due": assignment.due_date, "url": url}))  # fmt: skip
+    if prefs.nudge_inactive:
+        cutoff = now - timedelta(days=INACTIVE_DAYS)
+        for enrolment in (
+            Enrolment.objects.filter(
+                learner=user, completed_at__isnull=True, track__is_published=True
+            )
+            .filter(
+                Q(last_activity_at__lt=cutoff)
+                | Q(last_activity_at__isnull=True, enrolled_at__lt=cutoff)
+            )
+            .select_related("track")
+        ):
+            since = (enrolment.last_activity_at or enrolment.enrolled_at).date().isoformat()
+            found.append(Candidate("inactive", f"inactive:{enrolment.pk}:{since}", {
+                "track": enrolment.track.title, "url": messaging.absolute(enrolment.track.get_absolute_url()),
+            }))  # fmt: skip
+    if prefs.nudge_practice:
+        practice = practice_question(user, now=now)
+        if practice is not None:
+            found.append(practice)
+    found.sort(key=lambda c: PRIORITY.index(c.reason))
+    return found
+
+
+def practice_question(user: User, *, now: datetime) -> Candidate | None:
+    """One question from a quiz the learner passed 3–30 days ago, each choice a signed link."""
+    quiz_ids = list(
+        QuizAttempt.objects.filter(
+            learner=user,
+            passed=True,
+            submitted_at__lte=now - timedelta(days=PRACTICE_MIN_DAYS),
+            submitted_at__gte=now - timedelta(days=PRACTICE_MAX_DAYS),
+        ).values_list("quiz_id", flat=True).distinct()
+    )  # fmt: skip
+    questions = list(
+        Question.objects.filter(quiz_id__in=quiz_ids, kind=Question.Kind.SINGLE).prefetch_related(
+            "choices"
+        )[:50]
+    )
+    if not questions:
+        return None
+    day = schedule.local(now, user.timezone).date().isoformat()
+    question = random.Random(f"{user.pk}:{day}").choice(questions)  # noqa: S311 - picking a question, not a secret
+    choices = [
+        {
+            "text": choice.text,
+            "url": messaging.absolute(
+                reverse(
+                    "progress:practice_answer",
+                    args=[practice_token(user.pk, question.pk, choice.pk, day)],
+                )
+            ),
+        }
+        for choice in question.choices.all()
+    ]
+    return Candidate(
+        "practice", f"practice:{user.pk}:{day}", {"prompt": question.prompt, "choices": choices}
+    )
+
+
+def practice_token(user_id: int, question_id: int, choice_id: int, day: str) -> str:
+    return signing.dumps(
+        {"u": user_id, "q": question_id, "c": choice_id, "d": day}, salt=PRACTICE_SALT
+    )
+
+
+def read_practice_token(token: str) -> dict:
+    return signing.loads(token, salt=PRACTICE_SALT, max_age=timedelta(days=14))
+
+
+def already_sent_topics(topics: list[str]) -> set[str]:
+    return set(Message.objects.filter(topic__in=topics).values_list("topic", flat=True))
+
+
+def send_nudges(*, user_ids: list[int], now: datetime) -> int:
+    """At most one nudge per learner for the local day; the best unsent candidate wins."""
+    users = list(User.objects.filter(pk__in=user_ids, is_active=True).select_related("preferences"))
+    from .digests import opted_out
+
+    blocked = opted_out([u.email for u in users], NUDGE)
+    outgoing = []
+    for user in users:
+        if user.email.lower() in blocked or not schedule.in_waking_hours(now, user.timezone):
+            continue
+        candidates = candidates_for(user, now=now)
+        sent_topics = already_sent_topics([c.topic for c in candidates])
+        best = next((c for c in candidates if c.topic not in sent_topics), None)
+        if best is None:
+            continue
+        context = messaging.build_context(
+            kind=NUDGE, to_email=user.email, recipient=user,
+            context={"learner": user, "reason": best.reason, **best.context},
+        )  # fmt: skip
+        outgoing.append(
+            messaging.Outgoing(
+                key=nudge_key(user.pk, schedule.local(now, user.timezone).date()),
+                kind=NUDGE,
+                to_email=user.email,
+                recipient_id=user.pk,
+                rendered=messaging.render(NUDGE, context),
+                topic=best.topic,
+            )
+        )
+    sent, _ = messaging.deliver_all(messaging.claim_many(outgoing, now=now))
+    return sent

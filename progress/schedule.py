@@ -1,0 +1,52 @@
+"""Local-time arithmetic for digests and nudges: who is due at a given instant."""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+QUIET_START, QUIET_END = 8, 20  # nudges only between 08:00 and 20:00 local time
+
+
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def local(now: datetime, tz_name: str) -> datetime:
+    return timezone.localtime(now, zone(tz_name))
+
+
+def iso_week(moment: datetime) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class DigestSlot:
+    week: str  # the recipient's ISO week, part of the idempotency key
+    due: bool
+
+
+def digest_slot(now: datetime, tz_name: str, weekday: int, hour: int) -> DigestSlot:
+    """Due once the recipient's chosen weekday and hour of their current week have passed.
+
+    Later hours of the same week still count as due, so a run missed while beat or the workers
+    were down is caught up by the next one; the key makes it once a week.
+    """
+    moment = local(now, tz_name)
+    start_of_week = (moment - timedelta(days=moment.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    send_at = start_of_week + timedelta(days=weekday, hours=hour)
+    # Across a DST change, local wall time and elapsed time differ; compare wall times.
+    return DigestSlot(
+        week=iso_week(moment), due=moment.replace(tzinfo=None) >= send_at.replace(tzinfo=None)
+    )
+
+
+def in_waking_hours(now: datetime, tz_name: str) -> bool:
+    return QUIET_START <= local(now, tz_name).hour < QUIET_END
