@@ -218,13 +218,16 @@ def deliver(message: Message) -> None:
     try:
         email.send()
     except Exception as error:
-        Message.objects.filter(pk=message.pk).update(
-            status=Message.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        message.status, message.error = (
+            Message.Status.FAILED,
+            f"{type(error).__name__}: {error}"[:2000],
         )
+        Message.objects.filter(pk=message.pk).update(status=message.status, error=message.error)
         logger.warning("Sending %s failed: %s", message.key, error)
         raise
+    message.status, message.sent_at, message.error = Message.Status.SENT, timezone.now(), ""
     Message.objects.filter(pk=message.pk).update(
-        status=Message.Status.SENT, sent_at=timezone.now(), error=""
+        status=message.status, sent_at=message.sent_at, error=""
     )
 
 

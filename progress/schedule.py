@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 QUIET_START, QUIET_END = 8, 20  # nudges only between 08:00 and 20:00 local time
+# A digest missed by up to two days (beat or workers down) is still sent; older ones are stale.
+CATCH_UP = timedelta(days=2)
 
 
 def zone(name: str) -> zoneinfo.ZoneInfo:
@@ -32,10 +34,9 @@ class DigestSlot:
 
 
 def digest_slot(now: datetime, tz_name: str, weekday: int, hour: int) -> DigestSlot:
-    """Due once the recipient's chosen weekday and hour of their current week have passed.
-
-    Later hours of the same week still count as due, so a run missed while beat or the workers
-    were down is caught up by the next one; the key makes it once a week.
+    """Due once the recipient's chosen weekday and hour of their current week have passed,
+    for up to CATCH_UP after it: a run missed while beat or the workers were down is caught up
+    by the next one, and the key makes it once a week.
     """
     moment = local(now, tz_name)
     start_of_week = (moment - timedelta(days=moment.weekday())).replace(
@@ -43,9 +44,8 @@ def digest_slot(now: datetime, tz_name: str, weekday: int, hour: int) -> DigestS
     )
     send_at = start_of_week + timedelta(days=weekday, hours=hour)
     # Across a DST change, local wall time and elapsed time differ; compare wall times.
-    return DigestSlot(
-        week=iso_week(moment), due=moment.replace(tzinfo=None) >= send_at.replace(tzinfo=None)
-    )
+    wall, slot = moment.replace(tzinfo=None), send_at.replace(tzinfo=None)
+    return DigestSlot(week=iso_week(moment), due=slot <= wall < slot + CATCH_UP)
 
 
 def in_waking_hours(now: datetime, tz_name: str) -> bool:

@@ -1,0 +1,97 @@
+"""A real Celery worker on a real Redis: fan-out, exactly once, and Redis going away."""
+
+from datetime import UTC, datetime
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+
+from config.celery import app
+from progress import dispatch, services
+from progress.models import Message
+from tests import factories
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+MONDAY_9 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def on_redis(redis_url, settings):
+    """Point the Celery app at the suite's Redis, with tasks really queued."""
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    settings.REDIS_URL = redis_url
+    app.conf.update(broker_url=redis_url, task_always_eager=False)
+    app._pool = None  # drop connections made for the previous broker
+    app.amqp._producer_pool = None
+    yield app
+    app.conf.update(**saved)
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def worker(on_redis):
+    with start_worker(
+        on_redis, perform_ping_check=False, pool="solo", shutdown_timeout=30
+    ) as running:
+        yield running
+
+
+def learners(count: int):
+    track = factories.make_track(modules=1, lessons_per_module=2)
+    people = [factories.UserFactory(email=f"w{n}@example.com") for n in range(count)]
+    for person in people:
+        services.enrol(learner=person, track=track)
+    return people
+
+
+def wait_for(condition, timeout=30.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def digests_sent() -> int:
+    return Message.objects.filter(kind="learner_digest", status="sent").count()
+
+
+def test_the_dispatcher_fans_out_to_a_worker_and_each_digest_goes_once(worker):
+    people = learners(7)
+    result = dispatch.dispatch(now=MONDAY_9, enqueue=True)
+    assert result["learner_digest"] == 7
+    assert wait_for(lambda: digests_sent() == 7)
+    # A second run in the same hour and a duplicated batch task send nothing more.
+    dispatch.dispatch(now=MONDAY_9, enqueue=True)
+    from progress import tasks
+
+    tasks.send_learner_digests.apply_async(
+        kwargs={"user_ids": [p.pk for p in people], "now": MONDAY_9.isoformat()}
+    )
+    tasks.dispatch_due_messages.apply_async(kwargs={"now": MONDAY_9.isoformat()})
+    assert not wait_for(lambda: len(mail.outbox) > 7, timeout=3)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+
+
+def test_with_redis_down_pages_work_and_the_next_run_catches_up(client, on_redis, redis_server):
+    people = learners(3)
+    redis_server.stop()
+    try:
+        assert client.get("/").status_code == 200
+        assert client.get("/healthz").json()["broker"] == "unreachable"
+        result = dispatch.dispatch(now=MONDAY_9, enqueue=True)
+        assert result["enqueue_failed"] is True
+        assert Message.objects.count() == 0  # nothing claimed, so nothing is lost
+    finally:
+        redis_server.start()
+    app._pool = None
+    app.amqp._producer_pool = None
+    with start_worker(on_redis, perform_ping_check=False, pool="solo", shutdown_timeout=30):
+        dispatch.dispatch(now=MONDAY_9.replace(hour=10), enqueue=True)
+        assert wait_for(lambda: digests_sent() == 3)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
