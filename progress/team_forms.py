@@ -56,7 +56,10 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, manager, **kwargs):
         super().__init__(*args, **kwargs)
+        teams = list(managed_teams(manager))
         self.fields["team"].queryset = managed_teams(manager)
+        if len(teams) == 1:
+            self.fields["team"].initial = teams[0].pk  # most managers have one team
 
     def clean(self):
         cleaned = super().clean()

@@ -65,7 +65,15 @@ def check_page(page, url: str, name: str, *, axe: bool) -> list[str]:
         assert response.status == 200, f"{name}: HTTP {response.status}"
         scroll, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
         if scroll > inner:
-            found.append(f"{name} at {label}: horizontal scroll ({scroll} > {inner})")
+            wide = page.evaluate(
+                """() => [...document.querySelectorAll('main *')]
+                .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+                .slice(0, 3).map(e => e.tagName + '.' + e.className)
+                .concat(['main', 'section', '.table-scroll', 'body', 'html'].map(
+                    q => document.querySelector(q) ? q + ':' + document.querySelector(q).getBoundingClientRect().width
+                    + '/' + getComputedStyle(document.querySelector(q)).overflowX : q))"""
+            )
+            found.append(f"{name} at {label}: horizontal scroll ({scroll} > {inner}) {wide}")
         screenshot(page, f"{name}-{label}")
     if axe:
         page.set_viewport_size(VIEWPORTS["desktop"])
@@ -92,12 +100,26 @@ def test_learner_pages(page, site, world):
     assert found == []
 
 
-def test_reviewer_pages(page, site, world):
+MANAGER_PAGES = {
+    "team": "/team/",
+    "team-reviews": "/team/reviews/",
+    "team-assignments": "/team/assignments/",
+    "team-invitations": "/team/invitations/",
+}
+
+
+def test_manager_pages(page, site, world):
+    from progress import team as team_services
     from tests.e2e.conftest import sign_in
 
+    team_services.assign_track(
+        manager=world["manager"], track=world["certificate"].track, learner=world["learner"]
+    )
     sign_in(page, site.url, "max@example.com", factories.PASSWORD)
-    url = site.url + world["submission"].get_absolute_url()
-    assert check_page(page, url, "review", axe=True) == []
+    found = check_page(page, site.url + world["submission"].get_absolute_url(), "review", axe=True)
+    for name, path in MANAGER_PAGES.items():
+        found += check_page(page, site.url + path, name, axe=True)
+    assert found == []
 
 
 def test_anonymous_pages(page, site, world):
