@@ -237,10 +237,20 @@ def unsubscribe_mailbox() -> str:
 
 
 def send_message(
-    *, key: str, kind: str, to_email: str, context: dict, recipient: User | None = None
+    *,
+    key: str,
+    kind: str,
+    to_email: str,
+    context: dict,
+    recipient: User | None = None,
+    retry_later: bool = False,
 ) -> Message | None:
     """Render, claim, send and record one email. Returns None when the key needs no sending
-    (already sent, being sent, or the address unsubscribed from this kind)."""
+    (already sent, being sent, or the address unsubscribed from this kind).
+
+    A failed send is recorded as failed and re-raised, unless `retry_later` (for web requests):
+    then it stays failed in the ledger and the hourly dispatcher retries it with backoff.
+    """
     from .preferences import is_suppressed
 
     if is_suppressed(email=to_email, kind=kind):
@@ -255,5 +265,9 @@ def send_message(
     )
     if message is None:
         return None
-    deliver(message)
+    try:
+        deliver(message)
+    except Exception:
+        if not retry_later:
+            raise
     return message

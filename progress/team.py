@@ -188,6 +188,7 @@ def send_invitation(invitation: Invitation) -> None:
             "accept_url": url,
             "expires_days": INVITATION_MAX_AGE.days,
         },
+        retry_later=True,  # a mail server hiccup must not fail the manager's request
     )
 
 
@@ -334,5 +335,6 @@ def nudge_learner(*, manager: User, learner: User, track: Track) -> bool:
             "track": track,
             "track_url": messaging.absolute(track.get_absolute_url()),
         },
+        retry_later=True,
     )
     return message is not None

@@ -154,3 +154,25 @@ def test_re_enabling_the_digest_on_the_profile_lifts_the_opt_out(client):
     assert not EmailOptOut.objects.filter(email=user.email, kind="learner_digest").exists()
     prefs = Preferences.objects.get(user=user)
     assert (prefs.digest_enabled, prefs.digest_weekday, prefs.digest_hour) == (True, 2, 9)
+
+
+def test_a_web_request_survives_a_mail_server_failure_and_the_dispatcher_retries(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from progress import dispatch
+
+    settings.MAILERS = {"default": {"BACKEND": "tests.progress.test_messaging.BrokenBackend"}}
+    manager = factories.UserFactory()
+    team = factories.team_with(manager=manager)
+    client.force_login(manager)
+    response = client.post("/team/invitations/", {"team": team.pk, "emails": "new@example.com"})
+    assert response.status_code == 302
+    row = Message.objects.get(kind="invitation")
+    assert row.status == "failed"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    dispatch.dispatch(now=timezone.now() + timedelta(minutes=3), enqueue=False)
+    row.refresh_from_db()
+    assert row.status == "sent"
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
