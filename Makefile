@@ -27,6 +27,7 @@ run: setup
 	$(PY) manage.py createcachetable
 	$(PY) manage.py import_content content/
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_activity
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
@@ -37,6 +38,7 @@ run-stack: setup
 	$(PY) manage.py createcachetable
 	$(PY) manage.py import_content content/
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_activity
 	REDIS_URL=redis://127.0.0.1:6390/0 $(VENV)/bin/honcho start -f Procfile.dev
 
 lint: setup
