@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Membership, Organisation, Team, User
+from .models import Invitation, Membership, Organisation, Preferences, Team, TrackAssignment, User
 
 
 @admin.register(User)
@@ -61,3 +61,45 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__display_name", "team__name"]
     autocomplete_fields = ["user", "team"]
     list_select_related = ["user", "team__organisation"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "team", "invited_by", "created_at", "send_count", "status"]
+    list_filter = ["team__organisation", "team"]
+    search_fields = ["email", "name", "team__name"]
+    list_select_related = ["team__organisation", "invited_by"]
+    readonly_fields = ["created_at", "sent_at", "send_count", "accepted_at", "accepted_by"]
+    autocomplete_fields = ["team", "invited_by"]
+
+
+@admin.register(TrackAssignment)
+class TrackAssignmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "track",
+        "team",
+        "learner",
+        "due_date",
+        "assigned_by",
+        "created_at",
+        "cancelled_at",
+    ]
+    list_filter = ["track", "team__organisation"]
+    search_fields = ["track__title", "team__name", "learner__email", "learner__display_name"]
+    list_select_related = ["track", "team", "learner", "assigned_by"]
+    autocomplete_fields = ["team", "learner", "assigned_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Preferences)
+class PreferencesAdmin(admin.ModelAdmin):
+    list_display = [
+        "user",
+        "digest_enabled",
+        "digest_weekday",
+        "digest_hour",
+        "manager_digest_enabled",
+    ]
+    search_fields = ["user__email", "user__display_name"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
