@@ -65,3 +65,10 @@ test-postgres: setup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts
+
+# Supply chain and code: pip-audit over the installed environment, bandit (medium and high
+# severity) over the apps; exceptions with a reason and a date in .audit-ignore. Exits 3 when
+# the vulnerability database can't be reached (AUDIT_UNREACHABLE=warn turns that into a warning).
+.PHONY: audit
+audit: setup
+	$(PY) scripts/audit --python $(PY)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
-from django.contrib.admin.utils import NestedObjects, quote, unquote
+from django.contrib.admin.utils import NestedObjects, model_ngettext, quote, unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import router
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -408,7 +408,7 @@ class ArchivableAdmin(AuthoringAdmin):
         count = self._archive(request, queryset)
         self.message_user(
             request,
-            f"Archived {count} {self.opts.verbose_name_plural}; learners keep their records.",
+            f"Archived {count} {model_ngettext(self.opts, count)}; learners keep their records.",
             messages.SUCCESS,
         )
 
@@ -416,7 +416,7 @@ class ArchivableAdmin(AuthoringAdmin):
     def restore_selected(self, request, queryset):
         count = self._restore(request, queryset)
         self.message_user(
-            request, f"Restored {count} {self.opts.verbose_name_plural}.", messages.SUCCESS
+            request, f"Restored {count} {model_ngettext(self.opts, count)}.", messages.SUCCESS
         )
 
     @admin.action(description="Delete selected %(verbose_name_plural)s", permissions=["delete"])
@@ -482,12 +482,12 @@ class MovableListAdmin:
     @admin.action(description="Move selected %(verbose_name_plural)s up", permissions=["change"])
     def move_up(self, request, queryset):
         moved = services.move_items(items=list(queryset), direction="up")
-        self.message_user(request, f"Moved {moved} {self.opts.verbose_name_plural} up.")
+        self.message_user(request, f"Moved {moved} {model_ngettext(self.opts, moved)} up.")
 
     @admin.action(description="Move selected %(verbose_name_plural)s down", permissions=["change"])
     def move_down(self, request, queryset):
         moved = services.move_items(items=list(queryset), direction="down")
-        self.message_user(request, f"Moved {moved} {self.opts.verbose_name_plural} down.")
+        self.message_user(request, f"Moved {moved} {model_ngettext(self.opts, moved)} down.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,22 +517,8 @@ class RoleAdmin(admin.ModelAdmin):
 # Tracks
 
 
-class ModuleInlineFormSet(BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        seen = set()
-        for form in self.forms:
-            if self.can_delete and self._should_delete_form(form):
-                continue
-            slug = getattr(form, "cleaned_data", {}).get("slug")
-            if slug and slug in seen:
-                form.add_error("slug", f"Another module of this track uses “{slug}”.")
-            seen.add(slug)
-
-
 class ModuleInline(OrderedInline, admin.TabularInline):
     model = Module
-    formset = ModuleInlineFormSet
     extra = 0
     fields = ["order", "title", "slug", "self_check", "status"]
     readonly_fields = ["order", "status"]
@@ -570,7 +556,7 @@ class TrackAdmin(ArchivableAdmin):
     ]
 
     def get_fields(self, request, obj=None):
-        fields = ["title", "slug", "role", "level", "summary", "position"]
+        fields = ["title", "slug", "role", "level", "summary", "position", "validity_months"]
         return fields if obj is None else [*fields, "status"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -806,15 +792,17 @@ class TrackAdmin(ArchivableAdmin):
 
 class ModuleAdminForm(forms.ModelForm):
     def clean(self):
+        # With `track` read-only (change page) Django skips the (track, slug) constraint.
         cleaned = super().clean()
-        track = cleaned.get("track") or (self.instance.track if self.instance.track_id else None)
         slug = cleaned.get("slug")
         if (
-            track
+            "track" not in self.fields
             and slug
-            and Module.objects.filter(track=track, slug=slug).exclude(pk=self.instance.pk).exists()
+            and Module.objects.filter(track_id=self.instance.track_id, slug=slug)
+            .exclude(pk=self.instance.pk)
+            .exists()
         ):
-            self.add_error("slug", f"Another module of “{track}” uses “{slug}”.")
+            self.add_error("slug", f"Another module of “{self.instance.track}” uses “{slug}”.")
         return cleaned
 
 
@@ -949,7 +937,7 @@ class LessonAdmin(MovableListAdmin, ArchivableAdmin):
     search_fields = ["title", "slug", "body_markdown", "track__title", "module__title"]
     list_select_related = ["track", "module", "quiz", "assignment"]
     prepopulated_fields = {"slug": ["title"]}
-    actions = ["move_up", "move_down", *ArchivableAdmin.actions]
+    actions = ["move_up", "move_down", "mark_changed", *ArchivableAdmin.actions]
 
     class Media:
         js = ["js/admin-markdown-preview.js"]
@@ -964,10 +952,28 @@ class LessonAdmin(MovableListAdmin, ArchivableAdmin):
             "last_reviewed",
             "body_markdown",
         ]
-        return fields if obj is None else [*fields, "status"]
+        return fields if obj is None else [*fields, "changed_at", "status"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["status"] if obj is not None else []
+        # `changed_at` is set by the "materially changed" action, not typed.
+        return ["changed_at", "status"] if obj is not None else []
+
+    @admin.action(
+        description="Mark selected lessons as materially changed (recertifying learners "
+        "read them again)",
+        permissions=["change"],
+    )
+    def mark_changed(self, request, queryset):
+        lessons = list(queryset)
+        count = services.mark_lessons_changed(lessons=lessons)
+        for lesson in lessons:
+            self.log_change(request, lesson, "Marked as materially changed.")
+        self.message_user(
+            request,
+            f"Marked {count} {model_ngettext(self.opts, count)} as materially changed: learners "
+            "recertifying on the track are asked to read them again.",
+            messages.SUCCESS,
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "module":

@@ -3,15 +3,16 @@
 Each view is reached through a ModelAdmin's `get_urls` and wrapped in `admin_site.admin_view`,
 so only active staff reach it; each also checks the model permission it needs.
 
-The lesson preview renders the learner's template through `progress.views.lesson_context`.
-That is the one place `courses` reaches into `progress` (DESIGN.md §4 has dependencies point
-down): the admin composes the apps the way `config/urls.py` does, the import happens inside the
-view, and nothing else in `courses` depends on it.
+The lesson preview renders the learner's page; what that page needs is built by the app that
+owns learners' progress. `courses` must not import it (DESIGN.md §4: dependencies point down),
+so the function is named in settings (LESSON_PREVIEW_CONTEXT) and the composition happens in
+config, as it does for the URLs.
 """
 
 import secrets
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.cache import cache
@@ -20,6 +21,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from . import content_files as cf
 from . import content_zip, services
@@ -184,7 +186,7 @@ def _confirm_import(model_admin, request) -> HttpResponse:
 
 def lesson_preview(model_admin, request, object_id: str) -> HttpResponse:
     """The lesson exactly as a learner sees it, drafts included; records nothing."""
-    from progress.views import lesson_context  # see the module docstring
+    lesson_context = import_string(settings.LESSON_PREVIEW_CONTEXT)  # see the module docstring
 
     lesson = model_admin.get_object(request, unquote(object_id))
     if lesson is None:

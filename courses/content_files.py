@@ -21,7 +21,16 @@ TOML_LINE_RE = re.compile(r"at line (\d+)")
 LEVELS = ("beginner", "intermediate", "advanced")
 KINDS = ("single", "multiple")
 
-TRACK_KEYS = {"title", "role", "summary", "level", "published", "modules", "position"}
+TRACK_KEYS = {
+    "title",
+    "role",
+    "summary",
+    "level",
+    "published",
+    "modules",
+    "position",
+    "validity_months",
+}
 MODULE_KEYS = {"slug", "title", "summary", "self_check"}
 LESSON_KEYS = {"title", "minutes", "platforms", "last_reviewed", "quiz", "assignment"}
 QUIZ_KEYS = {"pass_mark", "max_attempts", "questions"}
@@ -115,6 +124,7 @@ class TrackSpec:
     published: bool
     modules: list[ModuleSpec] = field(default_factory=list)
     position: int | None = None
+    validity_months: int | None = None  # certificates expire after this many months; None: never
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,6 +262,7 @@ def _read_track(track_dir: Path, known_roles: set[str], errors: list) -> TrackSp
         level=level if level in LEVELS else "beginner",
         published=_bool(data, "published", report, default=False),
         position=_int(data, "position", report, low=0, high=32767),
+        validity_months=_int(data, "validity_months", report, low=1, high=600),
     )
     modules = data.get("modules", [])
     if not isinstance(modules, list) or not modules:
@@ -591,12 +602,18 @@ def track_toml(spec: TrackSpec) -> str:
             ("level", spec.level),
             ("published", spec.published),
             ("position", spec.position),
+            ("validity_months", spec.validity_months),
         ]
     )
     for module in spec.modules:
         lines += ["", "[[modules]]"]
         lines += _pairs(
-            [("slug", module.slug), ("title", module.title), ("summary", module.summary)]
+            [
+                ("slug", module.slug),
+                ("title", module.title),
+                ("summary", module.summary),
+                ("self_check", module.self_check or None),
+            ]
         )
     return "\n".join(lines) + "\n"
 

@@ -45,6 +45,12 @@ class Track(models.Model):
     level = models.CharField(max_length=20, choices=Level.choices, default=Level.BEGINNER)
     is_published = models.BooleanField("published", default=False)
     position = models.PositiveSmallIntegerField(default=0)
+    validity_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="How long a certificate stays valid, in months; empty: forever.",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -114,6 +120,15 @@ class Lesson(models.Model):
     body_html = models.TextField(blank=True, editable=False)
     platforms = models.JSONField(default=list, blank=True)
     last_reviewed = models.DateField(null=True, blank=True)
+    # Set by an admin action when the content changed in substance (not a typo fix): learners
+    # recertifying on the track are asked to read it again.
+    changed_at = models.DateTimeField(
+        "materially changed",
+        null=True,
+        blank=True,
+        help_text="When the content last changed "
+        "in substance; recertifying learners are asked to read it again.",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,11 +1,13 @@
 """Reads that serve the curriculum pages; each runs a fixed number of queries."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from .models import Lesson, Role, Track
+from .models import Lesson, Question, Role, Track
 
 CURRENT_LESSONS = Q(lessons__archived_at__isnull=True, lessons__module__archived_at__isnull=True)
 
@@ -117,12 +119,64 @@ def track_for_page(user, track_slug: str) -> Track:
 
 
 def lesson_for_page(user, track: Track, lesson_slug: str) -> Lesson:
-    """The lesson with its quiz and assignment, in one query."""
+    """The lesson with its quiz, assignment and number of quiz questions, in one query."""
+    questions = (
+        Question.objects.filter(quiz__lesson=OuterRef("pk"))
+        .order_by()
+        .values("quiz")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
     try:
         return (
             Lesson.objects.current()
             .select_related("quiz", "assignment")
+            .annotate(question_count=Coalesce(Subquery(questions), 0))
             .get(track=track, slug=lesson_slug)
         )
     except Lesson.DoesNotExist:
         raise Http404("No such lesson") from None
+
+
+# -- freshness ---------------------------------------------------------------------------
+
+
+@dataclass
+class StaleLesson:
+    lesson: Lesson
+    reasons: list[str]
+
+
+def stale_lessons(
+    *, reviewed_before: date, platform_reviews: dict[str, date] | None = None
+) -> list[StaleLesson]:
+    """Current lessons (of tracks not archived) that need an editor's look: never reviewed,
+    last reviewed before `reviewed_before`, or reviewed before the rules of a platform they
+    cover last changed (`platform_reviews`: platform name, lowercased → date). One query."""
+    platform_reviews = {name.lower(): day for name, day in (platform_reviews or {}).items()}
+    lessons = (
+        Lesson.objects.current()
+        .filter(track__archived_at__isnull=True)
+        .select_related("track", "module")
+        .only(
+            "slug", "title", "platforms", "last_reviewed", "changed_at", "position",
+            "track__slug", "track__title", "track__is_published", "module__title",
+            "module__position",
+        )
+        .order_by("track__title", "module__position", "position", "pk")
+    )  # fmt: skip
+    found = []
+    for lesson in lessons:
+        reasons = []
+        reviewed = lesson.last_reviewed
+        if reviewed is None:
+            reasons.append("never reviewed")
+        elif reviewed < reviewed_before:
+            reasons.append(f"last reviewed {reviewed.isoformat()}")
+        for platform in lesson.platforms or []:
+            changed = platform_reviews.get(str(platform).lower())
+            if changed is not None and (reviewed is None or reviewed < changed):
+                reasons.append(f"{platform} rules reviewed {changed.isoformat()}, after the lesson")
+        if reasons:
+            found.append(StaleLesson(lesson=lesson, reasons=reasons))
+    return found

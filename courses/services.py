@@ -149,6 +149,7 @@ def _import_track(spec: cf.TrackSpec, roles: dict, report: ImportReport, now) ->
         summary=spec.summary,
         level=spec.level,
         is_published=spec.published,
+        validity_months=spec.validity_months,
         archived_at=None,
     )
     if spec.position is not None:
@@ -311,6 +312,7 @@ def track_specs(tracks=None) -> list[cf.TrackSpec]:
             level=track.level,
             published=track.is_published,
             position=track.position or None,
+            validity_months=track.validity_months,
         )
         lessons = (
             Lesson.objects.filter(track=track, archived_at__isnull=True)
@@ -653,3 +655,14 @@ def _renumber(model: type[models.Model], current: dict[int, int], order: list[in
         model.objects.filter(pk=pk).update(position=parking + offset)
     for pk in changed:
         model.objects.filter(pk=pk).update(position=wanted[pk])
+
+
+# --------------------------------------------------------------------------------------------
+# Freshness
+
+
+def mark_lessons_changed(*, lessons, when=None) -> int:
+    """Flag lessons as materially changed (now, unless `when` is given): learners taking the
+    refresher of their track are asked to read them again. One UPDATE; returns the count."""
+    ids = [lesson.pk for lesson in lessons]
+    return Lesson.objects.filter(pk__in=ids).update(changed_at=when or timezone.now())

@@ -1,6 +1,12 @@
+from functools import cache
+
 from django import forms
 
 from .models import Preferences, User, timezone_choices
+
+# The time zone database is read from disk (about 600 files): once per process, not twice per
+# profile request (building the choices and validating them each scanned it).
+cached_timezone_choices = cache(timezone_choices)
 
 
 class SignupDetailsForm(forms.Form):
@@ -20,7 +26,7 @@ class SignupDetailsForm(forms.Form):
 
 class ProfileForm(forms.ModelForm):
     timezone = forms.ChoiceField(
-        choices=timezone_choices,
+        choices=cached_timezone_choices,
         label="Time zone",
         help_text="Digests and reminders arrive at your local time.",
     )
@@ -81,3 +87,23 @@ class PreferencesForm(forms.ModelForm):
             "nudge_practice",
             "manager_digest_enabled",
         ]
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting the account needs the password again: a left-open session is not enough."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

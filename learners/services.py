@@ -5,7 +5,15 @@ import secrets
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from .models import Membership, Organisation, Placement, Team, User, normalise_email
+from .models import (
+    Invitation,
+    Membership,
+    Organisation,
+    Placement,
+    Team,
+    User,
+    normalise_email,
+)
 
 
 @transaction.atomic
@@ -105,3 +113,227 @@ def save_preferences(*, user: User, form) -> None:
     for name, kind in PREFERENCE_KINDS.items():
         if getattr(preferences, name) and not before.get(name):
             opt_out.objects.filter(email=user.email.lower(), kind=kind).delete()
+
+
+# -- deleting an account -----------------------------------------------------------------
+#
+# The account row is anonymised and deactivated rather than deleted, and so are the records
+# that belong to it: a manager's team numbers (completions, quiz scores, review points) stay
+# true, but nothing in them says who the person was. Everything is found from the model
+# graph, so a new model that points at the user is handled without changing this code: every
+# free-text field of every row that belongs to the person (see `belongs_to_user`), of every
+# row that cascades from those, and of every row that holds their email address, is blanked
+# unless declared below.
+
+ANONYMOUS_NAME = "Former learner"
+# Which rows are the person's: those that would be deleted with the account (on_delete
+# CASCADE), plus these that outlive it but are about them...
+ABOUT_THEM = {
+    ("progress.message", "recipient"),  # emails sent to them
+    ("learners.invitation", "accepted_by"),  # the invitation that brought them in
+}
+# ...minus these, where they acted on someone else's record (the admin's history of what a
+# staff member changed). Other rows that point at them and survive (on_delete SET_NULL: an
+# invitation they sent, a review they gave, a policy they published) belong to someone else,
+# stay as they are and show "Former learner".
+THEIR_ACTS = {
+    ("admin.logentry", "user"),
+}
+# Rows removed with the account instead of being kept for aggregates: sign-in identities,
+# self-assessment and preferences, and public pages about the person (certificates, portfolio).
+DELETED_WITH_ACCOUNT = {
+    "account.emailaddress",
+    "socialaccount.socialaccount",
+    "learners.placement",
+    "learners.preferences",
+    "learners.policyowner",  # a role, not a record: a deleted account owns nothing
+    "progress.certificate",
+    "progress.portfolio",  # a public page too
+}
+# Free-text fields that hold system identifiers or labels, not anything about the person.
+NOT_PERSONAL = {
+    ("progress.message", "key"),  # the idempotency key: a retried task must still find it
+    ("progress.message", "kind"),
+    ("progress.message", "topic"),
+    ("progress.message", "claim_token"),
+    ("progress.emailoptout", "kind"),
+    ("progress.review", "scores"),  # criterion names and points: the aggregate managers keep
+    ("learners.policyacknowledgement", "text_sha256"),  # the hash of the policy, not of them
+}
+
+
+def relations_to_users() -> list:
+    """Every relation that points at the user model, hidden ones (related_name "+") included."""
+    return [
+        field
+        for field in User._meta.get_fields(include_hidden=True)
+        if field.is_relation and field.auto_created and not field.concrete
+    ]
+
+
+def belongs_to_user(relation) -> bool:
+    """Whether the rows on the far side of this relation to the user are the person's own."""
+    from django.db import models
+
+    key = (relation.related_model._meta.label_lower, relation.field.name)
+    if relation.many_to_many or key in THEIR_ACTS:
+        return False
+    return relation.on_delete is models.CASCADE or key in ABOUT_THEM
+
+
+def anonymous_email(user: User) -> str:
+    return f"deleted-{user.pk}@deleted.invalid"  # .invalid never resolves (RFC 2606)
+
+
+def is_personal_text(model, field) -> bool:
+    """Whether account deletion blanks this field of a row that belongs to the person."""
+    from django.db import models
+
+    return (
+        isinstance(field, models.CharField | models.TextField | models.JSONField)
+        and not field.primary_key
+        and not field.choices
+        and (model._meta.label_lower, field.name) not in NOT_PERSONAL
+    )
+
+
+def _unique_per_row(model, field) -> bool:
+    """Whether a blanked value must still differ from row to row (a unique constraint)."""
+    from django.db.models import F, UniqueConstraint
+
+    if field.unique or any(field.name in together for together in model._meta.unique_together):
+        return True
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            names = set(constraint.fields)
+            pending = list(constraint.expressions)
+            while pending:  # F("handle") may sit inside Lower(...) and the like
+                node = pending.pop()
+                if isinstance(node, F):
+                    names.add(node.name)
+                else:
+                    pending += node.get_source_expressions()
+            if field.name in names:
+                return True
+    return False
+
+
+def _blank(model, field, email: str):
+    """The value that replaces a personal field: empty, or unique per row where it must be."""
+    from django.db import models
+    from django.db.models import Value
+    from django.db.models.functions import Cast, Concat
+
+    def per_row(prefix: str):
+        return Concat(Value(prefix), Cast("pk", models.CharField()), output_field=field)
+
+    if isinstance(field, models.JSONField):
+        if field.has_default():
+            return field.get_default()
+        return None if field.null else []
+    if isinstance(field, models.URLField):  # still a URL, for checks that want http(s)
+        return per_row("https://deleted.invalid/")
+    if isinstance(field, models.EmailField):
+        return email
+    if _unique_per_row(model, field):
+        return None if field.null else per_row("deleted-")
+    return ""
+
+
+def _scrub(queryset, *, email: str, seen: set, cascade: bool = True) -> None:
+    """Blank the personal text of these rows and of every row that cascades from them."""
+    from django.db import models
+
+    model = queryset.model
+    label = model._meta.label_lower
+    pks = [pk for pk in queryset.values_list("pk", flat=True) if (label, pk) not in seen]
+    if not pks:
+        return
+    seen.update((label, pk) for pk in pks)
+    updates = {
+        field.name: _blank(model, field, email)
+        for field in model._meta.concrete_fields
+        if is_personal_text(model, field)
+    }
+    if updates:
+        model._default_manager.filter(pk__in=pks).update(**updates)
+    if not cascade:
+        return
+    for relation in model._meta.related_objects:
+        if relation.on_delete is models.CASCADE and not relation.many_to_many:
+            children = relation.related_model._default_manager.filter(
+                **{f"{relation.field.name}__in": pks}
+            )
+            _scrub(children, email=email, seen=seen)
+
+
+@transaction.atomic
+def delete_account(*, user: User) -> User:
+    """Remove or anonymise everything about `user`; keep their numbers for managers, anonymously.
+
+    Afterwards the account can't sign in (inactive, unusable password: every session it had
+    fails its next request), no email goes to it (an "all" opt-out for its new address), its
+    sign-in identities, placement, preferences and certificates are gone, its learner
+    memberships, enrolments, completions, attempt scores, submission statuses and review
+    points remain under "Former learner", and its free text is blank everywhere. The email
+    address is free to sign up again. Runs a few queries per model that points at users.
+    """
+    from django.apps import apps
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import models
+    from django.db.models import Value
+    from django.db.models.functions import Replace
+    from django.utils import timezone
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_email, old_name = user.email, user.display_name
+    email = anonymous_email(user)
+    seen: set = set()
+    Invitation.objects.pending().filter(email__iexact=old_email).update(revoked_at=timezone.now())
+    Membership.objects.filter(user=user, role=Membership.Role.MANAGER).delete()
+
+    for relation in relations_to_users():
+        if not belongs_to_user(relation):
+            continue
+        model, field_name = relation.related_model, relation.field.name
+        label = model._meta.label_lower
+        rows = model._default_manager.filter(**{field_name: user})
+        if label in DELETED_WITH_ACCOUNT:
+            rows.delete()
+        else:
+            _scrub(rows, email=email, seen=seen)
+    # Records that hold the address without pointing at the account (an invitation, an email
+    # sent before the account existed, an opt-out).
+    for model in apps.get_models():
+        if model is User or model._meta.label_lower in DELETED_WITH_ACCOUNT:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.EmailField):
+                rows = model._default_manager.filter(**{f"{field.name}__iexact": old_email})
+                _scrub(rows, email=email, seen=seen)
+                rows.update(**{field.name: email})  # also where the field is not "personal"
+
+    # The admin's history names objects as they were called when they were changed.
+    user_type = ContentType.objects.get_for_model(User)
+    LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).update(
+        object_repr=ANONYMOUS_NAME
+    )
+    for mention in {old_email, old_name} - {""}:
+        if len(mention) >= 3:
+            LogEntry.objects.filter(object_repr__contains=mention).update(
+                object_repr=Replace("object_repr", Value(mention), Value(ANONYMOUS_NAME))
+            )
+
+    # The account row itself; what cascades from it was handled relation by relation above.
+    _scrub(User.objects.filter(pk=user.pk), email=email, seen=set(), cascade=False)
+    user.refresh_from_db()
+    user.email, user.display_name, user.timezone = email, ANONYMOUS_NAME, "UTC"
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.last_login = None
+    user.set_unusable_password()  # changes the session hash: every open session ends
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    apps.get_model("progress", "EmailOptOut").objects.get_or_create(email=email, kind="all")
+    return user

@@ -1,11 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 
 from courses.models import Role
 
 from . import selectors, services
-from .forms import PreferencesForm, ProfileForm, RoleChoiceForm, SelfAssessmentForm
+from .forms import (
+    DeleteAccountForm,
+    PreferencesForm,
+    ProfileForm,
+    RoleChoiceForm,
+    SelfAssessmentForm,
+)
 from .models import Placement, Preferences
 
 
@@ -16,8 +23,9 @@ def profile(request):
     profile_form = ProfileForm(request.POST or None, instance=request.user, prefix="profile")
     preferences_form = PreferencesForm(request.POST or None, instance=preferences, prefix="prefs")
     if request.method == "POST" and profile_form.is_valid() and preferences_form.is_valid():
-        profile_form.save()
-        services.save_preferences(user=request.user, form=preferences_form)
+        with transaction.atomic():  # both forms or neither
+            profile_form.save()
+            services.save_preferences(user=request.user, form=preferences_form)
         messages.success(request, "Your profile is saved.")
         return redirect("profile")
     return render(
@@ -82,4 +90,28 @@ def placement_result(request):
     skim = list(existing.skim_modules.order_by("position"))
     return render(
         request, "learners/placement_result.html", {"placement": existing, "skim_modules": skim}
+    )
+
+
+@login_required
+def delete_account(request):
+    """Confirm with the password, then anonymise the account and sign out (POST only acts)."""
+    from allauth.core import ratelimit
+    from django.contrib.auth import logout
+
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST":
+        # The password check is a guessing oracle for a stolen session: rate-limit it.
+        if not ratelimit.consume(request, action="reauthenticate", user=request.user):
+            form.add_error(None, "Too many attempts. Please wait a minute and try again.")
+        elif form.is_valid():
+            services.delete_account(user=request.user)
+            logout(request)
+            messages.success(request, "Your account and your personal data have been deleted.")
+            return redirect("courses:catalogue")
+    return render(
+        request,
+        "learners/profile_delete.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )

@@ -1,7 +1,7 @@
 """The outbox: every email the system sent or tried to send (the `Message` ledger), read-only.
 
 A message's HTML body is an email, full of inline styles that the site's Content-Security-Policy
-forbids. It is shown in an iframe whose document comes from `message_html_view`, which sends
+forbids. It is shown in an iframe whose document comes from `MessageAdmin.html_view`, which sends
 its own policy: inline styles and same-site images only, no scripts, no forms, no plugins, and
 `sandbox` (a unique origin with scripts off, even if the policy were bypassed). The iframe
 element carries `sandbox` too. Nothing of the email touches the admin page's own document.
@@ -14,10 +14,21 @@ from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils.csp import CSP
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
-from .models import EmailOptOut, Message
+from .models import (
+    Certificate,
+    EmailOptOut,
+    Enrolment,
+    Evidence,
+    Message,
+    PracticePost,
+    QuizAttempt,
+    Review,
+    Submission,
+)
 
 # The email preview's policy: no script-src, so scripts fall back to default-src 'none'.
 EMAIL_PREVIEW_CSP = {
@@ -47,7 +58,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "to_email", "kind", "subject", "status", "attempts", "sent_at"]
+    list_display = [
+        "created_at",
+        "to_email",
+        "recipient",
+        "kind",
+        "subject",
+        "status",
+        "short_error",
+        "attempts",
+        "sent_at",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["to_email", "recipient__email", "subject"]
     list_select_related = ["recipient"]
@@ -76,6 +97,10 @@ class MessageAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = ["text_body", "html_body"]
 
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return Truncator(obj.error).chars(60) if obj.error else ""
+
     @admin.display(description="as sent (plain text)")
     def text_body(self, obj):
         return format_html('<pre class="outbox-text">{}</pre>', obj.body_text)
@@ -85,7 +110,7 @@ class MessageAdmin(ReadOnlyAdmin):
         url = reverse("admin:progress_message_html", args=[obj.pk])
         return format_html(
             '<iframe class="outbox-frame" src="{}" sandbox="" referrerpolicy="no-referrer" '
-            'loading="lazy" title="HTML part of “{}”"></iframe>'
+            'title="HTML part of “{}”"></iframe>'
             '<p class="help">Shown in a sandbox: scripts, forms and images from other sites '
             'are blocked. <a href="{}" target="_blank" rel="noopener">Open it on its own '
             "page</a>.</p>",
@@ -125,3 +150,68 @@ class EmailOptOutAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     search_fields = ["email"]
     fields = ["email", "kind", "created_at"]
+
+
+# -- learners' records: visible to staff for support; changed through the site's own pages ----
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "track", "enrolled_at", "last_activity_at", "completed_at"]
+    list_filter = ["track"]
+    search_fields = ["learner__email", "learner__display_name", "track__title"]
+    list_select_related = ["learner", "track"]
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "quiz", "score", "passed", "submitted_at"]
+    list_filter = ["passed"]
+    search_fields = ["learner__email", "quiz__lesson__title"]
+    list_select_related = ["learner", "quiz__lesson"]
+    exclude = ["token"]
+
+
+class ReviewInline(admin.StackedInline):
+    model = Review
+    extra = 0
+    can_delete = False
+    readonly_fields = ["reviewer", "outcome", "feedback_markdown", "scores", "reviewed_at"]
+    exclude = ["feedback_html"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["assignment", "learner", "version", "status", "submitted_at"]
+    list_filter = ["status"]
+    search_fields = ["learner__email", "assignment__title"]
+    list_select_related = ["learner", "assignment"]
+    exclude = ["text_html"]
+    inlines = [ReviewInline]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdmin):
+    list_display = ["track_title", "learner_name", "issued_at", "code"]
+    list_filter = ["track"]
+    search_fields = ["learner_name", "learner__email", "code", "track_title"]
+    list_select_related = ["track"]
+
+
+@admin.register(PracticePost)
+class PracticePostAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "network", "status", "updated_at"]
+    list_filter = ["network", "status"]
+    search_fields = ["learner__email", "text"]
+    list_select_related = ["learner"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["learner", "network", "url", "published_on"]
+    list_filter = ["network"]
+    search_fields = ["learner__email", "url"]
+    list_select_related = ["learner"]

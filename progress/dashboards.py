@@ -14,6 +14,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -66,9 +67,16 @@ def _active_assignments() -> QuerySet[TrackAssignment]:
     learner_teams = Membership.objects.filter(
         user=OuterRef(OuterRef("learner_id")), role=Membership.Role.LEARNER
     ).values("team_id")
-    return TrackAssignment.objects.filter(
+    # The track is compared as `track_id + 0` so that the database finds the candidates
+    # through the learner's own and their teams' assignments (the learner_id and team_id
+    # indexes), not through every assignment of the track in every organisation: with the
+    # (track, cancelled_at) index each row's lookup grew with the number of teams in the
+    # database (the 5,000-row export took 3× longer with 200 teams than with 40).
+    return TrackAssignment.objects.alias(
+        assigned_track=ExpressionWrapper(F("track_id") + 0, output_field=IntegerField())
+    ).filter(
         Q(learner=OuterRef("learner_id")) | Q(team_id__in=learner_teams),
-        track=OuterRef("track_id"),
+        assigned_track=OuterRef("track_id"),
         cancelled_at__isnull=True,
     )
 
@@ -152,11 +160,15 @@ def dashboard_rows(manager: User, filters: Filters | None = None) -> QuerySet[En
             ),
         )
         .annotate(
+            # The same rules as due_date and lessons_done, in a form the database answers
+            # cheaply for every row (the summary counts statuses over the whole team): "overdue"
+            # asks whether any matching due date has passed, and the in-progress test looks at
+            # the enrolment's own column before counting completions.
             status=Case(
                 When(completed_at__isnull=False, then=Value("completed")),
-                When(due_date__lt=today, then=Value("overdue")),
+                When(Exists(assignments.filter(due_date__lt=today)), then=Value("overdue")),
                 When(
-                    Q(lessons_done__gt=0) | Q(last_activity_at__isnull=False),
+                    Q(last_activity_at__isnull=False) | Q(lessons_done__gt=0),
                     then=Value("in_progress"),
                 ),
                 default=Value("not_started"),

@@ -1,7 +1,7 @@
 """Weekly digests for learners and managers: who is due, what to say, sending in batches.
 
 A batch of learner digests reads with a fixed number of queries whatever its size (users,
-opt-outs, track rows, reviews, certificates, then the claim), renders each email, claims every
+opt-outs, track rows, reviews, certificates, growth journal, then the claim), renders each email, claims every
 key in one INSERT and marks each message sent as soon as it goes out.
 """
 
@@ -17,7 +17,7 @@ from django.urls import reverse
 from courses.models import Lesson
 from learners.models import Membership, Preferences, TrackAssignment, User
 
-from . import messaging, schedule
+from . import journal, messaging, schedule
 from .models import Certificate, EmailOptOut, Enrolment, LessonCompletion, Message, Review
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ class LearnerDigest:
     tracks: list[TrackLine] = field(default_factory=list)
     reviews: list[dict] = field(default_factory=list)
     certificates: list[dict] = field(default_factory=list)
+    growth: list = field(default_factory=list)  # journal.ProfileLine: change and cadence
 
     @property
     def lessons_this_week(self) -> int:
@@ -96,7 +97,7 @@ class LearnerDigest:
     @property
     def has_news(self) -> bool:
         unfinished = any(t.percent < 100 for t in self.tracks)
-        return bool(unfinished or self.reviews or self.certificates)
+        return bool(unfinished or self.reviews or self.certificates or self.growth)
 
 
 def _track_rows(user_ids: list[int], since: datetime):
@@ -147,7 +148,7 @@ def _track_rows(user_ids: list[int], since: datetime):
 
 
 def build_learner_digests(user_ids: list[int], *, now: datetime) -> list[LearnerDigest]:
-    """Everything the batch's digests say, in five reads."""
+    """Everything the batch's digests say, in six reads."""
     users = list(User.objects.filter(pk__in=user_ids, is_active=True).select_related("preferences"))
     since = now - timedelta(days=7)
     by_user: dict[int, LearnerDigest] = {}
@@ -195,6 +196,9 @@ def build_learner_digests(user_ids: list[int], *, now: datetime) -> list[Learner
                 ),
             }
         )
+    # The growth journal: followers gained since last week and posts against the weekly goal.
+    for user_id, lines in journal.digest_growth(list(by_user), now=now).items():
+        by_user[user_id].growth = lines
     return list(by_user.values())
 
 
@@ -226,7 +230,11 @@ def send_learner_digests(*, user_ids: list[int], now: datetime) -> int:
             kind=LEARNER_DIGEST,
             to_email=digest.user.email,
             recipient=digest.user,
-            context={"digest": digest, "me_url": messaging.absolute(reverse("progress:me"))},
+            context={
+                "digest": digest,
+                "me_url": messaging.absolute(reverse("progress:me")),
+                "journal_url": messaging.absolute(reverse("progress:journal")),
+            },
         )
         outgoing.append(
             messaging.Outgoing(

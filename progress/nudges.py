@@ -15,7 +15,7 @@ from django.urls import reverse
 from courses.models import Question
 from learners.models import Membership, Preferences, TrackAssignment, User
 
-from . import messaging, schedule
+from . import messaging, recertification, schedule
 from .models import Enrolment, Message, QuizAttempt, Review
 
 NUDGE = "nudge"
@@ -23,7 +23,9 @@ INACTIVE_DAYS = 7
 DUE_SOON_DAYS = 3
 PRACTICE_MIN_DAYS, PRACTICE_MAX_DAYS = 3, 30
 PRACTICE_SALT = "progress.retrieval-practice"
-PRIORITY = ["review", "overdue", "due-soon", "inactive", "practice"]  # most useful first
+# Most useful first. "cadence" (a weekly posting goal about to be missed) is gentler than any
+# learning reminder, so it ranks below "inactive".
+PRIORITY = ["review", "overdue", "due-soon", "recert", "inactive", "cadence", "practice"]
 
 
 @dataclass
@@ -106,6 +108,8 @@ def candidates_for(user: User, *, now: datetime) -> list[Candidate]:
                 )
             elif days <= DUE_SOON_DAYS:
                 found.append(Candidate("due-soon", f"due-soon:{assignment.pk}:{user.pk}", {"track": assignment.track.title, "due": assignment.due_date, "url": url}))  # fmt: skip
+    if prefs.nudge_due:
+        found.extend(recert_candidates(user, now=now))
     if prefs.nudge_inactive:
         cutoff = now - timedelta(days=INACTIVE_DAYS)
         for enrolment in (
@@ -122,12 +126,70 @@ def candidates_for(user: User, *, now: datetime) -> list[Candidate]:
             found.append(Candidate("inactive", f"inactive:{enrolment.pk}:{since}", {
                 "track": enrolment.track.title, "url": messaging.absolute(enrolment.track.get_absolute_url()),
             }))  # fmt: skip
+    if prefs.nudge_due:  # a weekly posting goal is a due date the learner set themselves
+        found.extend(cadence_candidates(user, today=today))
     if prefs.nudge_practice:
         practice = practice_question(user, now=now)
         if practice is not None:
             found.append(practice)
     found.sort(key=lambda c: PRIORITY.index(c.reason))
     return found
+
+
+def recert_candidates(user: User, *, now: datetime) -> list[Candidate]:
+    """A certificate expiring within 30 days: take the refresher. Topic "recert:<certificate>:
+    <expiry date>", so each certificate gets it once per validity period. One query, plus two
+    per expiring certificate."""
+    found = []
+    for certificate in recertification.expiring_certificates(user, now=now):
+        plan = recertification.refresher(certificate)
+        found.append(
+            Candidate(
+                "recert",
+                f"recert:{certificate.pk}:{recertification.window_key(certificate)}",
+                {
+                    "track": certificate.track_title,
+                    "expires": certificate.expires_at,
+                    "url": messaging.absolute(certificate.track.get_absolute_url()),
+                    "lessons": [
+                        {"title": item.title, "url": messaging.absolute(item.url)}
+                        for item in plan.lessons
+                        if not item.done
+                    ],
+                    "quizzes": [
+                        {"title": item.title, "url": messaging.absolute(item.url)}
+                        for item in plan.quizzes
+                        if not item.done
+                    ],
+                },
+            )
+        )
+    return found
+
+
+def cadence_candidates(user: User, *, today) -> list[Candidate]:
+    """From Thursday of the learner's week, one reminder per posting goal that is short of
+    posts; topic "cadence:<profile>:<ISO week>", so each goal is mentioned once a week. One
+    query."""
+    from .journal import cadence_shortfalls
+
+    year, week, _ = today.isocalendar()
+    return [
+        Candidate(
+            "cadence",
+            f"cadence:{line.id}:{year}-W{week:02d}",
+            {
+                "network": line.network_name,
+                "handle": line.handle,
+                "goal": line.goal,
+                "posts": line.posts,
+                "days_left": 7 - today.weekday(),
+                "url": messaging.absolute(reverse("progress:journal_evidence")),
+                "studio_url": messaging.absolute(reverse("progress:studio")),
+            },
+        )
+        for line in cadence_shortfalls(user, today=today)
+    ]
 
 
 def practice_question(user: User, *, now: datetime) -> Candidate | None:

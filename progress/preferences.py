@@ -12,6 +12,7 @@ KIND_LABELS = {
     "learner_digest": "the weekly learning digest",
     "manager_digest": "the weekly team digest",
     "retrieval_practice": "practice questions from lessons you finished",
+    "policy_update": "notices that your organisation's social media policy changed",
     ALL_KINDS: "every email from Socialcraft",
 }
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from courses.models import Lesson, PracticeAssignment, Question, Quiz, Track
 from learners.models import User
 
+from . import recertification
 from .models import Certificate, Enrolment, LessonCompletion, QuizAttempt, Review, Submission
 
 logger = logging.getLogger(__name__)
@@ -68,12 +69,19 @@ def _complete_lesson(*, learner: User, lesson: Lesson) -> LessonCompletion:
                 learner=learner, lesson=lesson
             )
     except IntegrityError:
-        completion, created = LessonCompletion.objects.get(learner=learner, lesson=lesson), False
-    Enrolment.objects.filter(learner=learner, track_id=lesson.track_id).update(
-        last_activity_at=timezone.now()
-    )
+        completion = LessonCompletion.objects.filter(learner=learner, lesson=lesson).first()
+        if completion is None:  # refused for another reason than a parallel completion
+            raise LearningError("That couldn't be saved. Please try again.") from None
+        created = False
+    now = timezone.now()
+    if not created and lesson.changed_at and completion.completed_at < lesson.changed_at:
+        # Done again after a material change: the refresher counts the lesson as re-read.
+        completion.completed_at = now
+        LessonCompletion.objects.filter(pk=completion.pk).update(completed_at=now)
+    Enrolment.objects.filter(learner=learner, track_id=lesson.track_id).update(last_activity_at=now)
     if created:
         issue_certificate_if_complete(learner=learner, track=lesson.track)
+    recertification.renew_if_refreshed(learner=learner, track=lesson.track, now=now)
     return completion
 
 
@@ -145,7 +153,10 @@ def submit_quiz_attempt(
                 enrol(learner=learner, track=quiz.lesson.track)
     except IntegrityError:
         # The same form arrived twice at once: the database kept exactly one attempt.
-        return AttemptOutcome(QuizAttempt.objects.get(token=nonce), created=False)
+        existing = QuizAttempt.objects.filter(token=nonce).first()
+        if existing is None:  # refused for another reason: nothing was saved
+            raise LearningError("Your answers couldn't be saved. Please submit again.") from None
+        return AttemptOutcome(existing, created=False)
     return AttemptOutcome(attempt, created=True)
 
 
@@ -311,10 +322,15 @@ def issue_certificate_if_complete(*, learner: User, track: Track) -> Certificate
     """Issue the track's certificate once (a unique constraint holds it under concurrency)."""
     if not track_is_complete(learner=learner, track=track):
         return None
+    now = timezone.now()
     certificate, created = Certificate.objects.get_or_create(
         learner=learner,
         track=track,
-        defaults={"learner_name": learner.name, "track_title": track.title},
+        defaults={
+            "learner_name": learner.name,
+            "track_title": track.title,
+            "expires_at": recertification.expiry_for(track, now),
+        },
     )
     if created:
         Enrolment.objects.filter(learner=learner, track=track).update(

@@ -68,3 +68,18 @@ def resend_messages(*, message_ids: list[int], now: str) -> int:
 
     sent, _ = messaging.deliver_all(messaging.retake(message_ids, now=_when(now)))
     return sent
+
+
+@shared_task(**SENDING)
+def announce_policy_version(*, version_id: int) -> int:
+    """A policy version was published: queue its "please acknowledge" messages in batches."""
+    from progress import governance
+
+    return governance.announce_policy_version(version_id=version_id)
+
+
+@shared_task(**SENDING)
+def send_policy_updates(*, version_id: int, user_ids: list[int]) -> int:
+    from progress import governance
+
+    return governance.send_policy_updates(version_id=version_id, user_ids=user_ids)

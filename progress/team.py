@@ -109,6 +109,8 @@ def invite_people(
         try:
             email = normalise_email(line.email)
             validate_email(email)
+            if len(email) > Invitation._meta.get_field("email").max_length:
+                raise ValidationError("too long to store")  # validate_email allows 320
         except ValidationError:
             outcome.problems.append(
                 (line.where, line.raw, f"“{line.email}” is not a valid email address.")

@@ -72,6 +72,8 @@ class InviteForm(forms.Form):
                 cleaned["csv_text"] = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise forms.ValidationError("The CSV file must be UTF-8 text.") from None
+            if "\x00" in cleaned["csv_text"]:  # PostgreSQL can't store it; a text box refuses it
+                raise forms.ValidationError("The CSV file contains a null character (\\0).")
         if not (cleaned.get("emails") or "").strip() and not cleaned["csv_text"].strip():
             raise forms.ValidationError("Enter at least one email address or upload a CSV file.")
         return cleaned

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from courses.models import Track
 from learners.models import Invitation
 
-from . import dashboards, team
+from . import dashboards, governance, team
 from .charts import monthly_bars
 from .team_forms import AssignForm, DashboardFilterForm, DueDateForm, InviteForm
 
@@ -70,6 +70,7 @@ def dashboard(request):
             ),
             "query": query.urlencode(),
             "today": timezone.localdate(),
+            "clearance": governance.team_clearance(request.user),
         },
     )
 

@@ -14,7 +14,15 @@ from courses.markdown import render_markdown
 from courses.models import Lesson, Quiz, Track
 from learners.selectors import has_manager, skim_module_ids
 
-from . import data_export, messaging, preferences, selectors, services
+from . import (
+    data_export,
+    governance,
+    messaging,
+    preferences,
+    recertification,
+    selectors,
+    services,
+)
 from .forms import ReviewForm, SubmissionForm
 from .models import Certificate, QuizAttempt, Submission
 
@@ -312,6 +320,7 @@ def submission_detail(request, submission_id: int):
             "history": history,
             "form": form,
             "is_reviewer": may_review,
+            "promote_to": governance.promotable_to(request.user, submission),
         },
         status=400 if form is not None and form.errors else 200,
     )
@@ -328,6 +337,7 @@ def certificate(request, code: str):
         "progress/certificate.html",
         {
             "certificate": certificate,
+            "expired": certificate.is_expired(),
             "certificate_url": url,
             "linkedin_url": linkedin_add_to_profile_url(certificate, url),
         },
@@ -349,13 +359,46 @@ def linkedin_add_to_profile_url(certificate: Certificate, certificate_url: str) 
         "certUrl": certificate_url,
         "certId": certificate.code,
     }
+    if certificate.expires_at:
+        params["expirationYear"] = certificate.expires_at.year
+        params["expirationMonth"] = certificate.expires_at.month
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
 @login_required
 def me(request):
     board = selectors.dashboard(request.user)
-    return render(request, "progress/me.html", {"board": board, "now": timezone.now()})
+    now = timezone.now()
+    refreshers = [
+        recertification.refresher(certificate)
+        for certificate in board.certificates
+        if recertification.in_window(certificate, now=now)
+    ]
+    return render(
+        request,
+        "progress/me.html",
+        {
+            "board": board,
+            "now": now,
+            "governance": governance.my_governance(request.user, now=now),
+            "refreshers": refreshers,
+        },
+    )
+
+
+@login_required
+@require_POST
+def renew_certificate(request, code: str):
+    """Renew the learner's own certificate once its refresher is done (it also renews by itself
+    when the last refresher item is completed; this is for a refresher with nothing in it)."""
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("track"), code=code, learner=request.user
+    )
+    if recertification.renew_if_refreshed(learner=request.user, track=certificate.track):
+        messages.success(request, f"Your “{certificate.track_title}” certificate is renewed.")
+    else:
+        messages.error(request, "Finish the refresher first (or it isn't open yet).")
+    return redirect("progress:me")
 
 
 @login_required

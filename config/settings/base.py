@@ -28,6 +28,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 SITE_NAME = "Socialcraft"
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")  # used for absolute links in emails
+# /.well-known/security.txt (RFC 9116). The contact defaults to security@<the site's host>;
+# Expires is a fixed date on purpose: renew it (at most a year ahead) when you check the file.
+SECURITY_CONTACT = env("SECURITY_CONTACT")
+SECURITY_TXT_EXPIRES = env("SECURITY_TXT_EXPIRES", "2027-10-31T00:00:00Z")
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
@@ -60,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.middleware.DatabaseErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,6 +110,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "learners.User"
+# The admin's lesson preview renders the learner's page with the context `progress` builds.
+LESSON_PREVIEW_CONTEXT = "progress.views.lesson_context"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",

@@ -326,3 +326,35 @@ def test_toml_writer_escapes_awkward_strings():
 def test_export_rejects_unknown_track(tmp_path):
     with pytest.raises(CommandError, match="Unknown track slug"):
         call_command("export_content", str(tmp_path), "--track", "nope")
+
+
+# -- validity_months (an optional key of track.toml) -------------------------------------------
+
+
+def test_validity_months_is_read_imported_exported_and_checked(content_tree, tmp_path):
+    toml = content_tree / "sample-track" / "track.toml"
+    toml.write_text(
+        toml.read_text().replace("published = true", "published = true\nvalidity_months = 12")
+    )
+    import_tree(content_tree)
+    track = Track.objects.get(slug="sample-track")
+    assert track.validity_months == 12
+
+    exported = tmp_path / "exported"
+    call_command("export_content", str(exported), "--track", "sample-track")
+    assert "validity_months = 12" in (exported / "sample-track" / "track.toml").read_text()
+    assert import_tree(exported).changed == 0
+
+    # Removing the key means "valid for ever" again.
+    toml.write_text(toml.read_text().replace("validity_months = 12\n", ""))
+    import_tree(content_tree)
+    track.refresh_from_db()
+    assert track.validity_months is None
+    assert "validity_months" not in cf.track_toml(services.track_specs()[0])
+
+    toml.write_text(
+        toml.read_text().replace("published = true", 'published = true\nvalidity_months = "a year"')
+    )
+    assert errors_for(content_tree) == [
+        f"{toml}:{line_of(toml, 'validity_months')}: 'validity_months' must be a whole number"
+    ]

@@ -181,3 +181,63 @@ def test_user_emails_are_unique_whatever_their_case(db):
     User.objects.create_user("case@example.com", "x")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(email="CASE@example.com")
+
+
+# -- the login rate limit can't be sidestepped --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["spaces around the address", "upper-case domain", "a new session and IP each time"],
+)
+def test_the_login_limit_is_per_address_however_the_attempts_arrive(variant):
+    from django.test import Client
+
+    factories.UserFactory(email="target@example.com")
+    response = None
+    for n in range(6):
+        client = Client(REMOTE_ADDR=f"10.0.{n}.1") if variant.startswith("a new") else Client()
+        login = {
+            "spaces around the address": "  target@example.com  "
+            if n % 2
+            else "target@example.com",
+            "upper-case domain": "target@EXAMPLE.COM",
+        }.get(variant, "target@example.com")
+        response = client.post(reverse("account_login"), {"login": login, "password": "wrong"})
+    assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_another_address_is_not_locked_out_by_someone_elses_attempts(client):
+    factories.UserFactory(email="target@example.com")
+    factories.UserFactory(email="bystander@example.com")
+    for _ in range(6):
+        wrong_login(client, "target@example.com")
+    cache_free = client.__class__(REMOTE_ADDR="10.9.9.9")
+    response = cache_free.post(
+        reverse("account_login"), {"login": "bystander@example.com", "password": factories.PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_the_admin_sign_in_form_cannot_be_used_to_guess_passwords(client):
+    """/admin/login/ hands over to allauth (and its limits); it never checks a password itself."""
+    factories.UserFactory(email="boss@example.com", is_staff=True)
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "boss@example.com", "password": factories.PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_requests_are_limited_per_address(client):
+    factories.UserFactory(email="target@example.com")
+    statuses = [
+        client.__class__(REMOTE_ADDR=f"10.1.{n}.1")
+        .post(reverse("account_reset_password"), {"email": "target@example.com"})
+        .status_code
+        for n in range(7)
+    ]
+    assert statuses[:5] == [302] * 5
+    assert statuses[-1] == 429

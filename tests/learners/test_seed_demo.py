@@ -45,3 +45,23 @@ def test_seed_demo_password_option_sets_every_password(settings, tmp_path):
     call_command("seed_demo")
     call_command("seed_demo", "--password", "new-pass-456")
     assert all(user.check_password("new-pass-456") for user in User.objects.all())
+
+
+def test_seed_demo_sets_up_the_governance_demo_idempotently(settings, tmp_path):
+    from courses.models import Track
+    from learners.models import ClearanceLevel, PolicyOwner, PolicyVersion
+    from tests import factories
+
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo")  # before the curriculum is imported: the level waits for it
+    track = factories.make_track(slug="newcomer")
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    owner = PolicyOwner.objects.get()
+    assert (owner.user.email, owner.organisation.slug) == ("carrie@example.com", "demo")
+    version = PolicyVersion.objects.get()
+    assert (version.number, version.published_by) == (1, owner.user)
+    level = ClearanceLevel.objects.get()
+    assert level.name == "Cleared to post"
+    assert list(level.tracks.all()) == [Track.objects.get(pk=track.pk)]

@@ -5,9 +5,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from learners import services
-from learners.models import Membership
+from courses.models import Track
+from learners import policy, services
+from learners.models import ClearanceLevel, Membership, PolicyVersion, User
 
 DEMO_PEOPLE = [
     # email, display name, role in the Marketing team (None: staff admin)
@@ -17,6 +19,37 @@ DEMO_PEOPLE = [
     ("carrie@example.com", "Carrie Strategist", Membership.Role.LEARNER),
     ("eric@example.com", "Eric Director", Membership.Role.LEARNER),
 ]
+
+
+DEMO_POLICY_OWNER = "carrie@example.com"
+DEMO_LEVEL = "Cleared to post"
+DEMO_LEVEL_TRACK = "newcomer"
+DEMO_POLICY = """## Why we have this policy
+
+You may talk about your work online: we want you to. This policy says how to do it safely.
+
+## Official accounts
+
+- Only the social team opens or runs accounts in the company's name. Ask them first.
+- Use the shared password manager and two-factor sign-in on every official account.
+
+## Speaking for the company
+
+- Post on official accounts only once you are **cleared to post** on Socialcraft.
+- On your own accounts, say you work here when you talk about our products
+  (for example "I work at Demo Company").
+
+## Confidential information
+
+- Never share unannounced products, client names or customer photos without written consent.
+- Not sure? Ask the social team before you post.
+
+## When something goes wrong
+
+Tell the social team straight away. Deleting a post quietly makes things worse.
+
+*Owner: Carrie Strategist. Reviewed every six months.*
+"""
 
 
 class Command(BaseCommand):
@@ -60,12 +93,14 @@ class Command(BaseCommand):
             if role is not None:
                 services.ensure_membership(user=user, team=team, role=role)
             rows.append((email, role or "admin", shown))
+        governance = self._governance(organisation)
 
         self.stdout.write(
             self.style.SUCCESS(f"Demo organisation '{organisation}', team '{team.name}':")
         )
         for email, role, shown in rows:
             self.stdout.write(f"  {email:<22} {role:<8} password: {shown}")
+        self.stdout.write(governance)
         if generated:
             self._remember(rows)
         elif password is None:
@@ -73,6 +108,33 @@ class Command(BaseCommand):
                 "Existing accounts keep their passwords; run `manage.py seed_demo --password PW` "
                 "to set a new one for all of them."
             )
+
+    def _governance(self, organisation) -> str:
+        """Carrie owns the policy; version 1 exists; "Cleared to post" asks for the current
+        policy and the newcomer track. Only what is missing is created (no email is sent)."""
+        carrie = User.objects.get(email=DEMO_POLICY_OWNER)
+        policy.make_policy_owner(user=carrie, organisation=organisation)
+        if not PolicyVersion.objects.published().filter(policy__organisation=organisation).exists():
+            policy.save_draft(
+                organisation=organisation,
+                body=DEMO_POLICY,
+                changes_summary="First version.",
+                effective_date=timezone.localdate(),
+            )
+            policy.publish_draft(organisation=organisation, by=carrie)
+        level, _ = ClearanceLevel.objects.get_or_create(
+            organisation=organisation,
+            name=DEMO_LEVEL,
+            defaults={"description": "May post on the company's accounts."},
+        )
+        track = Track.objects.filter(slug=DEMO_LEVEL_TRACK).first()
+        if track is not None:  # the curriculum is imported before this command in `make run`
+            level.tracks.add(track)
+        requirement = "the current policy" + (f" + “{track.title}”" if track else "")
+        return (
+            f"Policy owner: {DEMO_POLICY_OWNER}; clearance level “{DEMO_LEVEL}” needs "
+            f"{requirement}."
+        )
 
     def _remember(self, rows) -> None:
         # Local convenience only: the file sits in var/ (git-ignored) with owner-only permissions.

@@ -1,0 +1,62 @@
+"""What a run measures and at which size: scales, timings and the cases. No Django here."""
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The people seeded on top of the curriculum (the real one plus generated tracks)."""
+
+    name: str
+    learners: int
+    teams: int
+    big_team: int  # people in the team the manager's pages are measured on
+    generated_tracks: int = 3
+    lessons_per_track: int = 40  # 5 modules of 8
+    big_team_tracks: int = 5  # tracks assigned to the big team
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# The small database answers "do the query counts hold as data grows?" next to the large one:
+# its big team has 50 people where the large one has 1,000.
+SMALL = Scale("small", learners=250, teams=5, big_team=50)
+DEFAULT = Scale("default", learners=10_000, teams=200, big_team=1_000)
+QUICK = Scale("quick", learners=2_000, teams=40, big_team=1_000)
+SCALES = {scale.name: scale for scale in (SMALL, DEFAULT, QUICK)}
+
+
+@dataclass(frozen=True)
+class Timing:
+    rounds: int  # interleaved rounds: every case once per round, in the same order
+    seconds: int  # wrk duration of one case in one round
+    warmup_seconds: int  # per case, once, before the first round
+    connections: int = 4  # two sync workers: four keep both busy and the accept queue non-empty
+
+
+QUICK_TIMING = Timing(rounds=3, seconds=2, warmup_seconds=1)
+DEFAULT_TIMING = Timing(rounds=5, seconds=8, warmup_seconds=2)
+
+# Order matters only for the table; every round runs the cases in this order.
+CASES = [
+    "bare_auth",
+    "catalogue",
+    "track",
+    "lesson",
+    "lesson_long",
+    "me",
+    "team_50",
+    "team_all",
+    "quiz_submit",
+]
+BASELINE = "bare_auth"
+# Pages that take a large part of a second: two connections, one per worker, so no request
+# waits in the listen queue (wrk would give up on it at the end of the window while a worker
+# still serves it, which only prolongs the wait for the next case).
+SLOW_CASES = {"team_50", "team_all"}
+
+# Pre-generated one-time quiz tokens per round: far more than two workers can use up at the
+# rates seen for this POST (a few hundred a second), so no request takes the cheaper
+# "already submitted" path. The report says so if a round ever ran out.
+QUIZ_TOKENS_PER_SECOND = 1_200

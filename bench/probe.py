@@ -1,0 +1,198 @@
+"""The Django side of a run, one process per database: `python -m bench.probe --scale NAME ...`.
+
+Migrates the throw-away database the harness created, imports the real curriculum, generates
+the extra tracks, seeds the population in bulk, signs in the bench accounts, counts each page's
+queries once with Django's test client, writes the quiz POST bodies (one fresh one-time token
+each) and hands the harness a plan as JSON. The harness itself never imports Django.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.probe")
+    parser.add_argument("--scale", required=True)
+    parser.add_argument("--plan", type=Path, required=True, help="where to write the plan (JSON)")
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--rounds", type=int, default=0, help="rounds to write quiz bodies for")
+    parser.add_argument("--seconds", type=int, default=0)
+    parser.add_argument("--warmup-seconds", type=int, default=0)
+    parser.add_argument("--collectstatic", action="store_true")
+    args = parser.parse_args(argv)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from . import seed
+    from .config import SCALES
+
+    scale = SCALES[args.scale]
+    timings = {}
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    if args.collectstatic:
+        call_command("collectstatic", verbosity=0, interactive=False)
+    timings["migrate_s"] = time.perf_counter() - started
+
+    mark = time.perf_counter()
+    seed.import_curriculum()
+    seed.generate_tracks(scale)
+    timings["curriculum_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    rows = seed.seed_people(scale)
+    timings["people_s"] = time.perf_counter() - mark
+    if connection.vendor == "postgresql":
+        # A production database has statistics (autovacuum analyses after bulk loads).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    plan = build_plan(args)
+    plan.update(scale=scale.as_dict(), timings=timings, rows=rows, vendor=connection.vendor)
+    args.plan.write_text(json.dumps(plan, indent=2, default=str))
+    return 0
+
+
+def build_plan(args) -> dict:
+    from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils.crypto import get_random_string
+
+    from courses.models import Lesson, Quiz
+    from learners.models import User
+    from progress.services import new_attempt_token
+
+    from .config import QUIZ_TOKENS_PER_SECOND
+    from .seed import (
+        BENCH_LEARNER,
+        BENCH_MANAGER,
+        BENCH_QUIZ_TAKER,
+        LESSON_SLUG,
+        LONG_LESSON_SLUG,
+    )
+
+    def session_cookie(email: str) -> str:
+        client = Client()
+        client.force_login(User.objects.get(email=email))
+        return (
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
+
+    learner = session_cookie(BENCH_LEARNER)
+    manager = session_cookie(BENCH_MANAGER)
+    csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+    taker = f"{session_cookie(BENCH_QUIZ_TAKER)}; {settings.CSRF_COOKIE_NAME}={csrf}"
+
+    track = "bench-1"
+    quiz = Quiz.objects.select_related("lesson").get(
+        lesson__track__slug=track, lesson__slug=LESSON_SLUG
+    )
+    taker_user = User.objects.get(email=BENCH_QUIZ_TAKER)
+    right_answers = [
+        (f"q{question.pk}", str(choice.pk))
+        for question in quiz.questions.prefetch_related("choices")
+        for choice in question.choices.all()
+        if choice.is_correct
+    ]
+
+    def bodies(label: str, count: int) -> str:
+        path = args.workdir / f"quiz-bodies-{label}.txt"
+        with path.open("w") as out:
+            for _ in range(count):
+                token = new_attempt_token(learner=taker_user, quiz=quiz)
+                fields = [("csrfmiddlewaretoken", csrf), ("attempt_token", token), *right_answers]
+                out.write(urlencode(fields) + "\n")
+        return str(path)
+
+    quiz_bodies = []
+    if args.rounds:
+        quiz_bodies.append(bodies("check", 1))
+        quiz_bodies.append(bodies("warmup", QUIZ_TOKENS_PER_SECOND * args.warmup_seconds))
+        quiz_bodies += [
+            bodies(str(n), QUIZ_TOKENS_PER_SECOND * args.seconds) for n in range(args.rounds)
+        ]
+
+    lesson_path = reverse("progress:lesson", args=[track, LESSON_SLUG])
+    cases = {
+        "bare_auth": ("GET", reverse("bench_bare_auth"), learner, 200),
+        "catalogue": ("GET", reverse("courses:catalogue"), learner, 200),
+        "track": ("GET", reverse("progress:track", args=[track]), learner, 200),
+        "lesson": ("GET", lesson_path, learner, 200),
+        "lesson_long": ("GET", reverse("progress:lesson", args=[track, LONG_LESSON_SLUG]), learner, 200),
+        "me": ("GET", reverse("progress:me"), learner, 200),
+        "team_50": ("GET", reverse("progress:team"), manager, 200),
+        "team_all": ("GET", reverse("progress:team_export"), manager, 200),
+        "quiz_submit": ("POST", reverse("progress:quiz", args=[track, LESSON_SLUG]), taker, 302),
+    }  # fmt: skip
+    plan = {"cases": {}}
+    for name, (method, path, cookie, expect) in cases.items():
+        plan["cases"][name] = {
+            "method": method,
+            "path": path,
+            "cookie": cookie,
+            "expect": expect,
+            "bodies": quiz_bodies if method == "POST" else [],
+            "queries": count_queries(
+                method, path, cookie, expect, lambda: _one_body(taker_user, quiz, right_answers)
+            ),
+        }
+    plan["lesson_body_bytes"] = {
+        slug: len(html)
+        for slug, html in Lesson.objects.filter(
+            track__slug=track, slug__in=[LESSON_SLUG, LONG_LESSON_SLUG]
+        ).values_list("slug", "body_html")
+    }
+    return plan
+
+
+def _one_body(taker, quiz, right_answers) -> dict:
+    from progress.services import new_attempt_token
+
+    data: dict[str, list[str] | str] = {
+        "attempt_token": new_attempt_token(learner=taker, quiz=quiz)
+    }
+    for key, value in right_answers:
+        data.setdefault(key, []).append(value)
+    return data
+
+
+def count_queries(method: str, path: str, cookie: str, expect: int, post_data) -> int:
+    """Queries of one request after a warm-up request (the session is then in the cache, as
+    it is in a running worker). Streamed responses are consumed inside the count."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    for part in cookie.split("; "):
+        name, _, value = part.partition("=")
+        client.cookies[name] = value
+
+    def request():
+        response = client.post(path, post_data()) if method == "POST" else client.get(path)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        if response.status_code != expect:
+            raise RuntimeError(f"{method} {path} answered {response.status_code}, not {expect}")
+        return response
+
+    request()
+    with CaptureQueriesContext(connection) as captured:
+        request()
+    return len(captured)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""From measurements to the report: medians over rounds, paired ratios, targets, table, JSON."""
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from .config import BASELINE, CASES
+from .load import Measurement
+
+
+def _median(values: list[float]) -> float:
+    values = [v for v in values if not math.isnan(v)]
+    return statistics.median(values) if values else float("nan")
+
+
+def paired_ratio(measurements: list[Measurement], case: str, against: str, metric: str) -> float:
+    """Median over rounds of case/against, each pair measured in the same round: drift in the
+    machine's speed during the run hits both sides of a pair alike."""
+    by_round: dict[int, dict[str, float]] = {}
+    for m in measurements:
+        by_round.setdefault(m.round, {})[m.case] = getattr(m, metric)
+    ratios = [
+        pair[case] / pair[against]
+        for pair in by_round.values()
+        if case in pair and against in pair and pair[against]
+    ]
+    return _median(ratios)
+
+
+def pages(measurements: list[Measurement], plan: dict, small_plan: dict, checks: dict) -> dict:
+    result = {}
+    for case in CASES:
+        rows = [m for m in measurements if m.case == case]
+        if not rows:
+            continue
+        cpu = [m.cpu_ms for m in rows]
+        median_cpu = _median(cpu)
+        db = [m.db_cpu_ms for m in rows if m.db_cpu_ms is not None]
+        result[case] = {
+            "rps": round(_median([m.rps for m in rows]), 1),
+            "p50_ms": round(_median([m.p50_ms for m in rows]), 2),
+            "p99_ms": round(_median([m.p99_ms for m in rows]), 2),
+            "cpu_ms": round(median_cpu, 3),
+            "queries": plan["cases"][case]["queries"],
+            "cpu_vs_bare": round(paired_ratio(measurements, case, BASELINE, "cpu_ms"), 3),
+            "rps_vs_bare": round(paired_ratio(measurements, case, BASELINE, "rps"), 3),
+            "cpu_spread_pct": round(100 * (max(cpu) - min(cpu)) / 2 / median_cpu, 1)
+            if median_cpu
+            else None,
+            "rps_rounds": [round(m.rps, 1) for m in rows],
+            "cpu_ms_rounds": [round(m.cpu_ms, 3) for m in rows],
+            "db_cpu_ms": round(_median(db), 3) if db else None,
+            "requests": sum(m.requests for m in rows),
+            "errors": sum(m.errors for m in rows),
+            "bytes": checks.get(case, {}).get("bytes"),
+        }
+        if plan["cases"][case]["method"] == "POST":
+            result[case]["tokens_ran_out"] = any(
+                m.bodies_available is not None and m.served > m.bodies_available for m in rows
+            )
+    return result
+
+
+def ratios(measurements: list[Measurement]) -> dict:
+    def r(case, against, metric):
+        return round(paired_ratio(measurements, case, against, metric), 3)
+
+    return {
+        "lesson_cpu_vs_bare": r("lesson", BASELINE, "cpu_ms"),
+        "lesson_rps_vs_bare": r("lesson", BASELINE, "rps"),
+        "lesson_long_vs_lesson_rps": r("lesson_long", "lesson", "rps"),
+        "team_50_cpu_vs_lesson": r("team_50", "lesson", "cpu_ms"),
+        "team_all_cpu_vs_lesson": r("team_all", "lesson", "cpu_ms"),
+        "me_cpu_vs_bare": r("me", BASELINE, "cpu_ms"),
+    }
+
+
+def queries_growth(small_plan: dict, plan: dict) -> dict:
+    return {
+        case: [small_plan["cases"][case]["queries"], plan["cases"][case]["queries"]]
+        for case in CASES
+        if case in plan["cases"] and case in small_plan["cases"]
+    }
+
+
+@dataclass
+class Target:
+    name: str
+    value: object
+    limit: str
+    passed: bool
+
+    def as_dict(self) -> dict:
+        return {"target": self.name, "value": self.value, "limit": self.limit, "pass": self.passed}
+
+
+def targets(ratio: dict, growth: dict, small_scale: dict, scale: dict) -> list[Target]:
+    found = [
+        Target("lesson_cpu_vs_bare", ratio["lesson_cpu_vs_bare"], "<= 4.0 (aim 3.0)",
+               ratio["lesson_cpu_vs_bare"] <= 4.0),
+        Target("lesson_rps_vs_bare", ratio["lesson_rps_vs_bare"], ">= 0.25",
+               ratio["lesson_rps_vs_bare"] >= 0.25),
+        Target("lesson_long_vs_lesson_rps", ratio["lesson_long_vs_lesson_rps"], ">= 0.9",
+               ratio["lesson_long_vs_lesson_rps"] >= 0.9),
+    ]  # fmt: skip
+    for case in ("lesson", "track", "me"):
+        small, large = growth[case]
+        found.append(
+            Target(f"queries {case}", f"{small} -> {large}", "<= 8, same on small and large DB",
+                   large <= 8 and small == large)
+        )  # fmt: skip
+    people = f"{small_scale['big_team']} and {scale['big_team']} people"
+    for case in ("team_50", "team_all"):
+        small, large = growth[case]
+        found.append(
+            Target(f"queries {case}", f"{small} -> {large}", f"<= 10, same for {people}",
+                   large <= 10 and small == large)
+        )  # fmt: skip
+    found += [
+        Target("team_50_cpu_vs_lesson", ratio["team_50_cpu_vs_lesson"], "<= 3.0",
+               ratio["team_50_cpu_vs_lesson"] <= 3.0),
+        Target("team_all_cpu_vs_lesson", ratio["team_all_cpu_vs_lesson"], "<= 25",
+               ratio["team_all_cpu_vs_lesson"] <= 25),
+    ]  # fmt: skip
+    return found
+
+
+def table(page_rows: dict, growth: dict) -> str:
+    with_db = any(row.get("db_cpu_ms") is not None for row in page_rows.values())
+    db_header = f" {'db ms':>7}" if with_db else ""
+    header = (
+        f"{'case':<12} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>8} {'±%':>5}{db_header} "
+        f"{'cpu×bare':>8} {'rps×bare':>8} {'queries':>7} {'small→large':>11} {'bytes':>8}"
+    )
+    lines = [header, "-" * len(header)]
+    for case, row in page_rows.items():
+        small, large = growth.get(case, (None, None))
+        spread = row["cpu_spread_pct"]
+        db = ""
+        if with_db:
+            db = f" {row['db_cpu_ms']:>7.2f}" if row.get("db_cpu_ms") is not None else f" {'':>7}"
+        lines.append(
+            f"{case:<12} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+            f"{row['cpu_ms']:>8.2f} {spread if spread is not None else '':>5}{db} "
+            f"{row['cpu_vs_bare']:>8.2f} {row['rps_vs_bare']:>8.3f} {row['queries']:>7} "
+            f"{f'{small}→{large}':>11} {row['bytes'] or '':>8}"
+        )
+    return "\n".join(lines)
+
+
+def targets_text(found: list[Target]) -> str:
+    width = max(len(t.name) for t in found)
+    return "\n".join(
+        f"{'PASS' if t.passed else 'MISS'}  {t.name:<{width}}  {t.value!s:>10}  ({t.limit})"
+        for t in found
+    )

@@ -1,0 +1,674 @@
+"""Bulk seeding: the real curriculum, generated tracks, and a population of learners.
+
+Runs inside a Django process (bench.probe) against a throw-away database. Everything goes in
+with bulk_create in chunks, so 10,000 learners with their records take seconds and memory stays
+flat. Dates are spread over the last months (auto_now_add is switched off while seeding), so the
+dashboards see realistic "last active", due dates and monthly certificates.
+"""
+
+import random
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.db import models, transaction
+from django.utils import timezone
+
+from courses.markdown import render_markdown
+from courses.models import (
+    Choice,
+    Lesson,
+    Module,
+    PracticeAssignment,
+    Question,
+    Quiz,
+    Role,
+    RubricCriterion,
+    Track,
+)
+from learners.models import Membership, Organisation, Team, TrackAssignment, User
+from progress.models import (
+    Certificate,
+    Enrolment,
+    LessonCompletion,
+    QuizAttempt,
+    Review,
+    Submission,
+)
+
+from .config import Scale
+
+CHUNK = 5_000
+LESSONS_PER_MODULE = 8
+BODY_BYTES = 3_000  # the ordinary lesson: ~3 KB of HTML
+LONG_BODY_BYTES = 18_000  # the long one: ~18 KB
+# Where the measured lessons sit in every generated track (both carry a quiz, so the two pages
+# differ only in body length).
+LESSON_SLUG = "lesson-2-2"
+LONG_LESSON_SLUG = "lesson-2-4"
+
+BENCH_LEARNER = "learner@bench.example"
+BENCH_QUIZ_TAKER = "quiz-taker@bench.example"
+BENCH_MANAGER = "manager@bench.example"
+
+FIRST_NAMES = [
+    "Aisha",
+    "Ben",
+    "Carla",
+    "Dev",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Liam",
+    "Maya",
+    "Noor",
+    "Owen",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoe",
+]
+LAST_NAMES = [
+    "Adams",
+    "Baker",
+    "Chen",
+    "Diaz",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ito",
+    "Jensen",
+    "Khan",
+    "Lopez",
+    "Morgan",
+    "Novak",
+    "Okafor",
+    "Patel",
+    "Quist",
+    "Rossi",
+    "Singh",
+    "Tanaka",
+    "Urban",
+    "Vega",
+    "Walsh",
+    "Young",
+    "Zimmer",
+]
+TIMEZONES = ["Europe/London", "Europe/Berlin", "America/New_York", "Asia/Singapore", "UTC"]
+
+SENTENCES = [
+    "A post travels when the first people who see it react within the first hour.",
+    "Write for the person scrolling past, not for the client's org chart.",
+    "Every network rewards a different mix of saves, shares, replies and watch time.",
+    "Check the brand guide's vocabulary list before you reach for an adjective.",
+    "An approval that only exists in a hallway conversation is not an approval.",
+    "Reply to the complaint in public once, then move the details to a private channel.",
+    "Engagement rate is engagements divided by reach, not by followers, unless you say so.",
+    "Alt text describes what matters in the image for someone who cannot see it.",
+    "Schedule posts for when your audience is awake, not when you finish writing them.",
+    "Escalate anything that mentions legal action, safety or the press within minutes.",
+    "A monthly report leads with what changed and what you will do about it.",
+    "Keep a log of voice decisions so nobody has to ask the same question twice.",
+]
+
+
+def _markdown_body(rng: random.Random, target_html_bytes: int) -> tuple[str, str]:
+    """Markdown with headings, paragraphs and lists whose rendered HTML is about the target."""
+    parts: list[str] = []
+    source = html = ""
+    while len(html.encode()) < target_html_bytes:
+        kind = len(parts) % 4
+        if kind == 0:
+            parts.append(f"## {rng.choice(SENTENCES)[:48].rstrip(' ,.')}")
+        elif kind == 2:
+            parts.append("\n".join(f"- **Step {n}:** {rng.choice(SENTENCES)}" for n in (1, 2)))
+        else:
+            parts.append(" ".join(rng.sample(SENTENCES, 2)))
+        source = "\n\n".join(parts)
+        html = render_markdown(source)
+    return source, html
+
+
+@contextmanager
+def historical_timestamps() -> Iterator[None]:
+    """Let bulk_create store the dates we give instead of 'now' for auto_now_add fields."""
+    touched = []
+    for model in (
+        Enrolment, LessonCompletion, QuizAttempt, Submission, Review, Certificate,
+        Membership, TrackAssignment,
+    ):  # fmt: skip
+        for model_field in model._meta.concrete_fields:
+            if getattr(model_field, "auto_now_add", False):
+                model_field.auto_now_add = False
+                touched.append(model_field)
+    try:
+        yield
+    finally:
+        for model_field in touched:
+            model_field.auto_now_add = True
+
+
+class Buffer:
+    """Collects rows per model and writes them with bulk_create every CHUNK rows."""
+
+    def __init__(self) -> None:
+        self.rows: dict[type[models.Model], list[models.Model]] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, obj: models.Model) -> None:
+        rows = self.rows.setdefault(type(obj), [])
+        rows.append(obj)
+        if len(rows) >= CHUNK:
+            self.flush(type(obj))
+
+    def flush(self, model: type[models.Model] | None = None) -> None:
+        for kind in [model] if model else list(self.rows):
+            rows = self.rows.get(kind) or []
+            if rows:
+                kind.objects.bulk_create(rows, batch_size=1_000)
+                name = kind._meta.label
+                self.counts[name] = self.counts.get(name, 0) + len(rows)
+            self.rows[kind] = []
+
+
+# -- the curriculum ----------------------------------------------------------------------
+
+
+def import_curriculum() -> None:
+    """The real curriculum, exactly as `manage.py import_content content/` imports it."""
+    content = Path(settings.BASE_DIR) / "content"
+    call_command("import_content", str(content), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@transaction.atomic
+def generate_tracks(scale: Scale, seed: int = 11) -> list[Track]:
+    """`scale.generated_tracks` published tracks of 5 × 8 lessons: a quiz on every even lesson,
+    a practice assignment at the end of each module, ~3 KB bodies and one ~18 KB lesson."""
+    rng = random.Random(seed)
+    roles = list(Role.objects.order_by("position", "pk"))
+    bodies = [_markdown_body(rng, BODY_BYTES) for _ in range(6)]
+    long_body = _markdown_body(rng, LONG_BODY_BYTES)
+    last_position = Track.objects.order_by("-position").values_list("position", flat=True).first()
+    modules_per_track = scale.lessons_per_track // LESSONS_PER_MODULE
+    tracks = Track.objects.bulk_create(
+        [
+            Track(
+                slug=f"bench-{n}",
+                title=f"Generated track {n}: social media operations at scale",
+                role=roles[(n - 1) % len(roles)],
+                summary="A generated track for the benchmark: 40 lessons in five modules.",
+                level=Track.Level.INTERMEDIATE,
+                is_published=True,
+                position=(last_position or 0) + n,
+            )
+            for n in range(1, scale.generated_tracks + 1)
+        ]
+    )
+    modules = Module.objects.bulk_create(
+        [
+            Module(
+                track=track,
+                slug=f"module-{m}",
+                title=f"Module {m}: {SENTENCES[m % len(SENTENCES)][:50]}",
+                summary=SENTENCES[(m + 3) % len(SENTENCES)],
+                self_check="I can do this without help.",
+                position=m,
+            )
+            for track in tracks
+            for m in range(1, modules_per_track + 1)
+        ]
+    )
+    lessons = []
+    for module in modules:
+        for n in range(1, LESSONS_PER_MODULE + 1):
+            slug = f"lesson-{module.position}-{n}"
+            markdown, html = long_body if slug == LONG_LESSON_SLUG else rng.choice(bodies)
+            lessons.append(
+                Lesson(
+                    track_id=module.track_id,
+                    module=module,
+                    slug=slug,
+                    title=f"Lesson {module.position}.{n}: {rng.choice(SENTENCES)[:60]}",
+                    position=n,
+                    minutes=rng.randint(4, 15),
+                    body_markdown=markdown,
+                    body_html=html,
+                    platforms=["linkedin", "instagram"],
+                )
+            )
+    lessons = Lesson.objects.bulk_create(lessons)
+    quizzes = Quiz.objects.bulk_create(
+        [Quiz(lesson=lesson, pass_mark=70) for lesson in lessons if lesson.position % 2 == 0]
+    )
+    questions = Question.objects.bulk_create(
+        [
+            Question(
+                quiz=quiz,
+                position=q,
+                prompt=f"Question {q}: {rng.choice(SENTENCES)} Which is right?",
+                kind=Question.Kind.MULTIPLE if q == 3 else Question.Kind.SINGLE,
+                explanation=rng.choice(SENTENCES),
+            )
+            for quiz in quizzes
+            for q in range(1, 4)
+        ]
+    )
+    Choice.objects.bulk_create(
+        [
+            Choice(
+                question=question,
+                position=c,
+                text=rng.choice(SENTENCES),
+                is_correct=c == 1 or (question.kind == Question.Kind.MULTIPLE and c == 2),
+                feedback=rng.choice(SENTENCES),
+            )
+            for question in questions
+            for c in range(1, 5)
+        ]
+    )
+    brief, brief_html = _markdown_body(rng, 1_200)
+    assignments = PracticeAssignment.objects.bulk_create(
+        [
+            PracticeAssignment(
+                lesson=lesson,
+                title=f"Practice: {lesson.title[:100]}",
+                brief_markdown=brief,
+                brief_html=brief_html,
+                required=True,
+            )
+            for lesson in lessons
+            if lesson.position == LESSONS_PER_MODULE
+        ]
+    )
+    RubricCriterion.objects.bulk_create(
+        [
+            RubricCriterion(assignment=assignment, position=p, criterion=f"Criterion {p}", points=4)
+            for assignment in assignments
+            for p in range(1, 4)
+        ]
+    )
+    return tracks
+
+
+# -- people ------------------------------------------------------------------------------
+
+
+@dataclass
+class TrackInfo:
+    """What seeding needs to know about a track, read once."""
+
+    id: int
+    lesson_ids: list[int]  # current lessons in order
+    quiz_by_lesson: dict[int, int] = field(default_factory=dict)
+    assignment_by_lesson: dict[int, int] = field(default_factory=dict)
+
+
+def _track_infos() -> list[TrackInfo]:
+    infos = {
+        track.pk: TrackInfo(track.pk, [])
+        for track in Track.objects.published().order_by("position", "pk")
+    }
+    lessons = (
+        Lesson.objects.published()
+        .order_by("track__position", "module__position", "position")
+        .values_list("pk", "track_id")
+    )
+    for lesson_id, track_id in lessons:
+        infos[track_id].lesson_ids.append(lesson_id)
+    for quiz_id, lesson_id, track_id in Quiz.objects.filter(archived_at__isnull=True).values_list(
+        "pk", "lesson_id", "lesson__track_id"
+    ):
+        if track_id in infos:
+            infos[track_id].quiz_by_lesson[lesson_id] = quiz_id
+    for assignment_id, lesson_id, track_id in PracticeAssignment.objects.filter(
+        archived_at__isnull=True
+    ).values_list("pk", "lesson_id", "lesson__track_id"):
+        if track_id in infos:
+            infos[track_id].assignment_by_lesson[lesson_id] = assignment_id
+    return list(infos.values())
+
+
+def _attempt_answers(rng: random.Random, passed: bool) -> list[dict]:
+    """A short copy of what was asked and answered, shaped like the real snapshot."""
+    return [
+        {
+            "prompt": rng.choice(SENTENCES),
+            "kind": "single",
+            "explanation": "",
+            "correct": passed or n > 0,
+            "choices": [],
+        }
+        for n in range(3)
+    ]
+
+
+class People:
+    """Writes one population: organisations, teams, people and everything they did."""
+
+    def __init__(self, scale: Scale, seed: int = 7) -> None:
+        self.scale = scale
+        self.rng = random.Random(seed)
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        self.buffer = Buffer()
+        self.tracks = _track_infos()
+        self.generated_ids = set(
+            Track.objects.filter(slug__startswith="bench-").values_list("pk", flat=True)
+        )
+        self.password = make_password("bench-not-a-real-password")  # one hash for everyone
+        self.managers: dict[int, int] = {}  # team id: its manager's id
+        # (learner, assignment, version): outcome, for the reviews written after the insert
+        self.reviewed: dict[tuple[int, int, int], str] = {}
+
+    def _ago(self, days_max: float, days_min: float = 0) -> datetime:
+        return self.now - timedelta(days=self.rng.uniform(days_min, days_max))
+
+    def _user(self, email: str, name: str) -> User:
+        return User(
+            email=email,
+            display_name=name,
+            password=self.password,
+            timezone=self.rng.choice(TIMEZONES),
+            date_joined=self._ago(400, 120),
+        )
+
+    @transaction.atomic
+    def seed(self) -> dict:
+        scale = self.scale
+        with historical_timestamps():
+            organisations = Organisation.objects.bulk_create(
+                [
+                    Organisation(name=f"Company {n:02d}", slug=f"company-{n:02d}")
+                    for n in range(max(1, scale.teams // 20))
+                ]
+            )
+            teams = Team.objects.bulk_create(
+                [
+                    Team(
+                        organisation=organisations[n % len(organisations)],
+                        name="Big team" if n == 0 else f"Team {n:03d}",
+                    )
+                    for n in range(scale.teams)
+                ]
+            )
+            members = self._people(teams)
+            self._assignments_and_progress(teams, members)
+            self._bench_people(teams)
+            self.buffer.flush()
+        return self.buffer.counts
+
+    def _people(self, teams: list[Team]) -> dict[int, list[int]]:
+        """Learners (the big team first, the rest spread evenly), one manager per team."""
+        scale, rng = self.scale, self.rng
+        sizes = [scale.big_team]
+        rest = max(0, scale.learners - scale.big_team)
+        others = len(teams) - 1
+        sizes += [rest // others + (1 if n < rest % others else 0) for n in range(others)]
+        users = []
+        for n in range(sum(sizes)):
+            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            users.append(self._user(f"learner{n:05d}@bench.example", name))
+        users.extend(
+            self._user(f"manager{n:03d}@bench.example", f"Manager {n:03d}")
+            for n in range(len(teams))
+        )
+        users = User.objects.bulk_create(users, batch_size=1_000)
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users],
+            batch_size=1_000,
+        )
+        members: dict[int, list[int]] = {}
+        start = 0
+        for team, size in zip(teams, sizes, strict=True):
+            members[team.pk] = [u.pk for u in users[start : start + size]]
+            start += size
+        managers = users[start:]
+        for team, manager in zip(teams, managers, strict=True):
+            joined = self._ago(300, 100)
+            self.buffer.add(
+                Membership(user=manager, team=team, role=Membership.Role.MANAGER, joined_at=joined)
+            )
+            for user_id in members[team.pk]:
+                self.buffer.add(
+                    Membership(
+                        user_id=user_id,
+                        team=team,
+                        role=Membership.Role.LEARNER,
+                        joined_at=self._ago(200, 30),
+                    )
+                )
+        self.buffer.flush(Membership)
+        self.managers = {team.pk: manager.pk for team, manager in zip(teams, managers, strict=True)}
+        return members
+
+    def _assignments_and_progress(self, teams: list[Team], members: dict[int, list[int]]) -> None:
+        rng = self.rng
+        for index, team in enumerate(teams):
+            if index == 0:
+                assigned = self.tracks[-self.scale.big_team_tracks :]
+            else:
+                assigned = rng.sample(self.tracks, rng.randint(1, 3))
+            for n, info in enumerate(assigned):
+                due = None
+                if index == 0:
+                    due = self.today + timedelta(days=-10 if n == 0 else 14 * n)
+                elif rng.random() < 0.8:
+                    due = self.today + timedelta(days=rng.randint(-20, 60))
+                self.buffer.add(
+                    TrackAssignment(
+                        track_id=info.id,
+                        team=team,
+                        due_date=due,
+                        assigned_by_id=self.managers[team.pk],
+                        created_at=self._ago(120, 40),
+                    )
+                )
+            for user_id in members[team.pk]:
+                tracks = list(assigned)
+                if rng.random() < 0.02:  # a personal assignment on top of the team's
+                    extra = rng.choice(self.tracks)
+                    if extra not in tracks:
+                        tracks.append(extra)
+                        self.buffer.add(
+                            TrackAssignment(
+                                track_id=extra.id,
+                                learner_id=user_id,
+                                due_date=self.today + timedelta(days=rng.randint(-5, 45)),
+                                assigned_by_id=self.managers[team.pk],
+                                created_at=self._ago(60, 10),
+                            )
+                        )
+                if rng.random() < 0.1:  # enrolled on their own in something else
+                    extra = rng.choice(self.tracks)
+                    if extra not in tracks:
+                        tracks.append(extra)
+                for info in tracks:
+                    roll = rng.random()
+                    if roll < 0.2:
+                        done = 0
+                    elif roll < 0.75:
+                        done = rng.randint(1, len(info.lesson_ids) - 1)
+                    else:
+                        done = len(info.lesson_ids)
+                    self._progress(user_id, info, done)
+
+    def _progress(self, user_id: int, info: TrackInfo, done: int, *, complete: bool = True) -> None:
+        """One enrolment with its first `done` lessons completed, in order, and what goes with
+        them: passed (and some failed) quiz attempts, submissions and reviews, a certificate."""
+        rng = self.rng
+        enrolled_at = self._ago(180, 20)
+        finished = done == len(info.lesson_ids) and complete
+        last_activity = None
+        when = enrolled_at
+        step = (self.now - enrolled_at) / (len(info.lesson_ids) + 1)
+        for lesson_id in info.lesson_ids[:done]:
+            when = when + step * rng.uniform(0.2, 1.0)
+            last_activity = when
+            self.buffer.add(
+                LessonCompletion(learner_id=user_id, lesson_id=lesson_id, completed_at=when)
+            )
+            quiz_id = info.quiz_by_lesson.get(lesson_id)
+            if quiz_id is not None:
+                if rng.random() < 0.3:
+                    self._attempt(user_id, quiz_id, when - timedelta(minutes=10), passed=False)
+                self._attempt(user_id, quiz_id, when, passed=True)
+            assignment_id = info.assignment_by_lesson.get(lesson_id)
+            if assignment_id is not None:
+                self._submissions(user_id, assignment_id, when, approved=finished)
+        if done < len(info.lesson_ids):
+            next_quiz = info.quiz_by_lesson.get(info.lesson_ids[done])
+            if next_quiz is not None and done and rng.random() < 0.3:
+                self._attempt(user_id, next_quiz, when, passed=False)
+        last_lesson = info.lesson_ids[min(done, len(info.lesson_ids) - 1)] if done else None
+        self.buffer.add(
+            Enrolment(
+                learner_id=user_id,
+                track_id=info.id,
+                enrolled_at=enrolled_at,
+                last_activity_at=last_activity,
+                last_lesson_id=last_lesson,
+                completed_at=last_activity if finished else None,
+            )
+        )
+        if finished:
+            self.buffer.add(
+                Certificate(
+                    learner_id=user_id,
+                    track_id=info.id,
+                    code=uuid.uuid4().hex[:16],
+                    issued_at=last_activity,
+                    learner_name="A learner",
+                    track_title="A track",
+                )
+            )
+
+    def _attempt(self, user_id: int, quiz_id: int, when: datetime, *, passed: bool) -> None:
+        score = self.rng.randint(70, 100) if passed else self.rng.randint(20, 65)
+        self.buffer.add(
+            QuizAttempt(
+                learner_id=user_id,
+                quiz_id=quiz_id,
+                token=uuid.uuid4().hex,
+                submitted_at=when,
+                score=score,
+                passed=passed,
+                answers=_attempt_answers(self.rng, passed),
+            )
+        )
+
+    def _submissions(self, user_id: int, assignment_id: int, when: datetime, *, approved: bool):
+        rng = self.rng
+        roll = rng.random()
+        if approved or roll < 0.4:
+            statuses = ["approved"] if rng.random() < 0.7 else ["needs_revision", "approved"]
+        elif roll < 0.9:
+            statuses = ["awaiting_review"]
+        else:
+            statuses = ["needs_revision"]
+        for version, status in enumerate(statuses, start=1):
+            text = " ".join(rng.sample(SENTENCES, 3))
+            submission = Submission(
+                learner_id=user_id,
+                assignment_id=assignment_id,
+                version=version,
+                text_markdown=text,
+                text_html=f"<p>{text}</p>",
+                status=status,
+                submitted_at=when + timedelta(hours=version),
+            )
+            self.buffer.add(submission)
+            if status != "awaiting_review":
+                self.reviewed[(user_id, assignment_id, version)] = status
+
+    def _bench_people(self, teams: list[Team]) -> None:
+        """The accounts the pages are measured with; the same records at every scale."""
+        big, regular = teams[0], teams[1 % len(teams)]
+        learner = self._user(BENCH_LEARNER, "Bench Learner")
+        taker = self._user(BENCH_QUIZ_TAKER, "Bench Quiz Taker")
+        manager = self._user(BENCH_MANAGER, "Bench Manager")
+        users = User.objects.bulk_create([learner, taker, manager])
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
+        )
+        joined = self.now - timedelta(days=90)
+        Membership.objects.bulk_create(
+            [
+                Membership(user=learner, team=regular, role="learner", joined_at=joined),
+                Membership(user=taker, team=regular, role="learner", joined_at=joined),
+                Membership(user=manager, team=big, role="manager", joined_at=joined),
+            ]
+        )
+        saved = self.rng
+        self.rng = random.Random(2024)  # the bench learner's records don't depend on the scale
+        generated = [t for t in self.tracks if t.id in self.generated_ids]
+        others = [t for t in self.tracks if t.id not in self.generated_ids]
+        plan = [(generated[0], 12)]
+        plan += [(info, [3, len(info.lesson_ids), 0][n % 3]) for n, info in enumerate(others[:3])]
+        for info, done in plan:
+            self._progress(learner.pk, info, done)
+        self._progress(taker.pk, generated[0], 9)
+        self.rng = saved
+
+
+def seed_people(scale: Scale) -> dict:
+    """Seed the population for `scale`; returns the number of rows written per model."""
+    people = People(scale)
+    counts = people.seed()
+    counts[Review._meta.label] = _reviews(people)
+    return counts
+
+
+@transaction.atomic
+def _reviews(people: People) -> int:
+    """Reviews for the reviewed submissions (their ids exist only after the insert)."""
+    keys = people.reviewed
+    written = 0
+    rows = Submission.objects.exclude(status=Submission.Status.AWAITING_REVIEW).values_list(
+        "pk", "learner_id", "assignment_id", "version", "submitted_at"
+    )
+    managers_by_learner = dict(
+        Membership.objects.filter(role=Membership.Role.LEARNER).values_list("user_id", "team_id")
+    )
+    reviews = []
+    with historical_timestamps():
+        for pk, learner_id, assignment_id, version, submitted_at in rows.iterator(chunk_size=5_000):
+            status = keys.get((learner_id, assignment_id, version))
+            if status is None:
+                continue
+            team_id = managers_by_learner.get(learner_id)
+            reviews.append(
+                Review(
+                    submission_id=pk,
+                    reviewer_id=people.managers.get(team_id),
+                    outcome=status,
+                    feedback_markdown="Good work. Tighten the opening line.",
+                    feedback_html="<p>Good work. Tighten the opening line.</p>",
+                    scores=[{"criterion": "Voice", "points": 3, "max": 4}],
+                    reviewed_at=submitted_at + timedelta(days=1),
+                )
+            )
+            if len(reviews) >= CHUNK:
+                Review.objects.bulk_create(reviews, batch_size=1_000)
+                written += len(reviews)
+                reviews = []
+        Review.objects.bulk_create(reviews, batch_size=1_000)
+    return written + len(reviews)

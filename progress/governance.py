@@ -1,0 +1,278 @@
+"""Social governance: publishing the policy to everyone, promoting a practice draft into it,
+and who may see which part of the clearance roster.
+
+Lives in `progress` because announcing a version sends messages through the ledger and a
+promoted draft comes from a practice submission; the policy rows themselves are written by
+`learners.policy`.
+"""
+
+import itertools
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.urls import reverse
+
+from learners import policy as policies
+from learners.models import (
+    ClearanceLevel,
+    Membership,
+    Organisation,
+    PolicyAcknowledgement,
+    PolicyVersion,
+    Team,
+    User,
+)
+
+from . import messaging
+from .models import Submission
+
+POLICY_UPDATE = "policy_update"
+POLICY_ASSIGNMENT_TITLE = "Write your team's social media policy"
+ANNOUNCE_BATCH = 200  # people per task: a retried batch re-checks at most this many ledger keys
+
+
+def members_of(organisation: Organisation) -> QuerySet[User]:
+    """Active people with any role in any team of the organisation."""
+    return User.objects.filter(
+        is_active=True, memberships__team__organisation=organisation
+    ).distinct()
+
+
+def learners_of(teams) -> QuerySet[User]:
+    """Active learners of `teams` (a queryset or list of teams)."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__team__in=teams,
+        memberships__role=Membership.Role.LEARNER,
+    ).distinct()
+
+
+# -- publishing and announcing ---------------------------------------------------------------
+
+
+@transaction.atomic
+def publish_policy(*, organisation: Organisation, by: User) -> PolicyVersion:
+    """Publish the organisation's draft and, once committed, ask everyone to acknowledge it.
+
+    Raises learners.policy.PolicyError when the draft can't be published.
+    """
+    version = policies.publish_draft(organisation=organisation, by=by)
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.announce_policy_version.delay(version_id=version.pk))
+    return version
+
+
+def announce_policy_version(*, version_id: int) -> int:
+    """Queue the "please acknowledge" message for every member, in batches; returns how many
+    people were queued. Safe to run twice: each message is claimed under its ledger key."""
+    from . import tasks
+
+    version = (
+        PolicyVersion.objects.select_related("policy__organisation").filter(pk=version_id).first()
+    )
+    if version is None or not version.is_published:
+        return 0
+    ids = list(members_of(version.policy.organisation).order_by("pk").values_list("pk", flat=True))
+    for batch in itertools.batched(ids, ANNOUNCE_BATCH):
+        tasks.send_policy_updates.delay(version_id=version_id, user_ids=list(batch))
+    return len(ids)
+
+
+def policy_update_key(*, version_id: int, user_id: int) -> str:
+    return f"{POLICY_UPDATE}:{version_id}:{user_id}"
+
+
+def send_policy_updates(*, version_id: int, user_ids: list[int]) -> int:
+    """Send each person the new version's summary and a link to acknowledge it, once per person
+    and version (the ledger key). Returns how many were sent now."""
+    version = (
+        PolicyVersion.objects.select_related("policy__organisation").filter(pk=version_id).first()
+    )
+    if version is None or not version.is_published:
+        return 0
+    url = messaging.absolute(reverse("progress:policy"))
+    sent = 0
+    for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+        message = messaging.send_message(
+            key=policy_update_key(version_id=version.pk, user_id=user.pk),
+            kind=POLICY_UPDATE,
+            to_email=user.email,
+            recipient=user,
+            context={
+                "person": user,
+                "version": version,
+                "organisation": version.policy.organisation,
+                "policy_url": url,
+            },
+        )
+        sent += message is not None
+    return sent
+
+
+# -- promoting the strategy lead's practice draft ---------------------------------------------
+
+
+def is_policy_assignment(submission: Submission) -> bool:
+    return submission.assignment.title.strip().casefold() == POLICY_ASSIGNMENT_TITLE.casefold()
+
+
+def promotable_to(user: User, submission: Submission) -> Organisation | None:
+    """The organisation whose policy draft `user` may fill from this submission, if any: an
+    approved "Write your team's social media policy", by someone in an organisation whose
+    policy `user` owns. Two queries at most."""
+    if not user.is_authenticated or submission.status != Submission.Status.APPROVED:
+        return None
+    if not is_policy_assignment(submission):
+        return None
+    return (
+        policies.owned_organisations(user)
+        .filter(teams__memberships__user_id=submission.learner_id)
+        .order_by("name")
+        .first()
+    )
+
+
+@transaction.atomic
+def promote_submission(*, submission: Submission, by: User) -> PolicyVersion:
+    """Copy an approved policy draft into the organisation's policy draft (replacing its text;
+    the summary and effective date are kept). Raises PolicyError when `by` may not."""
+    organisation = promotable_to(by, submission)
+    if organisation is None:
+        raise policies.PolicyError("This submission can't become your organisation's policy.")
+    return policies.save_draft(
+        organisation=organisation,
+        body=submission.text_markdown,
+        source_submission_id=submission.pk,
+    )
+
+
+# -- the roster's scopes ----------------------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    """Part of one organisation a person may see on the roster: all of it, or some teams."""
+
+    organisation: Organisation
+    teams: list[Team] | None  # None: the whole organisation
+
+    @property
+    def label(self) -> str:
+        if self.teams is None:
+            return f"{self.organisation.name} (everyone)"
+        return f"{self.organisation.name}: {', '.join(team.name for team in self.teams)}"
+
+    def people(self) -> QuerySet[User]:
+        """Learners in scope (the roster is about people who speak for the organisation)."""
+        teams = (
+            Team.objects.filter(organisation=self.organisation)
+            if self.teams is None
+            else self.teams
+        )
+        return learners_of(teams)
+
+    def people_rows(self) -> QuerySet[User]:
+        """The people with the first team (in scope) each learns in, sorted by name. One query."""
+        teams = Membership.objects.filter(
+            user=OuterRef("pk"),
+            role=Membership.Role.LEARNER,
+            team__organisation=self.organisation,
+        )
+        if self.teams is not None:
+            teams = teams.filter(team__in=self.teams)
+        return (
+            self.people()
+            .annotate(team_name=Subquery(teams.order_by("team__name").values("team__name")[:1]))
+            .order_by("display_name", "email", "pk")
+        )
+
+
+def roster_scopes(user: User) -> list[Scope]:
+    """What `user` may see on the roster: whole organisations they own the policy of (every
+    organisation for staff), and the teams they manage elsewhere. Two queries."""
+    scopes: dict[int, Scope] = {
+        organisation.pk: Scope(organisation, None)
+        for organisation in policies.owned_organisations(user).order_by("name")
+    }
+    managed = Team.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.MANAGER
+    ).select_related("organisation")
+    for team in managed.distinct().order_by("organisation__name", "name"):
+        scope = scopes.setdefault(team.organisation_id, Scope(team.organisation, []))
+        if scope.teams is not None:
+            scope.teams.append(team)
+    return sorted(scopes.values(), key=lambda scope: scope.organisation.name)
+
+
+# -- "My learning" -----------------------------------------------------------------------------
+
+
+@dataclass
+class MyGovernance:
+    """The policy versions a person still has to acknowledge and the levels they hold."""
+
+    organisations: list[Organisation]
+    pending: list[PolicyVersion]
+    clearances: list[tuple[Organisation, list]]  # (organisation, [clearance.LevelStatus])
+
+    @property
+    def has_policy(self) -> bool:
+        return any(organisation.has_policy for organisation in self.organisations)
+
+
+def my_governance(user: User, *, now=None) -> MyGovernance:
+    """For /me/: one query for someone whose organisations have neither a policy nor levels;
+    one more for the versions to acknowledge, and about seven per organisation with levels."""
+    from . import clearance
+
+    published = PolicyVersion.objects.published().filter(policy__organisation=OuterRef("pk"))
+    levels = ClearanceLevel.objects.filter(organisation=OuterRef("pk"))
+    organisations = list(
+        Organisation.objects.filter(teams__memberships__user=user)
+        .annotate(has_policy=Exists(published), has_levels=Exists(levels))
+        .distinct()
+        .order_by("name")
+    )
+    pending = []
+    if any(o.has_policy for o in organisations):
+        newer = PolicyVersion.objects.published().filter(
+            policy=OuterRef("policy"), number__gt=OuterRef("number")
+        )
+        acknowledged = PolicyAcknowledgement.objects.filter(user=user, version=OuterRef("pk"))
+        pending = list(
+            PolicyVersion.objects.published()
+            .filter(policy__organisation__in=[o.pk for o in organisations if o.has_policy])
+            .exclude(Exists(newer))
+            .exclude(Exists(acknowledged))
+            .select_related("policy__organisation")
+            .order_by("policy__organisation__name")
+        )
+    clearances = []
+    for organisation in organisations:
+        if organisation.has_levels:
+            rules = clearance.Rules(organisation, now=now)
+            statuses = rules.evaluate([user.pk]).get(user.pk) or rules.empty()
+            clearances.append((organisation, statuses))
+    return MyGovernance(organisations=organisations, pending=pending, clearances=clearances)
+
+
+def team_clearance(manager: User) -> list[tuple[Organisation, list]]:
+    """For the team dashboard: per organisation of the manager's teams that defines levels, how
+    many of their people hold, lost or lack each level. One query when none defines levels."""
+    from . import clearance
+    from .team import managed_teams
+
+    teams = managed_teams(manager)
+    organisations = (
+        Organisation.objects.filter(teams__in=teams.values("pk"), clearance_levels__isnull=False)
+        .distinct()
+        .order_by("name")
+    )
+    result = []
+    for organisation in organisations:
+        rules = clearance.Rules(organisation)
+        people = learners_of(teams.filter(organisation=organisation).values("pk"))
+        result.append((organisation, clearance.summary(rules, people)))
+    return result

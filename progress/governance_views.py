@@ -1,0 +1,382 @@
+"""Social governance pages: the policy and its acknowledgement, the policy owner's editor, the
+clearance roster (page and CSV) and the staff's content-freshness report."""
+
+import csv
+import itertools
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from courses import selectors as course_selectors
+from courses.dates import add_months
+from courses.markdown import render_markdown
+from learners import policy as policies
+from learners.models import Organisation, PolicyAcknowledgement, PolicyVersion, User
+
+from . import clearance, governance, selectors
+from .governance_forms import PolicyDraftForm, RosterFilterForm
+from .models import Submission
+from .team_views import _Echo, csv_safe
+
+ROSTER_PER_PAGE = 100
+CSV_BATCH = 500  # people evaluated per round of queries while the CSV streams
+
+
+# -- the policy ------------------------------------------------------------------------------
+
+
+@dataclass
+class PolicyPanel:
+    organisation: Organisation
+    state: policies.PolicyState
+    acknowledged: dict[int, PolicyAcknowledgement]  # version id → the person's acknowledgement
+    is_owner: bool
+    is_member: bool  # only members acknowledge; an owner from outside only reads
+
+    @property
+    def latest_acknowledgement(self) -> PolicyAcknowledgement | None:
+        latest = self.state.latest
+        return self.acknowledged.get(latest.pk) if latest else None
+
+
+def _policy_panels(user: User) -> list[PolicyPanel]:
+    owned = set(policies.owned_organisations(user).values_list("pk", flat=True))
+    member_of = set(policies.organisations_of(user).values_list("pk", flat=True))
+    organisations = Organisation.objects.filter(
+        Q(teams__memberships__user=user) | Q(policy_owners__user=user)
+    ).distinct()
+    today = timezone.localdate()
+    panels = []
+    for organisation in organisations.order_by("name"):
+        acknowledged = {
+            ack.version_id: ack
+            for ack in PolicyAcknowledgement.objects.filter(
+                user=user, version__policy__organisation=organisation
+            )
+        }
+        panels.append(
+            PolicyPanel(
+                organisation=organisation,
+                state=policies.policy_state(organisation, today=today),
+                acknowledged=acknowledged,
+                is_owner=organisation.pk in owned,
+                is_member=organisation.pk in member_of,
+            )
+        )
+    return panels
+
+
+@login_required
+def policy(request):
+    """The current policy of each organisation the person is in, and its acknowledgement."""
+    if request.method == "POST":
+        version = get_object_or_404(
+            PolicyVersion.objects.published().select_related("policy__organisation"),
+            pk=request.POST.get("version"),
+        )
+        try:
+            _, created = policies.acknowledge(
+                user=request.user, version=version, text_sha256=request.POST.get("sha256", "")
+            )
+        except policies.PolicyError as error:
+            messages.error(request, str(error))
+        else:
+            if created:
+                messages.success(
+                    request,
+                    f"Thank you: you acknowledged version {version.number} of "
+                    f"{version.policy.organisation}'s policy.",
+                )
+        return redirect("progress:policy")
+    return render(
+        request,
+        "progress/policy_detail.html",
+        {"panels": _policy_panels(request.user), "today": timezone.localdate()},
+    )
+
+
+def _owned_organisation(request) -> Organisation:
+    """The organisation whose policy the signed-in owner is editing (?organisation=<slug>)."""
+    owned = policies.owned_organisations(request.user).order_by("name")
+    slug = request.GET.get("organisation") or request.POST.get("organisation")
+    if slug:
+        return get_object_or_404(owned, slug=slug)
+    organisation = owned.first()
+    if organisation is None:
+        raise PermissionDenied("Only the organisation's policy owner can edit its policy.")
+    return organisation
+
+
+@login_required
+def policy_edit(request):
+    """The policy owner drafts the next version, previews it and publishes it."""
+    if not policies.owned_organisations(request.user).exists():
+        raise PermissionDenied("Only the organisation's policy owner can edit its policy.")
+    organisation = _owned_organisation(request)
+    state = policies.policy_state(organisation)
+    draft = policies.draft_for(organisation)
+    # A new draft starts from the latest published text: most versions are edits.
+    starting_text = state.latest.body_markdown if state.latest else ""
+    initial = {
+        "body": draft.body_markdown if draft else starting_text,
+        "changes_summary": draft.changes_summary if draft else "",
+        "effective_date": (draft.effective_date if draft else None) or timezone.localdate(),
+    }
+    form = PolicyDraftForm(request.POST or None, initial=initial)
+    preview_html = None
+    action = request.POST.get("action", "save")
+    if request.method == "POST" and action == "discard":
+        policies.discard_draft(organisation=organisation)
+        messages.success(request, "Draft discarded.")
+        return redirect(_edit_url(organisation))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if action == "preview":
+            preview_html = render_markdown(data["body"])
+        else:
+            policies.save_draft(
+                organisation=organisation,
+                body=data["body"],
+                changes_summary=data["changes_summary"],
+                effective_date=data["effective_date"],
+            )
+            if action != "publish":
+                messages.success(request, "Draft saved. Nobody sees it until you publish it.")
+                return redirect(_edit_url(organisation))
+            try:
+                version = governance.publish_policy(organisation=organisation, by=request.user)
+            except policies.PolicyError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    f"Version {version.number} published. Everyone in {organisation} is asked "
+                    "to acknowledge it.",
+                )
+                return redirect(_edit_url(organisation))
+    acknowledged = dict(
+        PolicyAcknowledgement.objects.filter(version__in=[v.pk for v in state.versions])
+        .values_list("version_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return render(
+        request,
+        "progress/policy_edit.html",
+        {
+            "organisation": organisation,
+            "organisations": policies.owned_organisations(request.user).order_by("name"),
+            "state": state,
+            "draft": draft,
+            "form": form,
+            "preview_html": preview_html,
+            "versions": [(v, acknowledged.get(v.pk, 0)) for v in state.versions],
+            "members": governance.members_of(organisation).count(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _edit_url(organisation: Organisation) -> str:
+    return f"{reverse('progress:policy_edit')}?organisation={organisation.slug}"
+
+
+@login_required
+@require_POST
+def promote_submission(request, submission_id: int):
+    """The policy owner turns an approved "Write your team's social media policy" into the
+    organisation's policy draft."""
+    submission = get_object_or_404(
+        selectors.submissions_visible_to(request.user).select_related("assignment"),
+        pk=submission_id,
+    )
+    try:
+        draft = governance.promote_submission(submission=submission, by=request.user)
+    except policies.PolicyError as error:
+        raise PermissionDenied(str(error)) from None
+    messages.success(
+        request,
+        "The approved draft is now your organisation's policy draft. Review it, say what "
+        "changed and publish it.",
+    )
+    return redirect(_edit_url(draft.policy.organisation))
+
+
+# -- the roster ------------------------------------------------------------------------------
+
+
+@dataclass
+class RosterRow:
+    person: User
+    team_name: str
+    levels: list[clearance.LevelStatus]
+
+
+def _roster_scope(request) -> tuple[governance.Scope, list[governance.Scope]]:
+    """The scope chosen with ?organisation=<slug> (default: the first), and all of them."""
+    scopes = governance.roster_scopes(request.user)
+    if not scopes:
+        raise PermissionDenied("Only managers and policy owners can see the clearance roster.")
+    slug = request.GET.get("organisation")
+    if not slug:
+        return scopes[0], scopes
+    scope = next((s for s in scopes if s.organisation.slug == slug), None)
+    if scope is None:
+        raise Http404("No roster for that organisation")
+    return scope, scopes
+
+
+def _matches(row: RosterRow, level_id: str, status: str) -> bool:
+    chosen = [s for s in row.levels if not level_id or str(s.level.pk) == level_id]
+    return any(not status or s.status == status for s in chosen) if chosen else not level_id
+
+
+@login_required
+def roster(request):
+    """Who is cleared for what, since when, and who lost clearance (and why). A fixed number of
+    queries whatever the number of people: everyone's records are read in one go."""
+    scope, scopes = _roster_scope(request)
+    rules = clearance.Rules(scope.organisation)
+    form = RosterFilterForm(request.GET or None, levels=rules.levels)
+    level_id = status = ""
+    if form.is_bound and form.is_valid():
+        level_id, status = form.cleaned_data["level"], form.cleaned_data["status"]
+    people = list(scope.people_rows().only("pk", "email", "display_name"))
+    statuses = rules.evaluate(scope.people())
+    nobody = rules.empty()
+    rows = [RosterRow(p, p.team_name or "", statuses.get(p.pk) or nobody) for p in people]
+    counts = {level.pk: clearance.LevelCount(level) for level in rules.levels}
+    for row in rows:
+        for level_status in row.levels:
+            count = counts[level_status.level.pk]
+            setattr(count, level_status.status, getattr(count, level_status.status) + 1)
+    if level_id or status:
+        rows = [row for row in rows if _matches(row, level_id, status)]
+    page = Paginator(rows, ROSTER_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "progress/roster.html",
+        {
+            "scope": scope,
+            "scopes": scopes,
+            "rules": rules,
+            "form": form,
+            "page": page,
+            "counts": list(counts.values()),
+            "query": query.urlencode(),
+            "is_manager_view": scope.teams is not None,
+        },
+    )
+
+
+ROSTER_CSV_HEADER = [
+    "name", "email", "team", "organisation", "level", "status", "since", "valid_until",
+    "lost_since", "lost_because", "missing",
+]  # fmt: skip
+
+
+def _iso(moment) -> str:
+    return moment.isoformat() if moment else ""
+
+
+def _roster_lines(scope: governance.Scope, rules: clearance.Rules):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(ROSTER_CSV_HEADER)
+    people = scope.people_rows().only("pk", "email", "display_name")
+    for batch in itertools.batched(people.iterator(chunk_size=CSV_BATCH), CSV_BATCH):
+        statuses = rules.evaluate([person.pk for person in batch])
+        for person in batch:
+            for level_status in statuses.get(person.pk) or rules.empty():
+                yield writer.writerow(
+                    [
+                        csv_safe(person.name),
+                        csv_safe(person.email),
+                        csv_safe(person.team_name or ""),
+                        csv_safe(scope.organisation.name),
+                        csv_safe(level_status.level.name),
+                        level_status.status,
+                        _iso(level_status.since),
+                        _iso(level_status.valid_until),
+                        _iso(level_status.lost_since),
+                        " ".join(level_status.lapse_reasons),
+                        csv_safe(level_status.explanation),
+                    ]
+                )
+
+
+@login_required
+def roster_csv(request):
+    """The roster as CSV (one row per person and level), streamed in constant memory."""
+    scope, _ = _roster_scope(request)
+    rules = clearance.Rules(scope.organisation)
+    response = StreamingHttpResponse(
+        _roster_lines(scope, rules), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="clearance-{scope.organisation.slug}-{stamp}.csv"'
+    )
+    return response
+
+
+# -- content freshness -----------------------------------------------------------------------
+
+DEFAULT_STALE_MONTHS = 6
+
+
+def platform_reviews() -> dict[str, date] | None:
+    """When each network's rules were last reviewed, from the post studio's network table
+    (progress/networks.py), by slug and by name; None when the table has no review date."""
+    from . import networks
+
+    table_date = getattr(networks, "LAST_REVIEWED", None)
+    reviews: dict[str, date] = {}
+    for network in getattr(networks, "NETWORKS", ()):
+        reviewed = getattr(network, "last_reviewed", None) or table_date
+        if reviewed is not None:
+            reviews[network.slug] = reviews[network.name.lower()] = reviewed
+    return reviews or None
+
+
+@login_required
+def freshness(request):
+    """Staff: lessons not reviewed in N months (?months=, default 6), or reviewed before the
+    rules of a platform they cover changed."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can see the freshness report.")
+    try:
+        months = int(request.GET.get("months", DEFAULT_STALE_MONTHS))
+    except ValueError:
+        months = DEFAULT_STALE_MONTHS
+    months = min(max(months, 1), 120)
+    today = timezone.localdate()
+    cutoff = add_months(today, -months)
+    reviews = platform_reviews()
+    lessons = course_selectors.stale_lessons(reviewed_before=cutoff, platform_reviews=reviews)
+    return render(
+        request,
+        "progress/freshness.html",
+        {
+            "months": months,
+            "cutoff": cutoff,
+            "lessons": lessons,
+            "compares_platforms": reviews is not None,
+        },
+    )
+
+
+def submission_is_promotable(user: User, submission: Submission) -> bool:
+    """For the submission page: show the "make it our policy draft" button."""
+    return governance.promotable_to(user, submission) is not None

@@ -1,0 +1,446 @@
+"""The growth journal (self-reported numbers per profile), cadence goals, the public portfolio
+and a manager's view of the team's growth. Numbers are what learners type in: nothing is
+scraped or fetched.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, DateField, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncWeek
+from django.utils import timezone
+
+from learners.models import User
+
+from . import charts, networks
+from .models import (
+    Certificate,
+    Evidence,
+    GrowthProfile,
+    GrowthSnapshot,
+    LessonCompletion,
+    Portfolio,
+)
+from .studio import learner_today
+
+WINDOW_DAYS = 364  # the journal's timeline: the last year
+MIN_SPAN_DAYS = 28  # ...but never squeezed into less than four weeks
+RECENT_SNAPSHOTS = 30  # rows in the journal's table (the chart shows the whole year)
+CADENCE_NUDGE_FROM = 3  # Thursday: from then on, a week short of its goal is about to be missed
+MAX_GOAL = 21
+
+
+class JournalError(Exception):
+    """A request the rules refuse; the message is shown as-is."""
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+# -- writes ------------------------------------------------------------------------------
+
+
+def add_profile(
+    *, learner: User, network: str, handle: str, weekly_post_goal: int | None = None
+) -> GrowthProfile:
+    if network not in networks.BY_SLUG:
+        raise JournalError("Choose a network.")
+    if weekly_post_goal is not None and not 1 <= weekly_post_goal <= MAX_GOAL:
+        raise JournalError(f"A goal is between 1 and {MAX_GOAL} posts a week.")
+    try:
+        with transaction.atomic():
+            return GrowthProfile.objects.create(
+                learner=learner,
+                network=network,
+                handle=handle.strip(),
+                weekly_post_goal=weekly_post_goal,
+            )
+    except IntegrityError:
+        raise JournalError(
+            f"You already track {handle.strip()} on {networks.label(network)}."
+        ) from None
+
+
+def set_goal(*, profile: GrowthProfile, weekly_post_goal: int | None) -> None:
+    if weekly_post_goal is not None and not 1 <= weekly_post_goal <= MAX_GOAL:
+        raise JournalError(f"A goal is between 1 and {MAX_GOAL} posts a week.")
+    GrowthProfile.objects.filter(pk=profile.pk).update(weekly_post_goal=weekly_post_goal)
+
+
+def record_snapshot(
+    *,
+    learner: User,
+    profile: GrowthProfile,
+    taken_on: date,
+    followers: int,
+    posts_published: int = 0,
+    engagement: int = 0,
+    note: str = "",
+) -> GrowthSnapshot:
+    """One set of numbers for one profile and day. Refuses negative numbers, future dates (in
+    the learner's time zone) and a second snapshot of the same profile on the same day (a
+    unique constraint holds that under concurrency)."""
+    if profile.learner_id != learner.pk:
+        raise JournalError("That profile isn't yours.")
+    if taken_on > learner_today(learner):
+        raise JournalError("The date is in the future: record numbers once you have them.")
+    if min(followers, posts_published, engagement) < 0:
+        raise JournalError("Numbers can't be negative.")
+    try:
+        with transaction.atomic():
+            return GrowthSnapshot.objects.create(
+                profile=profile,
+                learner=learner,
+                taken_on=taken_on,
+                followers=followers,
+                posts_published=posts_published,
+                engagement=engagement,
+                note=note,
+            )
+    except IntegrityError:
+        raise JournalError(
+            f"You already recorded {profile.handle} on {taken_on:%d %b %Y}: one snapshot per "
+            "profile per day."
+        ) from None
+
+
+def portfolio_for(learner: User) -> Portfolio:
+    """The learner's portfolio settings (private until they switch it on)."""
+    portfolio, _ = Portfolio.objects.get_or_create(learner=learner)
+    return portfolio
+
+
+# -- reads -------------------------------------------------------------------------------
+
+
+def profiles_with_numbers(
+    profiles: QuerySet[GrowthProfile], *, today: date, posts_since: date
+) -> QuerySet[GrowthProfile]:
+    """`profiles` annotated with the latest followers (on or before `today`), the followers a
+    week earlier, and the evidence logged for the profile's network from `posts_since` to
+    `today`. Subqueries only: one query however many profiles."""
+    on_or_before = GrowthSnapshot.objects.filter(
+        profile=OuterRef("pk"), taken_on__lte=today
+    ).order_by("-taken_on")
+    week_earlier = on_or_before.filter(taken_on__lte=today - timedelta(days=7))
+    posts = (
+        Evidence.objects.filter(
+            learner=OuterRef("learner_id"),
+            network=OuterRef("network"),
+            published_on__gte=posts_since,
+            published_on__lte=today,
+        )
+        .order_by()
+        .values("learner")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return profiles.annotate(
+        latest_followers=Subquery(on_or_before.values("followers")[:1]),
+        latest_on=Subquery(on_or_before.values("taken_on")[:1], output_field=DateField()),
+        earlier_followers=Subquery(week_earlier.values("followers")[:1]),
+        posts_logged=Coalesce(Subquery(posts, output_field=IntegerField()), 0),
+    )
+
+
+@dataclass
+class ProfileLine:
+    """A profile's numbers for a page or an email."""
+
+    id: int
+    network: str
+    handle: str
+    followers: int | None
+    latest_on: date | None
+    change: int | None  # followers gained (or lost) in the last week; None without two numbers
+    goal: int | None
+    posts: int  # evidence logged in the period (this week, or the last seven days)
+
+    @property
+    def network_name(self) -> str:
+        return networks.label(self.network)
+
+    @property
+    def goal_met(self) -> bool:
+        return self.goal is not None and self.posts >= self.goal
+
+    @property
+    def goal_percent(self) -> int:
+        return min(round(100 * self.posts / self.goal), 100) if self.goal else 0
+
+
+def profile_line(row: dict, *, today: date) -> ProfileLine:
+    fresh = row["latest_on"] is not None and row["latest_on"] > today - timedelta(days=7)
+    change = (
+        row["latest_followers"] - row["earlier_followers"]
+        if fresh and row["earlier_followers"] is not None
+        else None
+    )
+    return ProfileLine(
+        id=row["pk"],
+        network=row["network"],
+        handle=row["handle"],
+        followers=row["latest_followers"],
+        latest_on=row["latest_on"],
+        change=change,
+        goal=row["weekly_post_goal"],
+        posts=row["posts_logged"],
+    )
+
+
+PROFILE_VALUES = (
+    "pk",
+    "learner_id",
+    "network",
+    "handle",
+    "weekly_post_goal",
+    "latest_followers",
+    "latest_on",
+    "earlier_followers",
+    "posts_logged",
+)
+
+
+def _window(today: date, first: date | None) -> date:
+    start = today - timedelta(days=WINDOW_DAYS)
+    if first is not None and first > start:
+        start = first
+    return min(start, today - timedelta(days=MIN_SPAN_DAYS))
+
+
+def _chart(
+    profiles: list[ProfileLine],
+    snapshots: list[dict],
+    *,
+    today: date,
+    certificates: list[dict],
+    weekly: list[tuple[date, int]],
+) -> charts.LineChart:
+    by_profile: dict[int, list[tuple[date, int]]] = {}
+    for row in snapshots:
+        by_profile.setdefault(row["profile_id"], []).append((row["taken_on"], row["followers"]))
+    firsts = [points[0][0] for points in by_profile.values()]
+    start = _window(today, min(firsts) if firsts else None)
+    series = [
+        charts.LineSeries(f"{p.network_name} {p.handle}", by_profile[p.id])
+        for p in profiles
+        if p.id in by_profile
+    ]
+    milestones = [
+        (timezone.localtime(c["issued_at"]).date(), f"Certificate: {c['track_title']}")
+        for c in certificates
+    ]
+    return charts.line_chart(series, start=start, end=today, milestones=milestones, weekly=weekly)
+
+
+@dataclass
+class JournalPage:
+    today: date
+    profiles: list[ProfileLine]
+    recent: list[dict]  # snapshot rows, newest first
+    chart: charts.LineChart
+
+
+def journal_page(learner: User) -> JournalPage:
+    """Everything on /journal/ in four queries, however many snapshots there are: profiles
+    (with their latest numbers and this week's posts), the year's snapshots, certificates and
+    lessons completed per week."""
+    today = learner_today(learner)
+    rows = profiles_with_numbers(
+        GrowthProfile.objects.filter(learner=learner), today=today, posts_since=week_start(today)
+    ).values(*PROFILE_VALUES)
+    profiles = [profile_line(row, today=today) for row in rows]
+    start = today - timedelta(days=WINDOW_DAYS)
+    snapshots = list(
+        GrowthSnapshot.objects.filter(learner=learner, taken_on__gte=start)
+        .order_by("taken_on", "pk")
+        .values(
+            "pk", "profile_id", "taken_on", "followers", "posts_published", "engagement", "note"
+        )
+    )
+    certificates = list(
+        Certificate.objects.filter(learner=learner, issued_at__date__gte=start).values(
+            "track_title", "issued_at"
+        )
+    )
+    weekly = [
+        (timezone.localtime(row["week"]).date(), row["n"])
+        for row in LessonCompletion.objects.filter(learner=learner, completed_at__date__gte=start)
+        .annotate(week=TruncWeek("completed_at"))
+        .order_by()
+        .values("week")
+        .annotate(n=Count("pk"))
+    ]
+    names = {p.id: f"{p.network_name} · {p.handle}" for p in profiles}
+    recent = list(reversed(snapshots))[:RECENT_SNAPSHOTS]
+    for row in recent:
+        row["profile_name"] = names.get(row["profile_id"], "")
+    return JournalPage(
+        today=today,
+        profiles=profiles,
+        recent=recent,
+        chart=_chart(profiles, snapshots, today=today, certificates=certificates, weekly=weekly),
+    )
+
+
+# -- the public portfolio ----------------------------------------------------------------
+
+
+@dataclass
+class PortfolioPage:
+    portfolio: Portfolio
+    certificates: list[dict]
+    evidence: list[Evidence]
+    profiles: list[ProfileLine]
+    chart: charts.LineChart | None
+
+
+def public_portfolio(handle: str) -> Portfolio | None:
+    """The portfolio at /p/<handle>/, only while its owner shows it publicly. One query."""
+    return (
+        Portfolio.objects.select_related("learner")
+        .filter(handle=handle.lower(), is_public=True, learner__is_active=True)
+        .first()
+    )
+
+
+def portfolio_page(portfolio: Portfolio) -> PortfolioPage:
+    """What the learner chose to show, in at most four more queries whatever its size."""
+    learner = portfolio.learner
+    today = learner_today(learner)
+    certificates = (
+        list(
+            Certificate.objects.filter(learner=learner)
+            .order_by("-issued_at")
+            .values("track_title", "code", "issued_at")
+        )
+        if portfolio.show_certificates
+        else []
+    )
+    evidence = list(
+        Evidence.objects.filter(learner=learner, on_portfolio=True).only(
+            "url", "network", "published_on", "note"
+        )
+    )
+    profiles, chart = [], None
+    if portfolio.show_growth:
+        rows = profiles_with_numbers(
+            GrowthProfile.objects.filter(learner=learner),
+            today=today,
+            posts_since=week_start(today),
+        ).values(*PROFILE_VALUES)
+        profiles = [profile_line(row, today=today) for row in rows]
+        snapshots = list(
+            GrowthSnapshot.objects.filter(
+                learner=learner, taken_on__gte=today - timedelta(days=WINDOW_DAYS)
+            )
+            .order_by("taken_on", "pk")
+            .values("profile_id", "taken_on", "followers")
+        )
+        chart = _chart(profiles, snapshots, today=today, certificates=certificates, weekly=[])
+    return PortfolioPage(
+        portfolio=portfolio,
+        certificates=certificates,
+        evidence=evidence,
+        profiles=profiles,
+        chart=chart,
+    )
+
+
+# -- the team's growth (managers) --------------------------------------------------------
+
+
+@dataclass
+class NetworkTotal:
+    network: str
+    followers: int = 0
+    change: int = 0
+    posts: int = 0
+    people: set = field(default_factory=set)
+
+    @property
+    def network_name(self) -> str:
+        return networks.label(self.network)
+
+
+@dataclass
+class TeamGrowth:
+    rows: list[tuple[User, ProfileLine]]
+    totals: list[NetworkTotal]
+    sharing: int
+    people: int
+
+
+def team_growth(manager: User) -> TeamGrowth:
+    """Growth of the learners in the manager's teams who chose to share it. Three queries."""
+    from .team import managed_teams, team_learners
+
+    today = timezone.localdate()
+    learners = team_learners(managed_teams(manager))
+    sharing = learners.filter(portfolio__share_growth_with_team=True)
+    profiles = list(
+        profiles_with_numbers(
+            GrowthProfile.objects.filter(learner__in=sharing.values("pk")),
+            today=today,
+            posts_since=today - timedelta(days=6),
+        )
+        .select_related("learner")
+        .order_by("learner__display_name", "learner__email", "network", "handle")
+    )
+    rows, totals = [], {}
+    for profile in profiles:
+        line = profile_line({name: getattr(profile, name) for name in PROFILE_VALUES}, today=today)
+        rows.append((profile.learner, line))
+        total = totals.setdefault(line.network, NetworkTotal(line.network))
+        total.followers += line.followers or 0
+        total.change += line.change or 0
+        total.posts += line.posts
+        total.people.add(profile.learner_id)
+    return TeamGrowth(
+        rows=rows,
+        totals=sorted(totals.values(), key=lambda t: t.network_name),
+        sharing=len({learner.pk for learner, _ in rows}),
+        people=learners.count(),
+    )
+
+
+# -- cadence: digests and nudges ---------------------------------------------------------
+
+
+def cadence_shortfalls(user: User, *, today: date) -> list[ProfileLine]:
+    """Profiles whose weekly goal is about to be missed: from Thursday of the learner's week,
+    fewer posts logged since Monday than the goal. One query."""
+    if today.weekday() < CADENCE_NUDGE_FROM:
+        return []
+    rows = profiles_with_numbers(
+        GrowthProfile.objects.filter(learner=user, weekly_post_goal__isnull=False),
+        today=today,
+        posts_since=week_start(today),
+    ).values(*PROFILE_VALUES)
+    lines = [profile_line(row, today=today) for row in rows]
+    return [line for line in lines if not line.goal_met]
+
+
+def digest_growth(user_ids: list[int], *, now) -> dict[int, list[ProfileLine]]:
+    """Each learner's profiles with the change since last week and the posts logged in the
+    last seven days against their goal: ONE query for the whole digest batch.
+
+    "Today" is the batch's UTC date (the learners' own dates differ by at most a day)."""
+    today = now.date()
+    rows = (
+        profiles_with_numbers(
+            GrowthProfile.objects.filter(learner_id__in=user_ids),
+            today=today,
+            posts_since=today - timedelta(days=6),
+        )
+        .order_by("learner_id", "network", "handle")
+        .values(*PROFILE_VALUES)
+    )
+    found: dict[int, list[ProfileLine]] = {}
+    for row in rows:
+        line = profile_line(row, today=today)
+        if line.change is not None or line.goal is not None:
+            found.setdefault(row["learner_id"], []).append(line)
+    return found

@@ -1,0 +1,174 @@
+"""Certificates that expire, and the refresher that renews them.
+
+A track may set a validity period (`Track.validity_months`); its certificates then carry an
+`expires_at`. From 30 days before that moment (the *refresher window*) the learner renews the
+certificate by taking the refresher: reading again every lesson marked as materially changed
+since they were last certified (marking it complete, or passing its quiz, again) and passing
+every quiz of the track again. The renewal happens as soon as the last item is done; it runs
+to one validity period after the old expiry (or after today, when it had already expired).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.dates import add_months
+from courses.models import Lesson, Quiz, Track
+from learners.models import User
+
+from .models import Certificate, LessonCompletion, QuizAttempt
+
+REFRESHER_WINDOW = timedelta(days=30)
+
+
+def expiry_for(track: Track, start: datetime) -> datetime | None:
+    """When a certificate for `track` certified at `start` expires; None when it never does."""
+    if not track.validity_months:
+        return None
+    return add_months(start, track.validity_months)
+
+
+def window_opens(certificate: Certificate) -> datetime | None:
+    if certificate.expires_at is None:
+        return None
+    return certificate.expires_at - REFRESHER_WINDOW
+
+
+def in_window(certificate: Certificate, *, now: datetime) -> bool:
+    """Whether the refresher is open: 30 days before expiry, and after it."""
+    opens = window_opens(certificate)
+    return opens is not None and now >= opens
+
+
+def window_key(certificate: Certificate) -> str:
+    """Names one validity period of a certificate (renewal starts a new one)."""
+    return certificate.expires_at.date().isoformat() if certificate.expires_at else "never"
+
+
+@dataclass
+class RefresherItem:
+    title: str
+    url: str
+    done: bool
+    complete_url: str = ""  # a lesson without a quiz is re-read by marking it complete again
+
+
+@dataclass
+class Refresher:
+    certificate: Certificate
+    lessons: list[RefresherItem] = field(default_factory=list)  # changed since certified
+    quizzes: list[RefresherItem] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return all(item.done for item in [*self.lessons, *self.quizzes])
+
+    @property
+    def remaining(self) -> int:
+        return sum(not item.done for item in [*self.lessons, *self.quizzes])
+
+
+def refresher(certificate: Certificate) -> Refresher:
+    """What the learner has to do to renew `certificate`, and what they have done. Two queries.
+
+    `certificate.track` should be loaded (select_related) by the caller.
+    """
+    track = certificate.track
+    opens = window_opens(certificate) or certificate.certified_at
+    learner_id = certificate.learner_id
+    current = Lesson.objects.current().filter(track_id=certificate.track_id)
+    changed = (
+        current.filter(changed_at__gt=certificate.certified_at)
+        .annotate(
+            reread=Exists(
+                LessonCompletion.objects.filter(
+                    learner_id=learner_id,
+                    lesson_id=OuterRef("pk"),
+                    completed_at__gte=OuterRef("changed_at"),
+                )
+            ),
+            has_quiz=Exists(
+                Quiz.objects.filter(lesson_id=OuterRef("pk"), archived_at__isnull=True)
+            ),
+        )
+        .order_by("module__position", "position")
+        .values("slug", "title", "reread", "has_quiz")
+    )
+    quizzes = (
+        Quiz.objects.filter(lesson__in=current, archived_at__isnull=True)
+        .annotate(
+            passed_again=Exists(
+                QuizAttempt.objects.filter(
+                    learner_id=learner_id,
+                    quiz_id=OuterRef("pk"),
+                    passed=True,
+                    submitted_at__gte=opens,
+                )
+            )
+        )
+        .order_by("lesson__module__position", "lesson__position")
+        .values("lesson__slug", "lesson__title", "passed_again")
+    )
+    return Refresher(
+        certificate=certificate,
+        lessons=[
+            RefresherItem(
+                title=row["title"],
+                url=reverse("progress:lesson", args=[track.slug, row["slug"]]),
+                done=row["reread"],
+                complete_url=""
+                if row["has_quiz"]
+                else reverse("progress:complete_lesson", args=[track.slug, row["slug"]]),
+            )
+            for row in changed
+        ],
+        quizzes=[
+            RefresherItem(
+                title=row["lesson__title"],
+                url=reverse("progress:quiz", args=[track.slug, row["lesson__slug"]]),
+                done=row["passed_again"],
+            )
+            for row in quizzes
+        ],
+    )
+
+
+def renew_if_refreshed(*, learner: User, track: Track, now: datetime | None = None) -> bool:
+    """Renew the learner's certificate for `track` when its refresher is open and done.
+
+    Called after every lesson completion and passed quiz; one query when no refresher is open.
+    A refresher with nothing in it (no quizzes, no changed lessons) is done by marking any
+    lesson of the track complete while the window is open.
+    """
+    now = now or timezone.now()
+    certificate = (
+        Certificate.objects.select_related("track")
+        .filter(
+            learner=learner,
+            track=track,
+            expires_at__isnull=False,
+            expires_at__lte=now + REFRESHER_WINDOW,
+        )
+        .first()
+    )
+    if certificate is None or not refresher(certificate).done:
+        return False
+    base = max(now, certificate.expires_at)
+    certificate.renewed_at = now
+    certificate.expires_at = expiry_for(certificate.track, base)
+    certificate.save(update_fields=["renewed_at", "expires_at"])
+    return True
+
+
+def expiring_certificates(user: User, *, now: datetime) -> list[Certificate]:
+    """The user's certificates whose refresher window is open and that have not expired yet."""
+    return list(
+        Certificate.objects.filter(
+            learner=user, expires_at__gt=now, expires_at__lte=now + REFRESHER_WINDOW
+        )
+        .select_related("track")
+        .order_by("expires_at")
+    )

@@ -1,0 +1,389 @@
+"""The post studio: drafts and their checks, review before publishing, evidence of publishing.
+
+Nothing here posts to a network or fetches a URL: learners publish on the real network
+themselves and paste the public URL back as evidence.
+"""
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Lesson, PracticeAssignment
+from learners.models import BannedTerm, Membership, User
+
+from . import messaging, networks, post_checks, previews, schedule
+from .models import Enrolment, Evidence, PostReview, PracticePost
+
+logger = logging.getLogger(__name__)
+
+MAX_POST_CHARS = 70_000  # above every network's limit, so the check (not the form) reports it
+
+
+class StudioError(Exception):
+    """A request the rules refuse; the message is shown as-is."""
+
+
+def learner_today(user: User) -> date:
+    """Today in the learner's own time zone (so "no future dates" means their future)."""
+    return schedule.local(timezone.now(), user.timezone).date()
+
+
+# -- who may see and review what ---------------------------------------------------------
+
+
+def post_reviewers(learner: User) -> QuerySet[User]:
+    """Who may review `learner`'s posts: the managers of the learner's teams and, in an
+    organisation that allows peer review, the other learners of those teams. One query."""
+    teams = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values("team_id")
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(memberships__team_id__in=teams, memberships__role=Membership.Role.MANAGER)
+            | Q(
+                memberships__team_id__in=teams,
+                memberships__role=Membership.Role.LEARNER,
+                memberships__team__organisation__allow_peer_review=True,
+            )
+        )
+        .exclude(pk=learner.pk)
+        .distinct()
+        .order_by("display_name", "email")
+    )
+
+
+def learners_reviewable_by(user: User) -> QuerySet[User]:
+    """The mirror of post_reviewers: learners whose posts `user` may review."""
+    managed = Membership.objects.filter(user=user, role=Membership.Role.MANAGER).values("team_id")
+    peers = Membership.objects.filter(
+        user=user,
+        role=Membership.Role.LEARNER,
+        team__organisation__allow_peer_review=True,
+    ).values("team_id")
+    return User.objects.filter(
+        Q(memberships__team_id__in=managed) | Q(memberships__team_id__in=peers),
+        memberships__role=Membership.Role.LEARNER,
+    ).exclude(pk=user.pk)
+
+
+def posts_to_review(user: User) -> QuerySet[PracticePost]:
+    """Posts `user` was asked to review and still may: a reviewer who left the team sees none."""
+    return PracticePost.objects.filter(
+        reviewer=user, learner__in=learners_reviewable_by(user).values("pk")
+    )
+
+
+def review_queue(user: User) -> list[PracticePost]:
+    return list(
+        posts_to_review(user)
+        .filter(status=PracticePost.Status.IN_REVIEW)
+        .select_related("learner")
+        .order_by("updated_at")
+    )
+
+
+# -- the composer ------------------------------------------------------------------------
+
+
+def assignments_for_posts(learner: User) -> QuerySet[PracticeAssignment]:
+    """Practice assignments a post can be drafted for: those of the learner's tracks."""
+    return (
+        PracticeAssignment.objects.filter(
+            archived_at__isnull=True,
+            lesson__archived_at__isnull=True,
+            lesson__track__is_published=True,
+            lesson__track__enrolments__learner=learner,
+        )
+        .select_related("lesson__track")
+        .order_by("lesson__track__title", "lesson__module__position", "lesson__position")
+    )
+
+
+def banned_words(learner: User) -> list[post_checks.BannedWord]:
+    """The banned terms of every organisation the learner belongs to. One query."""
+    return [
+        post_checks.BannedWord(term=term, reason=reason, source=source)
+        for term, reason, source in BannedTerm.objects.filter(
+            organisation__teams__memberships__user=learner
+        )
+        .distinct()
+        .values_list("term", "reason", "organisation__name")
+    ]
+
+
+def lesson_links(codes: set[str], learner: User) -> dict[str, tuple[str, str]]:
+    """{check code: (lesson url, lesson title)} for the lessons that teach `codes`.
+
+    Prefers a lesson in a track the learner is enrolled in (opening a lesson of another track
+    would enrol them in it); a lesson that doesn't exist is left out. One query.
+    """
+    wanted = {ref for code in codes for ref in post_checks.LESSONS.get(code, ())}
+    if not wanted:
+        return {}
+    match = Q()
+    for track_slug, lesson_slug in wanted:
+        match |= Q(track__slug=track_slug, slug=lesson_slug)
+    rows = (
+        Lesson.objects.published()
+        .filter(match)
+        .annotate(
+            enrolled=Exists(
+                Enrolment.objects.filter(learner=learner, track_id=OuterRef("track_id"))
+            )
+        )
+        .values_list("track__slug", "slug", "title", "enrolled")
+    )
+    found = {(track, slug): (title, enrolled) for track, slug, title, enrolled in rows}
+    links = {}
+    for code in codes:
+        refs = [ref for ref in post_checks.LESSONS.get(code, ()) if ref in found]
+        if not refs:
+            continue
+        best = next((ref for ref in refs if found[ref][1]), refs[0])
+        links[code] = (reverse("progress:lesson", args=list(best)), found[best][0])
+    return links
+
+
+@dataclass
+class CheckedDraft:
+    preview: previews.Preview
+    findings: list[post_checks.Finding]
+
+    @property
+    def problems(self) -> int:
+        return sum(1 for f in self.findings if f.level == post_checks.PROBLEM)
+
+    @property
+    def summary(self) -> str:
+        count = f"{self.preview.count:,} of {self.preview.network.limit:,} characters"
+        if not self.findings:
+            return f"{count}; no checks raised."
+        return (
+            f"{count}; {len(self.findings)} check{'s' if len(self.findings) != 1 else ''} raised."
+        )
+
+
+def check_draft(
+    *,
+    author: User,
+    network_slug: str,
+    text: str,
+    link_url: str = "",
+    link_title: str = "",
+    link_description: str = "",
+    has_image: bool = False,
+    image_alt: str = "",
+) -> CheckedDraft:
+    """The preview and the checks of a draft by `author` (banned terms are the author's
+    organisations'). Two queries: banned terms, and lessons when a check needs a link."""
+    network = networks.get(network_slug)
+    preview = previews.build_preview(
+        network=network,
+        author_name=author.name,
+        text=text,
+        link_url=link_url,
+        link_title=link_title,
+        link_description=link_description,
+        has_image=has_image,
+        image_alt=image_alt,
+    )
+    draft = post_checks.Draft(
+        network=network, text=text, link_url=link_url, has_image=has_image, image_alt=image_alt
+    )
+    findings = (
+        post_checks.run_checks(draft, banned=banned_words(author))
+        if previews.normalise(text)
+        else []
+    )
+    if findings:
+        links = lesson_links({f.code for f in findings}, author)
+        findings = [
+            replace(f, lesson_url=links[f.code][0], lesson_title=links[f.code][1])
+            if f.code in links
+            else f
+            for f in findings
+        ]
+    return CheckedDraft(preview=preview, findings=findings)
+
+
+def check_post(post: PracticePost) -> CheckedDraft:
+    return check_draft(
+        author=post.learner,
+        network_slug=post.network,
+        text=post.text,
+        link_url=post.link_url,
+        link_title=post.link_title,
+        link_description=post.link_description,
+        has_image=post.has_image,
+        image_alt=post.image_alt,
+    )
+
+
+# -- writes ------------------------------------------------------------------------------
+
+CONTENT_FIELDS = (
+    "network",
+    "text",
+    "link_url",
+    "link_title",
+    "link_description",
+    "has_image",
+    "image_alt",
+)
+
+
+@transaction.atomic
+def save_post(*, learner: User, post: PracticePost | None, data: dict) -> PracticePost:
+    """Create a draft, or save changes to one. Changing a post that is in review or approved
+    returns it to draft: an approval covers the words the reviewer saw, not later ones."""
+    if post is None:
+        return PracticePost.objects.create(
+            learner=learner,
+            assignment=data.get("assignment"),
+            **{name: data[name] for name in CONTENT_FIELDS},
+        )
+    post = PracticePost.objects.select_for_update().get(pk=post.pk, learner=learner)
+    if post.status == PracticePost.Status.PUBLISHED:
+        raise StudioError("This post is published: start a new draft to change it.")
+    changed = any(getattr(post, name) != data[name] for name in CONTENT_FIELDS)
+    for name in CONTENT_FIELDS:
+        setattr(post, name, data[name])
+    post.assignment = data.get("assignment")
+    if changed and post.status != PracticePost.Status.DRAFT:
+        post.status = PracticePost.Status.DRAFT
+    post.save()
+    return post
+
+
+def _notify(**message) -> None:
+    """Send a studio email after the change it reports is saved. A failed send is recorded as
+    failed in the ledger, and the hourly dispatcher retries it: the learner's action stands."""
+    try:
+        messaging.send_message(**message)
+    except Exception:
+        logger.warning("Studio email %s failed; the dispatcher will retry it", message["key"])
+
+
+def request_review(*, post: PracticePost, reviewer: User) -> PracticePost:
+    """Ask `reviewer` (the learner's manager, or a peer where allowed) to review the draft;
+    they get an email (once per review round and reviewer)."""
+    with transaction.atomic():
+        post = PracticePost.objects.select_for_update().select_related("learner").get(pk=post.pk)
+        if post.status not in (PracticePost.Status.DRAFT, PracticePost.Status.CHANGES_REQUESTED):
+            raise StudioError(f"This post is {post.get_status_display().lower()} already.")
+        if not post.text.strip():
+            raise StudioError("Write the post before asking for a review.")
+        if not post_reviewers(post.learner).filter(pk=reviewer.pk).exists():
+            raise StudioError("Choose a reviewer from your team.")
+        post.status, post.reviewer = PracticePost.Status.IN_REVIEW, reviewer
+        post.save(update_fields=["status", "reviewer", "updated_at"])
+        round_number = PostReview.objects.filter(post=post).count() + 1
+    _notify(
+        key=f"post-review-request:{post.pk}:{round_number}:{reviewer.pk}",
+        kind="post_review_request",
+        to_email=reviewer.email,
+        recipient=reviewer,
+        context={
+            "learner": post.learner,
+            "reviewer": reviewer,
+            "network": networks.get(post.network).name,
+            "excerpt": post.title,
+            "url": messaging.absolute(reverse("progress:studio_review", args=[post.pk])),
+        },
+    )
+    return post
+
+
+def review_post(*, reviewer: User, post: PracticePost, outcome: str, comment: str) -> PostReview:
+    """Approve the draft or ask for changes; the learner is told by email."""
+    comment = comment.strip()
+    with transaction.atomic():
+        post = PracticePost.objects.select_for_update().select_related("learner").get(pk=post.pk)
+        if post.status != PracticePost.Status.IN_REVIEW or post.reviewer_id != reviewer.pk:
+            raise StudioError("This post is not waiting for your review.")
+        if outcome not in PostReview.Outcome.values:
+            raise StudioError("Choose: approve, or ask for changes.")
+        if outcome == PostReview.Outcome.CHANGES_REQUESTED and not comment:
+            raise StudioError("Say what to change: the learner needs your comment.")
+        review = PostReview.objects.create(
+            post=post,
+            reviewer=reviewer,
+            outcome=outcome,
+            comment=comment,
+            network_reviewed=post.network,
+            text_reviewed=post.text,
+        )
+        post.status = outcome
+        post.save(update_fields=["status", "updated_at"])
+    _notify(
+        key=f"post-reviewed:{review.pk}",
+        kind="post_reviewed",
+        to_email=post.learner.email,
+        recipient=post.learner,
+        context={
+            "learner": post.learner,
+            "reviewer": reviewer,
+            "approved": outcome == PostReview.Outcome.APPROVED,
+            "comment": comment,
+            "excerpt": post.title,
+            "network": networks.get(post.network).name,
+            "url": messaging.absolute(post.get_absolute_url()),
+        },
+    )
+    return review
+
+
+def publishable_posts(learner: User) -> QuerySet[PracticePost]:
+    """Posts the learner can log as published: approved ones (and published ones, again)."""
+    return PracticePost.objects.filter(
+        learner=learner,
+        status__in=[PracticePost.Status.APPROVED, PracticePost.Status.PUBLISHED],
+    )
+
+
+@transaction.atomic
+def log_evidence(
+    *,
+    learner: User,
+    url: str,
+    network: str,
+    published_on: date,
+    note: str = "",
+    post: PracticePost | None = None,
+    assignment: PracticeAssignment | None = None,
+    on_portfolio: bool = False,
+) -> Evidence:
+    """Record the public URL of something the learner published; a linked post becomes
+    "published". The URL is stored as given and never fetched."""
+    if published_on > learner_today(learner):
+        raise StudioError("The publication date is in the future.")
+    if post is not None:
+        if not publishable_posts(learner).filter(pk=post.pk).exists():
+            raise StudioError("Only an approved post of yours can be logged as published.")
+        network = post.network
+        assignment = assignment or post.assignment
+    if network not in networks.BY_SLUG:
+        raise StudioError("Choose a network.")
+    try:
+        with transaction.atomic():
+            evidence = Evidence.objects.create(
+                learner=learner,
+                url=url,
+                network=network,
+                published_on=published_on,
+                note=note,
+                post=post,
+                assignment=assignment,
+                on_portfolio=on_portfolio,
+            )
+    except IntegrityError:
+        raise StudioError("You've already logged this URL.") from None
+    if post is not None:
+        PracticePost.objects.filter(pk=post.pk).update(
+            status=PracticePost.Status.PUBLISHED, updated_at=timezone.now()
+        )
+    return evidence

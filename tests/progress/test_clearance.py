@@ -1,0 +1,265 @@
+"""Clearance levels are computed from records: the current policy acknowledged, valid
+certificates for the level's tracks and (optionally) approved practice work."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from courses.dates import add_months
+from learners.models import Membership, PolicyVersion, User
+from progress import clearance
+from progress.models import Review, Submission
+from tests import factories
+from tests import governance as gov
+
+pytestmark = pytest.mark.django_db
+
+D0 = gov.JAN_1  # 1 January 2026, 09:00 UTC
+
+
+def day(n: int) -> datetime:
+    return D0 + timedelta(days=n)
+
+
+def midnight(n: int) -> datetime:
+    return datetime.combine(day(n).date(), datetime.min.time(), tzinfo=UTC)
+
+
+# Events, each at a moment: ("publish", day, effective day or None), ("ack", day, version
+# number), ("certify", day, validity months or None), ("approve", day).
+SCENARIOS = [
+    # id, events, checked at, expected status, expected since / lost since, lapse reasons
+    ("nothing", [], day(10), "not_cleared", None, []),
+    (
+        "policy acknowledged, no certificate",
+        [("publish", 0, None), ("ack", 1, 1)],
+        day(10), "not_cleared", None, [],
+    ),
+    (
+        "certificate, policy not acknowledged",
+        [("publish", 0, None), ("certify", 2, None)],
+        day(10), "not_cleared", None, [],
+    ),
+    ("no policy published yet", [("certify", 2, None)], day(10), "not_cleared", None, []),
+    (
+        "both: cleared since the later of the two",
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None)],
+        day(10), "cleared", day(2), [],
+    ),
+    (
+        "a new version takes it away",
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None), ("publish", 5, None)],
+        day(10), "lost", day(5), ["policy_changed"],
+    ),
+    (
+        "acknowledging the new version gives it back",
+        [
+            ("publish", 0, None), ("ack", 1, 1), ("certify", 2, None), ("publish", 5, None),
+            ("ack", 6, 2),
+        ],
+        day(10), "cleared", day(6), [],
+    ),
+    (
+        "an upcoming version changes nothing before its date",
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None), ("publish", 5, 20)],
+        day(19), "cleared", day(2), [],
+    ),
+    (
+        "an upcoming version takes it away on its date",
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None), ("publish", 5, 20)],
+        day(25), "lost", midnight(20), ["policy_changed"],
+    ),
+    (
+        "acknowledging the upcoming version covers the current one",
+        [("publish", 0, None), ("certify", 2, None), ("publish", 5, 20), ("ack", 6, 2)],
+        day(10), "cleared", day(6), [],
+    ),
+    (
+        "a valid certificate with an expiry",
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, 12)],
+        add_months(day(2), 12) - timedelta(seconds=1), "cleared", day(2), [],
+    ),
+    (
+        "an expired certificate takes it away",
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, 12)],
+        add_months(day(2), 13), "lost", add_months(day(2), 12), ["certificate_expired"],
+    ),
+    (
+        "expired and a new version: lost for both reasons, since the later",
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, 1), ("publish", 40, None)],
+        day(50), "lost", day(40), ["certificate_expired", "policy_changed"],
+    ),
+    (
+        "expired but never acknowledged: never cleared",
+        [("publish", 0, None), ("certify", 2, 1)],
+        day(50), "not_cleared", None, [],
+    ),
+]  # fmt: skip
+
+
+def make_world():
+    org = gov.organisation()
+    learner = factories.UserFactory(display_name="Sean")
+    manager = factories.UserFactory(display_name="Morgan")
+    gov.team(org, "Marketing", manager=manager, learners=[learner])
+    track = factories.make_track(slug="newcomer", modules=1, lessons_per_module=2)
+    return org, learner, manager, track
+
+
+def play(org, learner, track, events, *, assignment=None) -> None:
+    for kind, when, arg in events:
+        with gov.at(day(when)):
+            if kind == "publish":
+                gov.publish(
+                    org,
+                    f"Policy text as of day {when}.",
+                    summary="" if not PolicyVersion.objects.exists() else f"Day {when}.",
+                    effective=day(arg).date() if arg is not None else None,
+                )
+            elif kind == "ack":
+                gov.acknowledge(learner, PolicyVersion.objects.get(number=arg))
+            elif kind == "certify":
+                gov.certify(learner, track, months=arg)
+            elif kind == "approve":
+                submission = Submission.objects.create(
+                    learner=learner,
+                    assignment=assignment,
+                    version=1,
+                    text_markdown="Done.",
+                    status=Submission.Status.APPROVED,
+                )
+                Review.objects.create(
+                    submission=submission, outcome="approved", feedback_markdown="Good."
+                )
+
+
+@pytest.mark.parametrize(
+    ("events", "checked_at", "status", "when", "reasons"),
+    [pytest.param(*row[1:], id=row[0]) for row in SCENARIOS],
+)
+def test_clearance_through_policy_versions_expiry_and_tracks(
+    events, checked_at, status, when, reasons
+):
+    org, learner, _, track = make_world()
+    gov.level(org, tracks=[track])
+    play(org, learner, track, events)
+
+    rules = clearance.Rules(org, now=checked_at)
+    [result] = rules.evaluate([learner.pk])[learner.pk]
+    assert result.status == status, result.explanation
+    assert (result.since if status == "cleared" else result.lost_since) == when
+    assert result.lapse_reasons == reasons
+
+
+def test_a_required_assignment_must_be_approved():
+    org, learner, _, track = make_world()
+    assignment = factories.add_assignment(track.lessons.first())
+    gov.level(org, tracks=[track], assignment=assignment)
+    play(org, learner, track, [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None)])
+    [result] = clearance.Rules(org, now=day(10)).evaluate([learner.pk])[learner.pk]
+    assert (result.status, result.explanation) == ("not_cleared", "“Practice” approved")
+    play(org, learner, track, [("approve", 7, None)], assignment=assignment)
+    [result] = clearance.Rules(org, now=day(10)).evaluate([learner.pk])[learner.pk]
+    assert (result.status, result.since) == ("cleared", day(7))
+
+
+def test_each_level_is_computed_separately():
+    org, learner, _, track = make_world()
+    other = factories.make_track(slug="spokesperson", modules=1, lessons_per_module=1)
+    post = gov.level(org, "Can post for the brand", tracks=[track])
+    speak = gov.level(org, "Spokesperson", tracks=[track, other])
+    play(org, learner, track, [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None)])
+    statuses = clearance.Rules(org, now=day(10)).evaluate([learner.pk])[learner.pk]
+    assert {s.level: s.status for s in statuses} == {post: "cleared", speak: "not_cleared"}
+
+
+def test_levels_of_another_organisation_do_not_apply():
+    org, learner, _, track = make_world()
+    elsewhere = gov.organisation("elsewhere")
+    gov.level(elsewhere, tracks=[track])
+    assert clearance.Rules(org).evaluate([learner.pk]) == {learner.pk: []}
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def crowd(org, track, people: int) -> list[int]:
+    """`people` learners with every kind of record, in bulk."""
+    users = User.objects.bulk_create(
+        [User(email=f"c{people}-{n}@example.com", display_name=f"C {n}") for n in range(people)]
+    )
+    team = gov.team(org, f"Crowd {people}")
+    Membership.objects.bulk_create([Membership(user=u, team=team, role="learner") for u in users])
+    version = PolicyVersion.objects.published().first()
+    for user in users:
+        gov.acknowledge(user, version)
+        gov.certify(user, track, months=12)
+    return [u.pk for u in users]
+
+
+def test_evaluating_a_team_costs_the_same_queries_for_5_and_200_people():
+    org, _, _, track = make_world()
+    assignment = factories.add_assignment(track.lessons.first())
+    gov.level(org, tracks=[track], assignment=assignment)
+    gov.publish(org)
+    counts = []
+    for size in (5, 200):
+        ids = crowd(org, track, size)
+        with CaptureQueriesContext(connection) as captured:
+            rules = clearance.Rules(org)
+            result = rules.evaluate(ids)
+        assert len(result) == size
+        counts.append(len(captured))
+    # levels + their tracks + policy versions + acknowledgements + certificates + approvals = 6
+    assert counts == [6, 6]
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+def test_me_shows_the_learners_levels(client):
+    org, learner, _, track = make_world()
+    gov.level(org, "Cleared to post", tracks=[track])
+    play(org, learner, track, [("publish", 0, None), ("ack", 1, 1)])
+    client.force_login(learner)
+    body = client.get(reverse("progress:me")).content.decode()
+    assert "Your clearance at Acme" in body
+    assert "Cleared to post" in body and "Certificate: Track newcomer" in body
+    gov.certify(learner, track)
+    body = client.get(reverse("progress:me")).content.decode()
+    assert "cleared</span> since" in body
+
+
+def test_team_dashboard_counts_who_holds_each_level(client):
+    org, learner, manager, track = make_world()
+    gov.level(org, "Cleared to post", tracks=[track])
+    play(
+        org,
+        learner,
+        track,
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None), ("publish", 5, None)],
+    )
+    client.force_login(manager)
+    with gov.at(day(10)):
+        body = client.get(reverse("progress:team")).content.decode()
+    assert "Clearance" in body and "Cleared to post" in body
+    assert "1 lost" in body
+
+
+def test_me_costs_the_same_with_levels_whatever_the_history(client, django_assert_max_num_queries):
+    org, learner, _, track = make_world()
+    gov.level(org, "Cleared to post", tracks=[track])
+    gov.publish(org)
+    client.force_login(learner)
+    client.get(reverse("progress:me"))
+    with django_assert_max_num_queries(20) as before:
+        client.get(reverse("progress:me"))
+    for number in range(2, 12):
+        gov.publish(org, f"Version {number}.", summary=f"Change {number}.")
+        gov.acknowledge(learner, PolicyVersion.objects.get(number=number))
+    with django_assert_max_num_queries(20) as after:
+        client.get(reverse("progress:me"))
+    assert len(before) == len(after)

@@ -1,0 +1,293 @@
+"""The growth journal: snapshot rules, the chart and its milestones, cadence goals (journal,
+digest, nudge), the team's totals for people who share them, and the page's query budget."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from progress import digests, journal, nudges, services
+from progress.models import Evidence, GrowthProfile, GrowthSnapshot, Portfolio
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# Thursday 3 December 2026, 10:00 UTC: a week runs Monday 30 Nov to Sunday 6 Dec.
+THURSDAY = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+TODAY = THURSDAY.date()
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(THURSDAY, tick=False):
+        yield
+
+
+@pytest.fixture
+def profile(learner):
+    return GrowthProfile.objects.create(learner=learner, network="linkedin", handle="lena")
+
+
+def snapshot_data(profile, **overrides) -> dict:
+    data = {
+        "profile": profile.pk,
+        "taken_on": TODAY.isoformat(),
+        "followers": "120",
+        "posts_published": "3",
+        "engagement": "40",
+        "note": "",
+    }
+    return {**data, **overrides}
+
+
+def record(profile, day: date, followers: int, **numbers) -> GrowthSnapshot:
+    return journal.record_snapshot(
+        learner=profile.learner, profile=profile, taken_on=day, followers=followers, **numbers
+    )
+
+
+def log(learner, day: date, n: int, network: str = "linkedin") -> Evidence:
+    return Evidence.objects.create(
+        learner=learner,
+        url=f"https://example.com/{network}/{day.isoformat()}/{n}",
+        network=network,
+        published_on=day,
+    )
+
+
+# -- snapshot rules ----------------------------------------------------------------------
+
+
+def test_recording_numbers_on_the_journal_page(client, learner, profile, clock):
+    client.force_login(learner)
+    response = client.post("/journal/snapshots/", snapshot_data(profile))
+    assert response.status_code == 302
+    snapshot = GrowthSnapshot.objects.get()
+    assert (snapshot.followers, snapshot.posts_published, snapshot.engagement) == (120, 3, 40)
+    assert snapshot.learner == learner
+    assert "120" in client.get("/journal/").content.decode()
+
+
+@pytest.mark.parametrize("field", ["followers", "posts_published", "engagement"])
+def test_no_negative_numbers(client, learner, profile, clock, field):
+    client.force_login(learner)
+    response = client.post("/journal/snapshots/", snapshot_data(profile, **{field: "-1"}))
+    assert response.status_code == 400
+    assert not GrowthSnapshot.objects.exists()
+    with pytest.raises(journal.JournalError):
+        record(profile, TODAY, **{"followers": 1, field: -1})
+
+
+def test_the_database_refuses_negative_numbers(learner, profile):
+    with pytest.raises(IntegrityError):
+        GrowthSnapshot.objects.create(
+            profile=profile, learner=learner, taken_on=TODAY, followers=-5
+        )
+
+
+def test_no_future_dates_in_the_learners_own_time_zone(client, learner, profile):
+    evening = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)  # already Friday 4 Dec in Auckland
+    with time_machine.travel(evening, tick=False):
+        client.force_login(learner)
+        tomorrow = snapshot_data(profile, taken_on="2026-12-04")
+        assert client.post("/journal/snapshots/", tomorrow).status_code == 400
+        with pytest.raises(journal.JournalError):
+            record(profile, date(2026, 12, 4), 10)
+        learner.timezone = "Pacific/Auckland"
+        learner.save(update_fields=["timezone"])
+        assert client.post("/journal/snapshots/", tomorrow).status_code == 302
+
+
+def test_one_snapshot_per_profile_per_day(client, learner, profile, clock):
+    client.force_login(learner)
+    assert client.post("/journal/snapshots/", snapshot_data(profile)).status_code == 302
+    again = client.post("/journal/snapshots/", snapshot_data(profile, followers="130"))
+    assert again.status_code == 400
+    assert "one snapshot per profile per day" in again.content.decode()
+    with pytest.raises(journal.JournalError):
+        record(profile, TODAY, 140)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GrowthSnapshot.objects.create(profile=profile, learner=learner, taken_on=TODAY, followers=1)
+    other = GrowthProfile.objects.create(learner=learner, network="x", handle="@lena")
+    record(other, TODAY, 15)  # another profile, the same day: fine
+    assert GrowthSnapshot.objects.filter(profile=profile).get().followers == 120
+
+
+def test_a_profile_is_tracked_once_and_only_by_its_owner(client, learner, profile, clock):
+    client.force_login(learner)
+    again = client.post("/journal/profiles/", {"network": "linkedin", "handle": "LENA"})
+    assert again.status_code == 400
+    assert GrowthProfile.objects.count() == 1
+    someone = factories.UserFactory()
+    theirs = GrowthProfile.objects.create(learner=someone, network="x", handle="them")
+    assert client.post(f"/journal/profiles/{theirs.pk}/", {"action": "delete"}).status_code == 404
+    response = client.post("/journal/snapshots/", snapshot_data(theirs))
+    assert response.status_code == 400  # not one of the choices
+    assert not GrowthSnapshot.objects.filter(profile=theirs).exists()
+
+
+# -- the chart ---------------------------------------------------------------------------
+
+
+def test_the_chart_plots_followers_with_certificates_and_weekly_lessons(
+    client, learner, profile, clock
+):
+    for weeks_ago, followers in ((3, 100), (2, 110), (1, 130), (0, 150)):
+        record(profile, TODAY - timedelta(weeks=weeks_ago), followers)
+    finished = factories.make_track(slug="done", modules=1, lessons_per_module=2)
+    for lesson in finished.lessons.all():
+        services.record_lesson_completion(learner=learner, lesson=lesson)
+    client.force_login(learner)
+    html = client.get("/journal/").content.decode()
+    assert "<polyline" in html
+    assert "LinkedIn lena: 150 on 3 Dec 2026" in html
+    assert "Certificate: Track done" in html
+    assert "2 lessons completed" in html
+    assert "+20 since last week" in html
+
+
+# -- cadence goals -----------------------------------------------------------------------
+
+
+def test_evidence_counts_toward_the_weekly_goal(client, learner, profile, clock):
+    journal.set_goal(profile=profile, weekly_post_goal=3)
+    log(learner, TODAY, 1)
+    log(learner, TODAY - timedelta(days=1), 2)
+    log(learner, TODAY - timedelta(days=7), 3)  # last week: doesn't count
+    log(learner, TODAY, 4, network="x")  # another network: doesn't count
+    client.force_login(learner)
+    html = client.get("/journal/").content.decode()
+    assert "<strong>2 of 3</strong> posts" in html
+
+
+def test_a_goal_is_between_1_and_21_posts_a_week(client, learner, profile):
+    client.force_login(learner)
+    client.post(f"/journal/profiles/{profile.pk}/", {"weekly_post_goal": "22"})
+    profile.refresh_from_db()
+    assert profile.weekly_post_goal is None
+    client.post(f"/journal/profiles/{profile.pk}/", {"weekly_post_goal": "3"})
+    profile.refresh_from_db()
+    assert profile.weekly_post_goal == 3
+    with pytest.raises(IntegrityError):
+        GrowthProfile.objects.filter(pk=profile.pk).update(weekly_post_goal=0)
+
+
+@pytest.fixture
+def enrolled_with_goal(learner, profile):
+    track = factories.make_track(slug="craft", modules=1, lessons_per_module=2)
+    enrolment = services.enrol(learner=learner, track=track)
+    enrolment.last_activity_at = THURSDAY - timedelta(days=1)  # active: no "inactive" nudge
+    enrolment.save(update_fields=["last_activity_at"])
+    journal.set_goal(profile=profile, weekly_post_goal=3)
+    return learner
+
+
+def test_a_gentle_nudge_when_the_weeks_goal_is_about_to_be_missed(enrolled_with_goal, profile):
+    learner = enrolled_with_goal
+    wednesday = THURSDAY - timedelta(days=1)
+    assert not [c for c in nudges.candidates_for(learner, now=wednesday) if c.reason == "cadence"]
+    [candidate] = [c for c in nudges.candidates_for(learner, now=THURSDAY) if c.reason == "cadence"]
+    assert candidate.topic == f"cadence:{profile.pk}:2026-W49"
+    assert candidate.context["posts"] == 0
+    for n in range(3):
+        log(learner, TODAY, n)
+    assert not [c for c in nudges.candidates_for(learner, now=THURSDAY) if c.reason == "cadence"]
+
+
+def test_the_cadence_nudge_ranks_below_inactive_and_is_sent_once_a_week(
+    enrolled_with_goal, mailoutbox
+):
+    learner = enrolled_with_goal
+    assert nudges.PRIORITY.index("cadence") == nudges.PRIORITY.index("inactive") + 1
+    assert nudges.send_nudges(user_ids=[learner.pk], now=THURSDAY) == 1
+    [email] = mailoutbox
+    assert "Your LinkedIn goal: 0 of 3 posts this week" in email.subject
+    assert "/journal/evidence/" in email.body
+    friday = THURSDAY + timedelta(days=1)
+    assert nudges.send_nudges(user_ids=[learner.pk], now=friday) == 0  # topic already sent
+
+
+def test_the_weekly_digest_reports_growth_and_the_goal(enrolled_with_goal, profile, mailoutbox):
+    learner = enrolled_with_goal
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    with time_machine.travel(monday, tick=False):
+        record(profile, date(2026, 11, 30), 1205)
+        record(profile, date(2026, 12, 6), 1240)
+        log(learner, date(2026, 12, 2), 1)
+        log(learner, date(2026, 12, 4), 2)
+        assert digests.send_learner_digests(user_ids=[learner.pk], now=monday) == 1
+    [email] = mailoutbox
+    assert "LinkedIn (lena): 1240 followers (+35 since last week)" in email.body
+    assert "2 of 3 posts in the last 7 days" in email.body
+    assert "http://testserver/journal/" in email.body
+    html = email.alternatives[0][0]
+    assert "+35 since last week" in html
+
+
+# -- the team's totals -------------------------------------------------------------------
+
+
+def test_a_manager_sees_the_totals_of_learners_who_share(client, learner, profile, clock):
+    manager = factories.UserFactory(display_name="Max Manager")
+    quiet = factories.UserFactory(display_name="Quinn Quiet")
+    factories.team_with(manager=manager, learners=[learner, quiet])
+    Portfolio.objects.create(learner=learner, share_growth_with_team=True)
+    record(profile, TODAY, 300)
+    hidden = GrowthProfile.objects.create(learner=quiet, network="linkedin", handle="quinn")
+    record(hidden, TODAY, 9999)
+    client.force_login(manager)
+    html = client.get("/team/growth/").content.decode()
+    assert "Lena Learner" in html
+    assert "300" in html
+    assert "Quinn Quiet" not in html and "9999" not in html
+    assert "(1 of 2)" in html
+
+    Portfolio.objects.filter(learner=learner).update(share_growth_with_team=False)
+    assert "Lena Learner" not in client.get("/team/growth/").content.decode()
+
+
+def test_team_growth_is_for_managers_of_the_team(client, learner, profile, clock):
+    Portfolio.objects.create(learner=learner, share_growth_with_team=True)
+    record(profile, TODAY, 300)
+    factories.team_with(learners=[learner])
+    other_manager = factories.UserFactory()
+    factories.team_with(manager=other_manager)
+    client.force_login(other_manager)
+    assert "Lena Learner" not in client.get("/team/growth/").content.decode()
+    client.force_login(learner)
+    assert client.get("/team/growth/").status_code == 403
+
+
+# -- query budget ------------------------------------------------------------------------
+
+
+def journal_queries(client, learner, snapshots: int) -> int:
+    profiles = [
+        GrowthProfile.objects.create(learner=learner, network=network, handle=f"h-{network}")
+        for network in ("linkedin", "x", "bluesky", "threads", "instagram")
+    ]
+    start = TODAY - timedelta(days=300)
+    for n in range(snapshots):
+        record(profiles[n % 5], start + timedelta(days=n // 5 * 2), 100 + n)
+        log(learner, start + timedelta(days=n), n)
+    client.get("/journal/")  # warm up: session, portfolio settings row
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/journal/").status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_journal_page_queries_do_not_grow_with_snapshots(
+    client, learner, clock, django_assert_max_num_queries
+):
+    client.force_login(learner)
+    few = journal_queries(client, learner, 5)
+    GrowthProfile.objects.filter(learner=learner).delete()
+    Evidence.objects.filter(learner=learner).delete()
+    many = journal_queries(client, learner, 100)
+    assert few == many
+    # user + profiles (annotated, also the form's choices) + the year's snapshots +
+    # certificates + lessons per week + portfolio settings = 6 (sessions live in the cache)
+    with django_assert_max_num_queries(6):
+        client.get("/journal/")

@@ -1,0 +1,190 @@
+"""The clearance roster (/team/roster/ and its CSV): who may see whom, what it says, its cost."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from learners.models import Membership, PolicyAcknowledgement, PolicyVersion, User
+from progress.models import Certificate
+from tests import factories
+from tests import governance as gov
+
+pytestmark = pytest.mark.django_db
+
+ROSTER, CSV = reverse("progress:roster"), reverse("progress:roster_csv")
+
+
+@pytest.fixture
+def world():
+    """Acme: team Marketing (manager Morgan; Sean, Lena) and team Sales (manager Max; Sam);
+    Carrie owns Acme's policy. Elsewhere: team Ops (manager Olga; Otto)."""
+    acme = gov.organisation("acme")
+    people = {
+        name: factories.UserFactory(display_name=name)
+        for name in ("Morgan", "Sean", "Lena", "Max", "Sam", "Carrie", "Olga", "Otto")
+    }
+    gov.team(acme, "Marketing", manager=people["Morgan"], learners=[people["Sean"], people["Lena"]])
+    gov.team(acme, "Sales", manager=people["Max"], learners=[people["Sam"]])
+    gov.owner(acme, people["Carrie"])
+    elsewhere = gov.organisation("elsewhere")
+    gov.team(elsewhere, "Ops", manager=people["Olga"], learners=[people["Otto"]])
+    track = factories.make_track(slug="newcomer", modules=1, lessons_per_module=1)
+    gov.level(acme, "Cleared to post", tracks=[track])
+    gov.level(elsewhere, "Cleared to post", tracks=[track])
+    with gov.at(gov.JAN_1):
+        version = gov.publish(acme, "Acme policy.")
+        for name in ("Sean", "Lena"):
+            gov.acknowledge(people[name], version)
+            gov.certify(people[name], track)
+    return acme, elsewhere, people, track
+
+
+def names_on(client, url: str = ROSTER) -> set[str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    return {
+        name
+        for name in ("Sean", "Lena", "Sam", "Otto", "Morgan", "Max", "Carrie", "Olga")
+        if f"<strong>{name}</strong>" in body
+    }
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    for url in (ROSTER, CSV):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_learners_get_403(client, world):
+    _, _, people, _ = world
+    client.force_login(people["Sean"])
+    assert client.get(ROSTER).status_code == 403
+    assert client.get(CSV).status_code == 403
+
+
+def test_a_manager_sees_only_their_teams(client, world):
+    _, _, people, _ = world
+    client.force_login(people["Morgan"])
+    assert names_on(client) == {"Sean", "Lena"}
+    client.force_login(people["Max"])
+    assert names_on(client) == {"Sam"}
+    # Another organisation's roster is not theirs to open.
+    assert client.get(ROSTER + "?organisation=elsewhere").status_code == 404
+    assert client.get(CSV + "?organisation=elsewhere").status_code == 404
+
+
+def test_the_policy_owner_sees_the_whole_organisation(client, world):
+    _, _, people, _ = world
+    client.force_login(people["Carrie"])
+    assert names_on(client) == {"Sean", "Lena", "Sam"}
+    assert client.get(ROSTER + "?organisation=elsewhere").status_code == 404
+
+
+def test_staff_see_every_organisation(client, world, staff_user):
+    client.force_login(staff_user)
+    assert names_on(client, ROSTER + "?organisation=acme") == {"Sean", "Lena", "Sam"}
+    assert names_on(client, ROSTER + "?organisation=elsewhere") == {"Otto"}
+
+
+def test_roster_shows_who_is_cleared_and_who_lost_it_when_the_policy_changed(client, world):
+    acme, _, people, _ = world
+    with gov.at(gov.JAN_1 + timedelta(days=5)):
+        gov.publish(acme, "Acme policy, version 2.", summary="Adds AI rules.")
+    with gov.at(gov.JAN_1 + timedelta(days=6)):
+        gov.acknowledge(people["Lena"], PolicyVersion.objects.get(number=2))
+    client.force_login(people["Carrie"])
+    with gov.at(gov.JAN_1 + timedelta(days=10)):
+        body = client.get(ROSTER).content.decode()
+        assert "since 7 Jan 2026" in body  # Lena, since her second acknowledgement
+        assert "since 6 Jan 2026: policy changed" in body  # Sean
+        assert names_on(client, ROSTER + "?status=lost") == {"Sean"}
+        assert names_on(client, ROSTER + "?status=cleared") == {"Lena"}
+        assert names_on(client, ROSTER + "?status=not_cleared") == {"Sam"}
+
+
+def read_csv(response) -> list[dict]:
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_csv_lists_person_level_status_and_why(client, world):
+    _, _, people, _ = world
+    Certificate.objects.filter(learner=people["Lena"]).update(
+        expires_at=gov.JAN_1 + timedelta(days=3)
+    )
+    client.force_login(people["Morgan"])
+    with gov.at(gov.JAN_1 + timedelta(days=10)):
+        rows = read_csv(client.get(CSV))
+    by_name = {row["name"]: row for row in rows}
+    assert set(by_name) == {"Sean", "Lena"}
+    assert by_name["Sean"]["status"] == "cleared"
+    assert by_name["Sean"]["since"].startswith("2026-01-01")
+    assert by_name["Lena"]["status"] == "lost"
+    assert by_name["Lena"]["lost_because"] == "certificate_expired"
+    assert by_name["Lena"]["lost_since"].startswith("2026-01-04")
+    assert by_name["Lena"]["team"] == "Marketing"
+
+
+def test_csv_defuses_formulas(client, world):
+    _, _, people, _ = world
+    User.objects.filter(pk=people["Sean"].pk).update(display_name='=HYPERLINK("http://x")')
+    client.force_login(people["Morgan"])
+    rows = read_csv(client.get(CSV))
+    assert {row["name"] for row in rows} == {'\'=HYPERLINK("http://x")', "Lena"}
+
+
+# -- query budgets ------------------------------------------------------------------------------
+
+
+def crowd(manager, track, version, size: int) -> None:
+    """A team of `size` learners managed by `manager`, everyone acknowledged and certified."""
+    team = gov.team(gov.organisation("acme"), f"Crowd {size}", manager=manager)
+    users = User.objects.bulk_create(
+        [User(email=f"r{size}-{n}@example.com", display_name=f"R {n}") for n in range(size)]
+    )
+    Membership.objects.bulk_create([Membership(user=u, team=team, role="learner") for u in users])
+    PolicyAcknowledgement.objects.bulk_create(
+        [
+            PolicyAcknowledgement(user=u, version=version, text_sha256=version.text_sha256)
+            for u in users
+        ]
+    )
+    Certificate.objects.bulk_create(
+        [
+            Certificate(learner=u, track=track, code=f"r{size}-{u.pk}", learner_name=u.name,
+                        track_title=track.title)
+            for u in users
+        ]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("url", [ROSTER, CSV])
+def test_roster_costs_the_same_queries_for_5_and_200_people(
+    client, world, url, django_assert_max_num_queries
+):
+    _, _, _, track = world
+    version = PolicyVersion.objects.get(number=1)
+    counts = []
+    for size in (5, 200):
+        manager = factories.UserFactory()
+        crowd(manager, track, version, size)
+        client.force_login(manager)
+        client.get(url)  # warm the session
+        # user + owned organisations + managed teams + levels + their tracks + policy versions
+        # + people + acknowledgements + certificates = 9 (the session comes from the cache)
+        with django_assert_max_num_queries(10) as captured:
+            response = client.get(url)
+            if hasattr(response, "streaming_content"):
+                rows = b"".join(response.streaming_content).decode().count("\n") - 1
+                assert rows == size
+            else:
+                shown = min(size, 100)  # a page holds 100 people
+                assert response.content.decode().count("<tr>") == shown + 1
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts

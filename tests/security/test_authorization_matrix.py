@@ -1,0 +1,393 @@
+"""The authorization matrix: every URL in the resolver × six roles × GET and POST.
+
+`MATRIX` is the one declared table of what each role gets from each URL, requested with
+learner A's objects (A's attempt, A's submission, A's certificate, an invitation and a track
+assignment of A's team, A's unsubscribe link). A URL name missing from the table fails the
+test, so a new view can't ship without someone deciding who may use it.
+
+Outcomes: a status code, LOGIN (302 to the sign-in page), ADMIN_LOGIN (302 to the admin's
+sign-in, which sends people on to allauth) or REDIRECT (302 anywhere else: the action was done
+or refused with a message on the page it leads to).
+
+How the third-party URLs are treated:
+- allauth (`ALLAUTH` rows) is pinned as it behaves: its pages are public or need a session, and
+  a signed-in visitor is sent away from the sign-in and sign-up pages. They are listed one by
+  one, so an allauth upgrade that adds a view shows up here.
+- The admin's standard pages for each registered model (changelist, add, change, delete,
+  history, and the unnamed "<id>/" redirect) come from `ADMIN_MODELS`, which declares each
+  registered model's profile (full, read-only, protected by learners' records). Everyone but
+  staff is sent to the admin's sign-in. Registering a model without declaring it fails, and
+  every custom admin URL (`ADMIN_EXTRA`) is listed one by one like the site's own.
+
+Each request runs in a savepoint that is rolled back, so a POST (a revoked invitation, a
+review) can't change what the next request sees.
+"""
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from tests.security import urlwalk
+from tests.security.urlwalk import ADMIN_LOGIN, LOGIN, REDIRECT
+from tests.security.world import ROLES, build_world
+
+pytestmark = pytest.mark.django_db
+
+L, AL, R = LOGIN, ADMIN_LOGIN, REDIRECT
+
+
+def every(outcome) -> tuple:
+    return (outcome,) * len(ROLES)
+
+
+def signed_in(outcome, anonymous=L) -> tuple:
+    return (anonymous, *(outcome,) * (len(ROLES) - 1))
+
+
+#               anonymous  learner A  learner B  manager  other mgr  staff
+MANAGERS_ONLY = (L, 403, 403, 200, 200, 200)
+MANAGERS_POST_ONLY = (L, 403, 403, 405, 405, 405)
+A_TEAM_ACTION = (L, 403, 403, R, 404, R)  # on A's team's object: other managers get 404
+
+# name: (GET by each role, POST by each role), roles in the order of ROLES.
+MATRIX: dict[str, tuple[tuple, tuple]] = {
+    # -- the site ---------------------------------------------------------------------------
+    "healthz": (every(200), every(200)),
+    "security_txt": (every(200), every(405)),
+    "security_policy": (every(200), every(405)),
+    "courses:catalogue": (every(200), every(200)),
+    "profile": (signed_in(200), signed_in(400)),  # POST: empty form, refused
+    "profile_delete": (signed_in(200), signed_in(400)),  # POST: no password, refused
+    "placement": (signed_in(200), signed_in(200)),
+    "placement_result": (signed_in(R), signed_in(R)),  # no placement yet: back to step 1
+    "progress:me": (signed_in(200), signed_in(200)),
+    "progress:my_data": (signed_in(200), signed_in(200)),  # each person's own data only
+    "progress:start_track": (signed_in(405), signed_in(R)),
+    "progress:track": (every(200), every(200)),  # public outline
+    "progress:lesson": (signed_in(200), signed_in(200)),
+    "progress:complete_lesson": (signed_in(405), signed_in(R)),
+    "progress:quiz": (signed_in(200), signed_in(400)),  # POST: no token, refused
+    "progress:quiz_result": ((L, 200, 404, 404, 404, 404), (L, 200, 404, 404, 404, 404)),
+    # POST {"text"}: A's earlier version awaits review (a message, 200); others submit theirs.
+    "progress:assignment": (signed_in(200), (L, 200, R, R, R, R)),
+    # POST a valid review: A can't review their own work; A's manager and staff can.
+    "progress:submission": ((L, 200, 404, 200, 404, 200), (L, R, 404, R, 404, R)),
+    "progress:certificate": (every(200), every(200)),  # public verification
+    "progress:unsubscribe": (every(200), every(200)),  # the signed link is the credential
+    "progress:practice_answer": (every(200), every(200)),  # the signed link is the credential
+    # POST signed in: the invitation is for another address, refused with a message.
+    "progress:invitation": (every(200), (200, R, R, R, R, R)),
+    "progress:team": (MANAGERS_ONLY, MANAGERS_ONLY),  # each manager sees their own teams
+    "progress:team_export": (MANAGERS_ONLY, MANAGERS_ONLY),
+    "progress:team_reviews": (MANAGERS_ONLY, MANAGERS_ONLY),
+    "progress:team_nudge": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
+    # POST inviting to A's team: the other manager's form has no such team (400).
+    "progress:team_invitations": (MANAGERS_ONLY, (L, 403, 403, R, 400, R)),
+    "progress:team_invitation_resend": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
+    "progress:team_invitation_revoke": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
+    # POST assigning a track to A: the other manager's form has no such learner (400).
+    "progress:team_assignments": (MANAGERS_ONLY, (L, 403, 403, R, 400, R)),
+    "progress:team_assignment_change": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
+    "progress:renew_certificate": (signed_in(405), (L, R, 404, 404, 404, 404)),  # A's own only
+    # -- governance: the policy (its owner is A's manager), the roster, content freshness --
+    "progress:policy": (signed_in(200), signed_in(404)),
+    "progress:policy_edit": ((L, 403, 403, 200, 403, 200), (L, 403, 403, 200, 403, 200)),
+    # POST promoting A's submission: it isn't approved, so even its owner is refused (403).
+    "progress:policy_promote": (signed_in(405), (L, 403, 404, 403, 404, 403)),
+    "progress:roster": (MANAGERS_ONLY, MANAGERS_ONLY),  # each sees their own organisation
+    "progress:roster_csv": (MANAGERS_ONLY, MANAGERS_ONLY),
+    "progress:freshness": ((L, 403, 403, 403, 403, 200), (L, 403, 403, 403, 403, 200)),
+    # -- practice in public: A's post (waiting for the manager's review), journal, portfolio --
+    "progress:studio": (signed_in(200), signed_in(400)),  # each person's own composer
+    "progress:studio_preview": (signed_in(405), signed_in(200)),
+    "progress:studio_post": ((L, 200, 404, 404, 404, 404), (L, 400, 404, 404, 404, 404)),
+    "progress:studio_request_review": (signed_in(405), (L, R, 404, 404, 404, 404)),
+    "progress:studio_log_published": (signed_in(405), (L, 400, 404, 404, 404, 404)),
+    "progress:studio_reviews": (signed_in(200), signed_in(200)),  # each reviewer's own queue
+    # Only the reviewer A asked (the manager); not even staff.
+    "progress:studio_review": ((L, 404, 404, 200, 404, 404), (L, 404, 404, 200, 404, 404)),
+    "progress:journal": (signed_in(200), signed_in(200)),
+    "progress:journal_profiles": (signed_in(405), signed_in(400)),
+    "progress:journal_profile": (signed_in(405), (L, R, 404, 404, 404, 404)),
+    "progress:journal_snapshots": (signed_in(405), signed_in(400)),
+    "progress:journal_evidence": (signed_in(200), signed_in(200)),
+    "progress:journal_evidence_item": (signed_in(405), (L, R, 404, 404, 404, 404)),
+    "progress:journal_portfolio": (signed_in(200), signed_in(200)),
+    "progress:portfolio": (every(200), every(200)),  # A switched it on: public
+    "progress:team_growth": (MANAGERS_ONLY, MANAGERS_ONLY),
+}
+
+# -- allauth, pinned as it behaves ------------------------------------------------------------
+SENT_AWAY_WHEN_SIGNED_IN = (200, R, R, R, R, R)
+ALLAUTH: dict[str, tuple[tuple, tuple]] = {
+    "account_login": (SENT_AWAY_WHEN_SIGNED_IN, SENT_AWAY_WHEN_SIGNED_IN),
+    "account_signup": (SENT_AWAY_WHEN_SIGNED_IN, SENT_AWAY_WHEN_SIGNED_IN),
+    "account_logout": ((R, 200, 200, 200, 200, 200), every(R)),
+    "account_reauthenticate": (signed_in(200), signed_in(200)),
+    "account_change_password": (signed_in(200), signed_in(200)),
+    "account_set_password": (signed_in(R), signed_in(R)),  # they have one: go to "change"
+    "account_email": (signed_in(200), signed_in(R)),
+    "account_confirm_login_code": (signed_in(R), signed_in(R)),
+    "account_inactive": (every(200), every(405)),
+    "account_email_verification_sent": (every(200), every(405)),
+    "account_confirm_email": (every(200), every(404)),  # a made-up key
+    "account_reset_password": (every(200), every(200)),
+    "account_reset_password_done": (every(200), every(405)),
+    "account_reset_password_from_key": (every(200), every(200)),  # a made-up key
+    "account_reset_password_from_key_done": (every(200), every(405)),
+    "socialaccount_connections": (signed_in(200), signed_in(200)),
+    "socialaccount_login_cancelled": (every(200), every(405)),
+    "socialaccount_login_error": (every(401), every(405)),
+    "socialaccount_signup": (every(L), every(L)),  # only in the middle of a provider sign-in
+    "accounts/social/connections/": (every(R), every(R)),  # old paths, redirected
+    "accounts/social/login/cancelled/": (every(R), every(R)),
+    "accounts/social/login/error/": (every(R), every(R)),
+    "accounts/social/signup/": (every(R), every(R)),
+}
+MATRIX.update(ALLAUTH)
+
+
+# -- the admin ----------------------------------------------------------------------------------
+def staff_only(get, post) -> tuple[tuple, tuple]:
+    """Everyone but staff goes to the admin's sign-in; staff get `get` and `post`."""
+    return ((*(AL,) * (len(ROLES) - 1), get), (*(AL,) * (len(ROLES) - 1), post))
+
+
+# Staff outcomes (GET, POST) of each standard page of a registered model, by profile. POSTs
+# carry no data: the add and change forms come back with errors, delete asks to confirm.
+FULL = {
+    "changelist": (200, 200),
+    "add": (200, 200),
+    "change": (200, 200),
+    "delete": (200, 200),
+    "history": (200, 200),
+    "<id>/": (R, R),
+}
+PROTECTED = {**FULL, "delete": (409, 409)}  # learners' records: archive, don't delete
+READ_ONLY = {**FULL, "add": (403, 403), "change": (200, 403), "delete": (403, 403)}
+NO_ROW = {**FULL, "change": (R, R), "delete": (R, R), "history": (R, R)}  # none in the world
+RECORD_NO_ROW = {**NO_ROW, "add": (403, 403)}  # made by people, never in the admin
+
+ADMIN_MODELS = {
+    "account.emailaddress": FULL,
+    "auth.group": FULL,
+    "courses.lesson": PROTECTED,
+    "courses.module": PROTECTED,
+    "courses.practiceassignment": PROTECTED,
+    "courses.question": FULL,
+    "courses.quiz": PROTECTED,
+    "courses.role": FULL,
+    "courses.track": PROTECTED,
+    "learners.bannedterm": NO_ROW,
+    "learners.clearancelevel": NO_ROW,
+    "learners.invitation": FULL,
+    "learners.membership": FULL,
+    "learners.organisation": FULL,
+    "learners.policy": NO_ROW,
+    "learners.policyacknowledgement": RECORD_NO_ROW,
+    "learners.policyowner": FULL,
+    "learners.policyversion": NO_ROW,
+    "learners.preferences": FULL,
+    "learners.team": FULL,
+    "learners.trackassignment": FULL,
+    "learners.user": FULL,
+    "progress.emailoptout": READ_ONLY,  # ledgers: history, never edited
+    "progress.message": READ_ONLY,
+    "sites.site": FULL,
+    "socialaccount.socialaccount": NO_ROW,  # no provider is configured in the tests
+    "socialaccount.socialapp": NO_ROW,
+    "socialaccount.socialtoken": NO_ROW,
+}
+
+ADMIN_EXTRA: dict[str, tuple[tuple, tuple]] = {
+    "admin:index": staff_only(200, 200),
+    "admin:app_list": staff_only(200, 200),
+    "admin:login": ((L, 403, 403, 403, 403, R), (L, 403, 403, 403, 403, 200)),
+    "admin:logout": ((R, R, R, R, R, 405), (R, R, R, R, R, 200)),
+    "admin:password_change": staff_only(200, 200),
+    "admin:password_change_done": staff_only(200, 405),
+    "admin:jsi18n": staff_only(200, 405),
+    "admin:autocomplete": staff_only(403, 405),  # no field named: refused
+    "admin:view_on_site": staff_only(R, R),
+    "admin/(?P<url>.*)$": staff_only(404, 404),
+    "admin:auth_user_password_change": staff_only(200, 200),
+    "admin:progress_message_html": staff_only(200, 200),
+    "admin:courses_lesson_preview": staff_only(200, 200),
+    "admin:courses_lesson_markdown_preview": staff_only(405, 200),
+    "admin:courses_track_export": staff_only(200, 200),
+    "admin:courses_track_import": staff_only(200, 400),  # POST: no file
+    **{
+        f"admin:courses_{model}_{action}": staff_only(405, R)
+        for model, actions in {
+            "lesson": ("archive", "restore"),
+            "module": ("archive", "restore"),
+            "practiceassignment": ("archive", "restore"),
+            "quiz": ("archive", "restore"),
+            "track": ("archive", "restore", "duplicate", "publish", "unpublish"),
+        }.items()
+        for action in actions
+    },
+}
+
+
+def admin_rows() -> dict[str, tuple[tuple, tuple]]:
+    rows = dict(ADMIN_EXTRA)
+    for label, profile in ADMIN_MODELS.items():
+        app_label, model_name = label.split(".")
+        for page, (get, post) in profile.items():
+            if page == "<id>/":
+                key = f"admin/{app_label}/{model_name}/<path:object_id>/"
+            else:
+                key = f"admin:{app_label}_{model_name}_{page}"
+            rows[key] = staff_only(get, post)
+    return rows
+
+
+MATRIX.update(admin_rows())
+
+
+# -- what each POST carries ---------------------------------------------------------------------
+def post_data(key: str, world) -> dict:
+    a, track = world.a, world.track
+    if key == "progress:assignment":
+        return {"text": "Some new work", "submit": "1"}
+    if key == "progress:submission":
+        data = {"outcome": "approved", "feedback": "Well done."}
+        data.update({f"criterion_{c.pk}": 1 for c in world.lesson.assignment.rubric.all()})
+        return data
+    if key == "progress:team_nudge":
+        return {"learner": a.pk, "track": track.pk}
+    if key == "progress:team_invitations":
+        return {"team": world.extra["team"].pk, "emails": "someone.new@example.com"}
+    if key == "progress:team_assignments":
+        return {"track": track.pk, "learner": a.pk}
+    if key == "progress:team_assignment_change":
+        return {"due_date": (timezone.localdate() + timedelta(days=30)).isoformat()}
+    return {}
+
+
+# Pages whose link is A's own credential (a signed token) may show A's address to its holder.
+MAY_SHOW_A_TO_ANYONE = {"progress:unsubscribe"}
+NOT_ENTITLED_TO_A = ("anonymous", "learner_b", "other_manager")
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+@pytest.fixture
+def clients(world):
+    clients = {}
+    for role in ROLES:
+        clients[role] = Client(raise_request_exception=False)
+        if role != "anonymous":
+            clients[role].force_login(world.users[role])
+    return clients
+
+
+def request_in_savepoint(client, method: str, url: str, data: dict):
+    """One request whose writes are rolled back; the client stays signed in afterwards.
+
+    Returns the response and its body (read inside the savepoint, streamed or not)."""
+    cookies = copy.deepcopy(client.cookies)
+    with transaction.atomic():
+        response = client.generic(method, url) if method == "GET" else client.post(url, data)
+        if getattr(response, "streaming", False):
+            body = b"".join(response.streaming_content)
+        else:
+            body = response.content
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return response, body.decode(errors="replace")
+
+
+def test_every_url_name_has_a_row_and_every_row_a_url():
+    routes = set(urlwalk.all_routes())
+    registered = urlwalk.registered_admin_models()
+    assert registered - set(ADMIN_MODELS) == set(), "declare these models' admin profile"
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert missing == [], f"URL names without a row in MATRIX: {missing}"
+    assert stale == [], f"rows in MATRIX for URLs that no longer exist: {stale}"
+
+
+def test_every_role_gets_what_the_matrix_says(world, clients):
+    routes = urlwalk.all_routes()
+    mismatches, leaks = [], []
+    checked = 0
+    for key, (expected_get, expected_post) in sorted(MATRIX.items()):
+        if key not in routes:
+            continue  # reported by the test above
+        url = urlwalk.url_for(routes[key], world)
+        for method, expected in (("GET", expected_get), ("POST", expected_post)):
+            for role, wanted in zip(ROLES, expected, strict=True):
+                response, body = request_in_savepoint(
+                    clients[role], method, url, post_data(key, world) if method == "POST" else {}
+                )
+                got = urlwalk.classify(response)
+                checked += 1
+                if got != wanted:
+                    mismatches.append(f"{method} {key} as {role}: expected {wanted}, got {got}")
+                if role in NOT_ENTITLED_TO_A and key not in MAY_SHOW_A_TO_ANYONE:
+                    secrets = (world.a.email, world.submission.text_markdown)
+                    leaks += [f"{method} {key} as {role}: {s!r}" for s in secrets if s in body]
+    assert mismatches == []
+    assert leaks == []
+    assert checked == len(MATRIX) * len(ROLES) * 2
+
+
+def test_post_only_views_answer_405_to_get(world, clients):
+    """Every view that changes something only on POST says so to a GET (no side effects)."""
+    post_only = [
+        key
+        for key, (get, _) in MATRIX.items()
+        if any(outcome == 405 for outcome in get) and not key.startswith("admin")
+    ]
+    assert {
+        "progress:start_track",
+        "progress:complete_lesson",
+        "progress:team_nudge",
+        "progress:team_invitation_resend",
+        "progress:team_invitation_revoke",
+        "progress:team_assignment_change",
+    } <= set(post_only)
+    for key in post_only:
+        get, _ = MATRIX[key]
+        assert all(outcome in (405, L, 403) for outcome in get), key
+
+
+def test_admin_login_is_never_offered_to_signed_in_non_staff():
+    get, post = MATRIX["admin:login"]
+    assert get[1:-1] == post[1:-1] == (403,) * (len(ROLES) - 2)
+
+
+def test_matrix_has_no_url_open_to_everyone_by_accident():
+    """The URLs anyone may open are a short, reviewed list."""
+    public = {key for key, (get, _) in MATRIX.items() if get[0] == 200}
+    assert public == {
+        "healthz",
+        "security_txt",
+        "security_policy",
+        "courses:catalogue",
+        "progress:track",
+        "progress:certificate",
+        "progress:unsubscribe",
+        "progress:practice_answer",
+        "progress:invitation",
+        "progress:portfolio",
+        "account_login",
+        "account_signup",
+        "account_inactive",
+        "account_email_verification_sent",
+        "account_confirm_email",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_reset_password_from_key",
+        "account_reset_password_from_key_done",
+        "socialaccount_login_cancelled",
+    }
