@@ -1,13 +1,15 @@
 """The digest case: the cost of sending weekly digests, per recipient and per batch.
 
-Runs only when `progress.digests` exposes a batch entry point that takes `user_ids` (the shape
-DESIGN.md §6 describes: a dispatcher enqueues batches, each batch a task); otherwise the report
-says why it was skipped. The harness runs it after the page rounds, in its own process against
-the large database: `python -m bench.digest --out PATH --recipients N --batch-size B`.
+Runs when `progress.digests` exposes batch entry points that take `user_ids` (DESIGN.md §6: a
+dispatcher enqueues batches, each batch a task): `send_batch(user_ids=...)`, or one sender per
+kind such as `send_learner_digests(user_ids=..., now=...)` and `send_manager_digests(...)`.
+Otherwise the report says why it was skipped. The harness runs it after the page rounds, in its
+own process against the large database: `python -m bench.digest --out PATH`.
 
-Measured: wall and CPU time of this process per recipient (with SQLite the database work is in
-the process; with PostgreSQL the server's share is not included), queries per batch for a small
-and a full batch (they should not grow with the batch), and the messages recorded in the ledger.
+For each entry point: wall and CPU time per recipient (this process, plus the PostgreSQL
+backend's CPU when the server is local; with SQLite the database work is in the process),
+queries per recipient, queries of a 10-recipient batch and of a full one (they should not grow
+with the batch), and the messages recorded in the ledger.
 """
 
 import argparse
@@ -19,21 +21,24 @@ import sys
 import time
 from pathlib import Path
 
-ENTRY_POINTS = ("send_batch", "send_digest_batch", "send_digests_batch")
+# Arguments the bench knows how to supply besides user_ids.
+SUPPLIED = {"now"}
+MANAGER_BATCH = 10
 
 
-def entry_point():
-    """(callable, "") when progress.digests has a batch entry point; (None, reason) otherwise."""
+def entry_points() -> tuple[dict, str]:
+    """({name: function}, "") for progress.digests' batch senders; ({}, reason) otherwise."""
     try:
         module = importlib.import_module("progress.digests")
     except ImportError as error:
-        return None, f"progress.digests is not available yet ({error})"
+        return {}, f"progress.digests is not available yet ({error})"
     except Exception as error:  # a module being written may fail to import in any way
-        return None, f"progress.digests failed to import: {error.__class__.__name__}: {error}"
-    for name in ENTRY_POINTS:
-        candidate = getattr(module, name, None)
-        if candidate is None:
+        return {}, f"progress.digests failed to import: {error.__class__.__name__}: {error}"
+    found, refused = {}, []
+    for name in sorted(dir(module)):
+        if not name.startswith("send_"):
             continue
+        candidate = getattr(module, name)
         function = getattr(candidate, "run", candidate)  # a Celery task runs in-process
         try:
             parameters = inspect.signature(function).parameters
@@ -41,75 +46,137 @@ def entry_point():
             continue
         if "user_ids" not in parameters:
             continue
-        required = [
+        required = {
             p.name
             for p in parameters.values()
             if p.default is inspect.Parameter.empty
             and p.name not in {"user_ids", "self"}
             and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-        if required:
-            return None, f"progress.digests.{name} also requires {', '.join(required)}"
-        return function, ""
-    return None, (
-        "progress.digests has no batch entry point yet (expected "
-        + " or ".join(f"{n}(user_ids=...)" for n in ENTRY_POINTS)
-        + ")"
-    )
+        }
+        if required - SUPPLIED:
+            refused.append(f"{name} also requires {', '.join(sorted(required - SUPPLIED))}")
+            continue
+        found[name] = (function, required)
+    if found:
+        return found, ""
+    if refused:
+        return {}, "progress.digests' batch senders need arguments the bench can't supply: " + (
+            "; ".join(refused)
+        )
+    return {}, "progress.digests has no batch entry point yet (send_batch(user_ids=...))"
 
 
-def run(*, recipients: int, batch_size: int) -> dict:
+def _database_cpu() -> float | None:
+    """CPU seconds of this process's PostgreSQL backend, when the server is on this machine."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    from learners.models import User
-    from progress.models import Message
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _recipients(name: str, count: int) -> list[int]:
+    """Every n-th learner (with enrolments) across teams, or the managers (the big team's
+    first: its summary is the largest)."""
+    from learners.models import Membership, User
+    from progress.models import Enrolment
 
     from .seed import BENCH_MANAGER
 
-    send_batch, reason = entry_point()
-    if send_batch is None:
-        return {"skipped": reason}
-    # Every n-th account: learners and managers in the population's proportions, across teams,
-    # plus the manager of the big team (the largest team summary).
-    ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
-    step = max(1, len(ids) // recipients)
-    chosen = ids[::step][:recipients]
-    bench_manager = User.objects.get(email=BENCH_MANAGER).pk
-    if bench_manager not in chosen:
-        chosen[-1] = bench_manager
-    small = chosen[:10]
-    batches = [small] + [chosen[i : i + batch_size] for i in range(10, len(chosen), batch_size)]
+    if "manager" in name:
+        ids = list(
+            Membership.objects.filter(role=Membership.Role.MANAGER)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+        first = User.objects.get(email=BENCH_MANAGER).pk
+        return [first, *[i for i in ids if i != first]][: max(MANAGER_BATCH * 2, count // 10)]
+    ids = list(
+        Enrolment.objects.order_by("learner_id").values_list("learner_id", flat=True).distinct()
+    )
+    step = max(1, len(ids) // count)
+    return ids[::step][:count]
 
+
+def run_one(name: str, function, required: set[str], *, recipients: int, batch: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from progress.models import Message
+
+    chosen = _recipients(name, recipients)
+    size = MANAGER_BATCH if "manager" in name else batch
+    small = chosen[: 10 if size > 10 else 2]
+    rest = chosen[len(small) :]
+    batches = [small] + [rest[i : i + size] for i in range(0, len(rest), size)]
     messages_before = Message.objects.count()
     per_batch = []
     wall = cpu = 0.0
+    database = 0.0 if _database_cpu() is not None else None
     queries = 0
-    for batch in batches:
+    for ids in batches:
+        kwargs = {"user_ids": list(ids)}
+        if "now" in required:
+            kwargs["now"] = timezone.now()
         with CaptureQueriesContext(connection) as captured:
+            db_start = _database_cpu()
             wall_start, cpu_start = time.perf_counter(), time.process_time()
             try:
-                send_batch(user_ids=list(batch))
+                function(**kwargs)
             except Exception as error:
-                return {"error": f"send_batch raised {error.__class__.__name__}: {error}"}
+                return {"error": f"{name} raised {error.__class__.__name__}: {error}"}
             wall += time.perf_counter() - wall_start
             cpu += time.process_time() - cpu_start
+            if database is not None:
+                database += (_database_cpu() or 0.0) - (db_start or 0.0)
         queries += len(captured)
-        per_batch.append({"size": len(batch), "queries": len(captured)})
-    messages = Message.objects.count() - messages_before
-    full = [b["queries"] for b in per_batch[1:] if b["size"] == batch_size]
+        reads = sum(
+            1 for q in captured.captured_queries if q["sql"].lstrip()[:6].upper() == "SELECT"
+        )
+        per_batch.append({"size": len(ids), "queries": len(captured), "reads": reads})
+    full = [b for b in per_batch[1:] if b["size"] == size]
     return {
-        "entry_point": f"progress.digests.{send_batch.__name__}",
         "recipients": len(chosen),
-        "batch_size": batch_size,
+        "batch_size": size,
         "batches": len(batches),
-        "messages": messages,
-        "ms_per_recipient": 1000 * wall / len(chosen),
-        "cpu_ms_per_recipient": 1000 * cpu / len(chosen),
-        "queries_per_recipient": queries / len(chosen),
-        "queries_growth": [per_batch[0]["queries"], max(full) if full else None],
-        "queries_growth_sizes": [per_batch[0]["size"], batch_size],
-        "seconds": wall,
+        "messages": Message.objects.count() - messages_before,
+        "ms_per_recipient": round(1000 * wall / len(chosen), 3),
+        "cpu_ms_per_recipient": round(1000 * cpu / len(chosen), 3),
+        "db_cpu_ms_per_recipient": round(1000 * database / len(chosen), 3)
+        if database is not None
+        else None,
+        "queries_per_recipient": round(queries / len(chosen), 2),
+        # [queries of the first, small batch, the most queries of any full batch]; reads alone
+        # should not grow with the batch (writes may: one ledger update per message sent)
+        "queries_growth": [
+            per_batch[0]["queries"],
+            max((b["queries"] for b in full), default=None),
+        ],
+        "reads_growth": [per_batch[0]["reads"], max((b["reads"] for b in full), default=None)],
+        "queries_growth_sizes": [per_batch[0]["size"], size],
+        "seconds": round(wall, 2),
+    }
+
+
+def run(*, recipients: int, batch: int) -> dict:
+    found, reason = entry_points()
+    if not found:
+        return {"skipped": reason}
+    return {
+        f"progress.digests.{name}": run_one(
+            name, function, required, recipients=recipients, batch=batch
+        )
+        for name, (function, required) in found.items()
     }
 
 
@@ -122,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    result = run(recipients=args.recipients, batch_size=args.batch_size)
+    result = run(recipients=args.recipients, batch=args.batch_size)
     args.out.write_text(json.dumps(result, indent=2, default=str))
     return 0
 

@@ -57,6 +57,11 @@ class Measurement:
     workers_changed: bool
     bodies_available: int | None
 
+    @property
+    def total_cpu_ms(self) -> float:
+        """Workers and (local PostgreSQL) database together."""
+        return self.cpu_ms + (self.db_cpu_ms or 0.0)
+
 
 def check(server: Gunicorn, case: Case) -> dict:
     """One request, not following redirects: the status must be the expected one (a login
@@ -138,8 +143,8 @@ def measure(
         served=served,
         seconds=duration,
         rps=summary["requests"] / duration if duration else 0.0,
-        p50_ms=summary["p50_us"] / 1000,
-        p99_ms=summary["p99_us"] / 1000,
+        p50_ms=summary["p50_us"] / 1000 if summary["requests"] else float("nan"),
+        p99_ms=summary["p99_us"] / 1000 if summary["requests"] else float("nan"),
         cpu_ms=1000 * cpu / served if served else float("nan"),
         db_cpu_ms=1000 * db_cpu / served if served and db_cpu is not None else None,
         errors=errors,

@@ -50,6 +50,11 @@ def pages(measurements: list[Measurement], plan: dict, small_plan: dict, checks:
             "rps_rounds": [round(m.rps, 1) for m in rows],
             "cpu_ms_rounds": [round(m.cpu_ms, 3) for m in rows],
             "db_cpu_ms": round(_median(db), 3) if db else None,
+            "total_cpu_vs_bare": round(
+                paired_ratio(measurements, case, BASELINE, "total_cpu_ms"), 3
+            )
+            if db
+            else None,
             "requests": sum(m.requests for m in rows),
             "errors": sum(m.errors for m in rows),
             "bytes": checks.get(case, {}).get("bytes"),
@@ -65,7 +70,7 @@ def ratios(measurements: list[Measurement]) -> dict:
     def r(case, against, metric):
         return round(paired_ratio(measurements, case, against, metric), 3)
 
-    return {
+    found = {
         "lesson_cpu_vs_bare": r("lesson", BASELINE, "cpu_ms"),
         "lesson_rps_vs_bare": r("lesson", BASELINE, "rps"),
         "lesson_long_vs_lesson_rps": r("lesson_long", "lesson", "rps"),
@@ -73,6 +78,15 @@ def ratios(measurements: list[Measurement]) -> dict:
         "team_all_cpu_vs_lesson": r("team_all", "lesson", "cpu_ms"),
         "me_cpu_vs_bare": r("me", BASELINE, "cpu_ms"),
     }
+    if any(m.db_cpu_ms is not None for m in measurements):
+        # With PostgreSQL most of a heavy page's work happens in the database server: the
+        # same ratios over workers + database CPU (informational; the targets use the workers').
+        found.update(
+            lesson_total_cpu_vs_bare=r("lesson", BASELINE, "total_cpu_ms"),
+            team_50_total_cpu_vs_lesson=r("team_50", "lesson", "total_cpu_ms"),
+            team_all_total_cpu_vs_lesson=r("team_all", "lesson", "total_cpu_ms"),
+        )
+    return found
 
 
 def queries_growth(small_plan: dict, plan: dict) -> dict:

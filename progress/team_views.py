@@ -11,6 +11,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from courses.models import Track
@@ -153,7 +154,13 @@ def nudge(request):
             messages.success(request, f"Reminder sent to {learner.name} about “{track.title}”.")
         else:
             messages.info(request, f"{learner.name} already got a reminder about this track today.")
-    return redirect(request.POST.get("next") or reverse("progress:team"))
+    target = request.POST.get("next", "")
+    # Only back to a page of this site: `next` comes from the form and could be tampered with.
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("progress:team")
+    return redirect(target)
 
 
 # -- invitations -------------------------------------------------------------------------

@@ -195,8 +195,15 @@ ADMIN_MODELS = {
     "learners.team": FULL,
     "learners.trackassignment": FULL,
     "learners.user": FULL,
-    "progress.emailoptout": READ_ONLY,  # ledgers: history, never edited
+    # Ledgers and learners' records: history, looked at, never edited in the admin.
+    "progress.certificate": READ_ONLY,
+    "progress.emailoptout": READ_ONLY,
+    "progress.enrolment": READ_ONLY,
+    "progress.evidence": READ_ONLY,
     "progress.message": READ_ONLY,
+    "progress.practicepost": READ_ONLY,
+    "progress.quizattempt": READ_ONLY,
+    "progress.submission": READ_ONLY,
     "sites.site": FULL,
     "socialaccount.socialaccount": NO_ROW,  # no provider is configured in the tests
     "socialaccount.socialapp": NO_ROW,
