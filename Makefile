@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
+
+.PHONY: bench
 .PHONY: help setup run run-stack test lint check suite e2e test-postgres clean
 
 help:
@@ -62,6 +64,11 @@ e2e: setup
 test-postgres: setup
 	scripts/system-packages
 	scripts/with-postgres $(MAKE) suite
+
+# Throughput and latency against a bare Django view in the same run (see bench/README.md).
+bench: setup
+	@command -v wrk >/dev/null || scripts/system-packages --bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts
