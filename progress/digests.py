@@ -5,7 +5,6 @@ opt-outs, track rows, reviews, certificates, growth journal, then the claim), re
 key in one INSERT and marks each message sent as soon as it goes out.
 """
 
-import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +24,6 @@ logger = logging.getLogger(__name__)
 LEARNER_DIGEST = "learner_digest"
 MANAGER_DIGEST = "manager_digest"
 SCAN_CHUNK = 2000  # users read per query while finding who is due: bounded memory at any scale
-DUE_SOON_DAYS = 14
 
 
 def digest_key(kind: str, user_id: int, week: str) -> str:
@@ -313,7 +311,3 @@ def send_manager_digests(*, user_ids: list[int], now: datetime) -> int:
         )
     sent, _ = messaging.deliver_all(messaging.claim_many(outgoing, now=now))
     return sent
-
-
-def batched(ids: list[int], size: int):
-    return (list(batch) for batch in itertools.batched(ids, size))
