@@ -52,12 +52,30 @@ def test_author_writes_previews_and_publishes(browser, site):
     save(author)
 
     question = Question.objects.get(quiz__lesson=lesson)
-    # The choices' own admin page is covered by tests/courses/test_admin.py; here they are added
-    # directly (the browser test of that inline is still to be written).
-    question.choices.create(
-        position=1, text="Acknowledge the complaint", is_correct=True, feedback="Yes."
+    author.goto(f"{base}/admin/courses/question/{question.pk}/change/")
+    for _ in range(2):
+        author.locator(".add-row a").click()  # the inline's "Add another Choice"
+    author.locator("textarea[name='choices-0-text'], input[name='choices-0-text']").fill(
+        "Acknowledge the complaint"
     )
-    question.choices.create(position=2, text="Delete it", is_correct=False, feedback="No.")
+    author.locator("input[name='choices-0-is_correct']").check()
+    author.locator("textarea[name='choices-0-feedback'], input[name='choices-0-feedback']").fill(
+        "Yes: visible and calm."
+    )
+    author.locator("textarea[name='choices-1-text'], input[name='choices-1-text']").fill(
+        "Delete it"
+    )
+    author.locator("input[name='choices-1-is_correct']").uncheck()
+    author.locator("textarea[name='choices-1-feedback'], input[name='choices-1-feedback']").fill(
+        "Deleting fuels anger."
+    )
+    save(author)
+    errors = author.locator(".errorlist, .errornote").all_inner_texts()
+    assert errors == [], errors
+    assert [(c.text, c.is_correct) for c in question.choices.order_by("position")] == [
+        ("Acknowledge the complaint", True),
+        ("Delete it", False),
+    ]
 
     author.goto(f"{base}/admin/courses/lesson/{lesson.pk}/change/")
     preview = author.get_by_role("link", name=re.compile("^Preview")).first.get_attribute("href")
