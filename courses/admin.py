@@ -10,6 +10,8 @@
   offers "Archive" instead (learner records point at content with on_delete=PROTECT).
 - Import and export of zipped content folders, the lesson preview and the Markdown preview
   live in `admin_views`.
+- Every save and delete here calls `services.curriculum_changed` (`CurriculumChangesAdmin`),
+  so learners' pages, kept in memory by each worker, show the edit on their next view.
 
 No action is offered on change forms (Django 6.1's change-form actions): a POST without a
 save button would then be read as an action, and the ↑/↓ buttons rely on saving first.
@@ -229,7 +231,42 @@ class OrderedInline:
         return format_html('<span class="order-buttons">{} {}</span>', obj.position, buttons)
 
 
-class AuthoringAdmin(admin.ModelAdmin):
+class CurriculumChangesAdmin(admin.ModelAdmin):
+    """Calls `services.curriculum_changed` for every save and delete made through this admin
+    (its inlines included), with the tracks concerned before and after: moving a lesson to a
+    module of another track changes both. Actions go through services, which call it."""
+
+    def save_model(self, request, obj, form, change):
+        # Read before saving: the track the row leaves, if it moves.
+        form.tracks_before_save = (
+            services.curriculum_track_ids(model=type(obj), pks=[obj.pk]) if change else set()
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and not (form.has_changed() or any(f.has_changed() for f in formsets)):
+            return  # "Save" without an edit
+        obj = form.instance
+        services.curriculum_changed(
+            track_ids=getattr(form, "tracks_before_save", set())
+            | services.curriculum_track_ids(model=type(obj), pks=[obj.pk])
+        )
+
+    def delete_model(self, request, obj):
+        track_ids = services.curriculum_track_ids(model=type(obj), pks=[obj.pk])
+        super().delete_model(request, obj)
+        services.curriculum_changed(track_ids=track_ids)
+
+    def delete_queryset(self, request, queryset):
+        track_ids = services.curriculum_track_ids(
+            model=queryset.model, pks=list(queryset.values_list("pk", flat=True))
+        )
+        super().delete_queryset(request, queryset)
+        services.curriculum_changed(track_ids=track_ids)
+
+
+class AuthoringAdmin(CurriculumChangesAdmin):
     """Base for the curriculum admins: object tools, ordering of inline rows, save warnings."""
 
     change_form_template = "admin/courses/change_form.html"
@@ -495,7 +532,7 @@ class MovableListAdmin:
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(CurriculumChangesAdmin):
     list_display = ["title", "slug", "position", "track_count"]
     list_editable = ["position"]
     search_fields = ["title", "slug", "description"]

@@ -24,9 +24,9 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from . import content_files as cf
-from . import content_zip, services
+from . import content_zip, selectors, services
 from .markdown import render_markdown
-from .models import Lesson, Track
+from .models import Track
 
 IMPORT_CACHE_SECONDS = 60 * 60  # an author has an hour between the report and "Import"
 IMPORT_CACHE_PREFIX = "courses:admin-import"
@@ -193,11 +193,10 @@ def lesson_preview(model_admin, request, object_id: str) -> HttpResponse:
         raise Http404("No such lesson")
     if not model_admin.has_view_or_change_permission(request, lesson):
         raise PermissionDenied
-    # The same lookup the learner's page makes (course_selectors.lesson_for_page).
-    lesson = Lesson.objects.select_related("track__role", "module", "quiz", "assignment").get(
-        pk=lesson.pk
-    )
-    if lesson.archived_at is not None or lesson.module.archived_at is not None:
+    # Read from the database, never the learners' page cache: the preview shows the latest edit
+    # of a draft, and nothing it reads is kept for learners.
+    page = selectors.lesson_preview_page(lesson.pk)
+    if page is None:
         model_admin.message_user(
             request,
             "This lesson (or its module) is archived, so learners don't see it. "
@@ -205,7 +204,7 @@ def lesson_preview(model_admin, request, object_id: str) -> HttpResponse:
             messages.WARNING,
         )
         return HttpResponseRedirect(reverse("admin:courses_lesson_change", args=[lesson.pk]))
-    context = lesson_context(request, lesson.track, lesson, preview=True)
+    context = lesson_context(request, page, preview=True)
     return render(request, "progress/lesson_detail.html", context)
 
 

@@ -3,10 +3,13 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 
+from . import page_cache
 from .models import Lesson, Question, Role, Track
 
 CURRENT_LESSONS = Q(lessons__archived_at__isnull=True, lessons__module__archived_at__isnull=True)
@@ -45,7 +48,7 @@ def catalogue_sections(user) -> list[RoleSection]:
     return list(sections.values())
 
 
-@dataclass
+@dataclass(frozen=True)
 class OutlineLesson:
     id: int
     slug: str
@@ -53,62 +56,64 @@ class OutlineLesson:
     minutes: int
     module_id: int
     number: int  # 1-based position in the whole track
+    url: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class OutlineModule:
     id: int
     slug: str
     title: str
     summary: str
-    lessons: list[OutlineLesson]
+    lessons: tuple[OutlineLesson, ...]
 
     @property
     def minutes(self) -> int:
         return sum(lesson.minutes for lesson in self.lessons)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outline:
-    modules: list[OutlineModule]
-
-    @property
-    def lessons(self) -> list[OutlineLesson]:
-        return [lesson for module in self.modules for lesson in module.lessons]
-
-    @property
-    def minutes(self) -> int:
-        return sum(module.minutes for module in self.modules)
+    modules: tuple[OutlineModule, ...]
+    lessons: tuple[OutlineLesson, ...]  # every module's, in order
+    minutes: int
 
 
-def track_outline(track: Track) -> Outline:
-    """Modules and their current lessons in order, as plain values. One query.
+def track_outline(track) -> Outline:
+    """Modules and their current lessons in order, as plain values, each lesson with its URL.
 
-    Modules come from the lessons' rows: a module without current lessons has nothing to show.
+    Kept in memory per worker and curriculum version (`page_cache`): usually no query, one when
+    the curriculum changed. Shared by every request: read-only.
     """
+    return page_cache.get(("outline", track.pk), lambda: _build_outline(track))
+
+
+def _build_outline(track) -> Outline:
+    """One query. Modules come from the lessons' rows: a module without current lessons has
+    nothing to show."""
     rows = (
         Lesson.objects.current()
-        .filter(track=track)
+        .filter(track_id=track.pk)
         .order_by("module__position", "position")
         .values_list(
             "id", "slug", "title", "minutes", "module_id",
             "module__slug", "module__title", "module__summary",
         )
     )  # fmt: skip
-    modules: dict[int, OutlineModule] = {}
-    for number, row in enumerate(rows, start=1):
-        pk, slug, title, minutes, module_id, module_slug, module_title, module_summary = row
-        module = modules.get(module_id)
-        if module is None:
-            module = modules[module_id] = OutlineModule(
-                id=module_id,
-                slug=module_slug,
-                title=module_title,
-                summary=module_summary,
-                lessons=[],
-            )
-        module.lessons.append(OutlineLesson(pk, slug, title, minutes, module_id, number))
-    return Outline(modules=list(modules.values()))
+    heads: dict[int, list] = {}  # module id → slug, title, summary
+    lessons_of: dict[int, list[OutlineLesson]] = {}
+    for number, (pk, slug, title, minutes, module_id, *head) in enumerate(rows, start=1):
+        url = reverse("progress:lesson", kwargs={"track_slug": track.slug, "lesson_slug": slug})
+        heads.setdefault(module_id, head)
+        lessons_of.setdefault(module_id, []).append(
+            OutlineLesson(pk, slug, title, minutes, module_id, number, url)
+        )
+    modules = tuple(
+        OutlineModule(module_id, *heads[module_id], tuple(lessons))
+        for module_id, lessons in lessons_of.items()
+    )
+    lessons = tuple(lesson for module in modules for lesson in module.lessons)
+    return Outline(modules, lessons, sum(lesson.minutes for lesson in lessons))
 
 
 def track_for_page(user, track_slug: str) -> Track:
@@ -118,8 +123,8 @@ def track_for_page(user, track_slug: str) -> Track:
         raise Http404("No such track") from None
 
 
-def lesson_for_page(user, track: Track, lesson_slug: str) -> Lesson:
-    """The lesson with its quiz, assignment and number of quiz questions, in one query."""
+def _lesson_query():
+    """Current lessons with their track and role, quiz, assignment and number of quiz questions."""
     questions = (
         Question.objects.filter(quiz__lesson=OuterRef("pk"))
         .order_by()
@@ -127,15 +132,188 @@ def lesson_for_page(user, track: Track, lesson_slug: str) -> Lesson:
         .annotate(n=Count("pk"))
         .values("n")[:1]
     )
+    return (
+        Lesson.objects.current()
+        .select_related("track__role", "quiz", "assignment")
+        .annotate(question_count=Coalesce(Subquery(questions), 0))
+    )
+
+
+def lesson_for_page(user, track_slug: str, lesson_slug: str) -> Lesson:
+    """The lesson with its track and role, quiz, assignment and number of quiz questions, in one
+    query. Published tracks for everyone, drafts for staff (as `visible_tracks`)."""
+    lessons = _lesson_query().filter(
+        track__slug=track_slug, slug=lesson_slug, track__archived_at__isnull=True
+    )
+    if not (user.is_authenticated and user.is_staff):
+        lessons = lessons.filter(track__is_published=True)
     try:
-        return (
-            Lesson.objects.current()
-            .select_related("quiz", "assignment")
-            .annotate(question_count=Coalesce(Subquery(questions), 0))
-            .get(track=track, slug=lesson_slug)
-        )
+        return lessons.get()
     except Lesson.DoesNotExist:
         raise Http404("No such lesson") from None
+
+
+# -- the lesson page ---------------------------------------------------------------------
+# Plain values with the models' attribute names, so that the template reads them like models.
+
+
+@dataclass(frozen=True)
+class PageTrack:
+    id: int
+    slug: str
+    title: str
+    is_published: bool
+    url: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_absolute_url(self) -> str:
+        return self.url
+
+
+@dataclass(frozen=True)
+class PageLesson:
+    id: int
+    track_id: int
+    module_id: int
+    slug: str
+    title: str
+    minutes: int
+    body_html: str
+    url: str
+    quiz_url: str
+    assignment_url: str
+    complete_url: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def reference(self) -> Lesson:
+        """A Lesson holding only its keys (the rest deferred), for writes that point at it."""
+        return Lesson.from_db(
+            None, ["id", "track_id", "module_id"], (self.id, self.track_id, self.module_id)
+        )
+
+
+@dataclass(frozen=True)
+class PageQuiz:
+    pass_mark: int
+    max_attempts: int | None
+    question_count: int
+
+
+@dataclass(frozen=True)
+class PageAssignment:
+    title: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    """What the lesson page shows that is the same for every learner."""
+
+    track: PageTrack
+    lesson: PageLesson
+    quiz: PageQuiz | None  # None when there is none or it is archived
+    assignment: PageAssignment | None  # likewise
+    outline: Outline
+    module: OutlineModule
+    number: int  # 1-based in the track
+    previous: OutlineLesson | None
+    next: OutlineLesson | None
+
+
+def lesson_page(user, track_slug: str, lesson_slug: str) -> LessonPage:
+    """The lesson page's shared data: published tracks for everyone, drafts for staff (as
+    `lesson_for_page`); archived lessons, modules and tracks are 404.
+
+    Kept in memory per worker and curriculum version (`page_cache`), drafts included: the
+    published check is made here on every call, so a learner never gets a draft. Usually no
+    query; at most two (lesson, outline) after the curriculum changed. Read-only.
+    """
+    page = page_cache.get(
+        ("lesson", track_slug, lesson_slug), lambda: _load_lesson_page(track_slug, lesson_slug)
+    )
+    if page is None or not (page.track.is_published or (user.is_authenticated and user.is_staff)):
+        raise Http404("No such lesson")
+    return page
+
+
+def _load_lesson_page(track_slug: str, lesson_slug: str) -> LessonPage | None:
+    lesson = (
+        _lesson_query()
+        .filter(track__slug=track_slug, slug=lesson_slug, track__archived_at__isnull=True)
+        .first()
+    )
+    if lesson is None:
+        return None
+    outline = track_outline(lesson.track)
+    if all(item.id != lesson.pk for item in outline.lessons):
+        # The remembered outline predates this lesson (written without a version bump, e.g.
+        # from a shell): read it again rather than fail.
+        outline = _build_outline(lesson.track)
+    return _build_lesson_page(lesson, outline)
+
+
+def lesson_preview_page(lesson_id: int) -> LessonPage | None:
+    """The lesson page's data for the admin preview, whatever the track's state, straight from
+    the database (never the page cache): None when the lesson or its module is archived. Two
+    queries."""
+    lesson = _lesson_query().filter(pk=lesson_id).first()
+    return None if lesson is None else _build_lesson_page(lesson, _build_outline(lesson.track))
+
+
+def _build_lesson_page(lesson: Lesson, outline: Outline) -> LessonPage:
+    track = lesson.track
+    args = {"track_slug": track.slug, "lesson_slug": lesson.slug}
+    index = next(i for i, item in enumerate(outline.lessons) if item.id == lesson.pk)
+    quiz = _active_child(lesson, "quiz")
+    assignment = _active_child(lesson, "assignment")
+    return LessonPage(
+        track=PageTrack(
+            id=track.pk,
+            slug=track.slug,
+            title=track.title,
+            is_published=track.is_published,
+            url=track.get_absolute_url(),
+        ),
+        lesson=PageLesson(
+            id=lesson.pk,
+            track_id=lesson.track_id,
+            module_id=lesson.module_id,
+            slug=lesson.slug,
+            title=lesson.title,
+            minutes=lesson.minutes,
+            body_html=lesson.body_html,
+            url=reverse("progress:lesson", kwargs=args),
+            quiz_url=reverse("progress:quiz", kwargs=args),
+            assignment_url=reverse("progress:assignment", kwargs=args),
+            complete_url=reverse("progress:complete_lesson", kwargs=args),
+        ),
+        quiz=None
+        if quiz is None
+        else PageQuiz(quiz.pass_mark, quiz.max_attempts, lesson.question_count),
+        assignment=None
+        if assignment is None
+        else PageAssignment(assignment.title, assignment.required),
+        outline=outline,
+        module=next(m for m in outline.modules if m.id == lesson.module_id),
+        number=index + 1,
+        previous=outline.lessons[index - 1] if index > 0 else None,
+        next=outline.lessons[index + 1] if index + 1 < len(outline.lessons) else None,
+    )
+
+
+def _active_child(lesson: Lesson, name: str):
+    """The lesson's quiz or assignment ("quiz"/"assignment") unless missing or archived."""
+    try:
+        child = getattr(lesson, name)
+    except ObjectDoesNotExist:
+        return None
+    return child if child.archived_at is None else None
 
 
 # -- freshness ---------------------------------------------------------------------------

@@ -3,9 +3,12 @@
 Importing matches rows by slug (tracks, modules, lessons) or by position inside their parent
 (questions, choices, rubric criteria) and updates them in place, so primary keys, and with them
 every learner's progress, survive edits and re-imports. A row is saved only when a field changed.
+
+Every write here ends by calling `curriculum_changed` with the tracks it touched (see there).
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from . import content_files as cf
+from . import page_cache, signals
 from .models import (
     Choice,
     Lesson,
@@ -128,19 +132,79 @@ def _has_child(lesson: Lesson, name: str) -> bool:
     return True
 
 
+# --------------------------------------------------------------------------------------------
+# Telling the rest of the site that the curriculum changed
+
+# The path from each curriculum model to the id of the track it belongs to.
+TRACK_ID_PATHS = {
+    Role: "tracks__id",
+    Track: "pk",
+    Module: "track_id",
+    Lesson: "track_id",
+    Quiz: "lesson__track_id",
+    PracticeAssignment: "lesson__track_id",
+    Question: "quiz__lesson__track_id",
+    Choice: "question__quiz__lesson__track_id",
+    RubricCriterion: "assignment__lesson__track_id",
+}
+
+
+def curriculum_track_ids(*, model: type[models.Model], pks: Iterable) -> set[int]:
+    """The ids of the tracks the `model` rows `pks` belong to, as the database has them now
+    (read it before a move or a delete to know the track an item leaves). One query."""
+    pks = [pk for pk in pks if pk is not None]
+    if not pks:
+        return set()
+    rows = model._default_manager.filter(pk__in=pks).values_list(TRACK_ID_PATHS[model], flat=True)
+    return {track_id for track_id in rows if track_id is not None}
+
+
+def curriculum_changed(*, track_ids: Iterable[int]) -> None:
+    """Tell every worker and every app that what learners see of these tracks may have changed.
+
+    Every write to the curriculum calls this once it has written its rows (the services in this
+    module, the admin), with the ids of all the tracks affected: for an item moved from one
+    track to another, both; ids of tracks just deleted may be among them. It
+
+    - starts a new curriculum version (`page_cache.bump`), under which the lesson and outline
+      data kept in workers' memory is rebuilt: at once, so this process (and a test) sees the
+      change on its next read, and again when the transaction commits, so a page another worker
+      rebuilt from the old rows in between is dropped too;
+    - sends `courses.signals.curriculum_changed(sender=Track, track_ids=frozenset(...))`
+      synchronously, inside the caller's transaction: a receiver's writes commit or roll back
+      with the change (an import preview rolls everything back). A receiver with effects
+      outside the database should defer them with `transaction.on_commit`.
+
+    Nothing happens for an empty set. Writes that bypass the services (a shell, QuerySet.update
+    in a test or a data migration) must call this themselves; pages otherwise catch up within
+    `page_cache.MAX_AGE`.
+    """
+    track_ids = frozenset(track_ids)
+    if not track_ids:
+        return
+    page_cache.bump()
+    transaction.on_commit(page_cache.bump)
+    signals.curriculum_changed.send(sender=Track, track_ids=track_ids)
+
+
 @transaction.atomic
 def import_specs(specs: list[cf.TrackSpec]) -> ImportReport:
     """Create or update the tracks in `specs`; idempotent. Tracks not in `specs` are untouched."""
     report = ImportReport()
     roles = {role.slug: role for role in Role.objects.all()}
     now = timezone.now()
+    changed: set[int] = set()
     for spec in specs:
-        _import_track(spec, roles, report, now)
+        before = report.changed
+        track = _import_track(spec, roles, report, now)
         report.tracks.append(spec.slug)
+        if report.changed != before:
+            changed.add(track.pk)
+    curriculum_changed(track_ids=changed)
     return report
 
 
-def _import_track(spec: cf.TrackSpec, roles: dict, report: ImportReport, now) -> None:
+def _import_track(spec: cf.TrackSpec, roles: dict, report: ImportReport, now) -> Track:
     track = Track.objects.filter(slug=spec.slug).first() or Track(slug=spec.slug)
     changed = _assign(
         track,
@@ -193,6 +257,7 @@ def _import_track(spec: cf.TrackSpec, roles: dict, report: ImportReport, now) ->
             _retire_lesson(lesson, report, now)
     for module in modules.values():
         _retire_module(module, report, now)
+    return track
 
 
 def _retire_lesson(lesson: Lesson, report: ImportReport, now) -> None:
@@ -513,6 +578,7 @@ def publish_track(*, track: Track) -> list[Problem]:
     if not problems and not track.is_published:
         track.is_published = True
         track.save(update_fields=["is_published", "updated_at"])
+        curriculum_changed(track_ids={track.pk})
     return problems
 
 
@@ -523,6 +589,7 @@ def unpublish_track(*, track: Track) -> bool:
         return False
     track.is_published = False
     track.save(update_fields=["is_published", "updated_at"])
+    curriculum_changed(track_ids={track.pk})
     return True
 
 
@@ -571,6 +638,7 @@ def archive_content(*, item: models.Model) -> bool:
         return False
     item.archived_at = timezone.now()
     item.save(update_fields=["archived_at"])
+    curriculum_changed(track_ids=curriculum_track_ids(model=type(item), pks=[item.pk]))
     return True
 
 
@@ -583,6 +651,7 @@ def restore_content(*, item: models.Model) -> bool:
         return False
     item.archived_at = None
     item.save(update_fields=["archived_at"])
+    curriculum_changed(track_ids=curriculum_track_ids(model=type(item), pks=[item.pk]))
     return True
 
 
@@ -619,6 +688,7 @@ def move_items(*, items, direction: str) -> int:
         parent_id = getattr(item, f"{POSITIONED_PARENTS[model]}_id")
         groups.setdefault((model, parent_id), set()).add(item.pk)
     moved = 0
+    touched: set[int] = set()
     for (model, parent_id), chosen in groups.items():
         field_name = POSITIONED_PARENTS[model]
         rows = list(
@@ -634,7 +704,9 @@ def move_items(*, items, direction: str) -> int:
             if order[index] in chosen and order[index + step] not in chosen:
                 order[index], order[index + step] = order[index + step], order[index]
                 moved += 1
-        _renumber(model, dict(rows), order)
+        if _renumber(model, dict(rows), order):
+            touched |= curriculum_track_ids(model=model, pks=chosen)
+    curriculum_changed(track_ids=touched)
     return moved
 
 
@@ -643,11 +715,12 @@ def move_item(*, item: models.Model, direction: str) -> bool:
     return move_items(items=[item], direction=direction) == 1
 
 
-def _renumber(model: type[models.Model], current: dict[int, int], order: list[int]) -> None:
+def _renumber(model: type[models.Model], current: dict[int, int], order: list[int]) -> bool:
+    """Give the rows positions 1..n in `order`; False when they already had them."""
     wanted = {pk: position for position, pk in enumerate(order, start=1)}
     changed = [pk for pk in order if current[pk] != wanted[pk]]
     if not changed:
-        return
+        return False
     # Questions, choices and criteria have unique positions in their parent: park the changed
     # rows above every position in use first, so no intermediate state collides.
     parking = max([*current.values(), *wanted.values()]) + 1
@@ -655,14 +728,20 @@ def _renumber(model: type[models.Model], current: dict[int, int], order: list[in
         model.objects.filter(pk=pk).update(position=parking + offset)
     for pk in changed:
         model.objects.filter(pk=pk).update(position=wanted[pk])
+    return True
 
 
 # --------------------------------------------------------------------------------------------
 # Freshness
 
 
+@transaction.atomic
 def mark_lessons_changed(*, lessons, when=None) -> int:
     """Flag lessons as materially changed (now, unless `when` is given): learners taking the
     refresher of their track are asked to read them again. One UPDATE; returns the count."""
-    ids = [lesson.pk for lesson in lessons]
-    return Lesson.objects.filter(pk__in=ids).update(changed_at=when or timezone.now())
+    lessons = list(lessons)
+    count = Lesson.objects.filter(pk__in=[lesson.pk for lesson in lessons]).update(
+        changed_at=when or timezone.now()
+    )
+    curriculum_changed(track_ids={lesson.track_id for lesson in lessons})
+    return count

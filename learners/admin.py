@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from progress import rollups
+
 from .models import (
     BannedTerm,
     ClearanceLevel,
@@ -71,6 +73,38 @@ class BannedTermAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organisation"]
 
 
+# Memberships and assignments decide which of a learner's enrolments are assigned and when they
+# are due; the team pages read that from the enrolments (progress.rollups), so every change made
+# here refreshes the learners it touched, before and after the change.
+
+
+def _team_learner_ids(team_ids) -> set[int]:
+    return set(
+        Membership.objects.filter(team_id__in=team_ids, role=Membership.Role.LEARNER).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def _assignment_learner_ids(assignments) -> set[int]:
+    ids = {a.learner_id for a in assignments if a.learner_id}
+    return ids | _team_learner_ids({a.team_id for a in assignments if a.team_id})
+
+
+def _refresh(learner_ids) -> None:
+    if learner_ids:
+        rollups.refresh_assignments(learner_ids=sorted(learner_ids))
+
+
+def _join_teams(memberships) -> None:
+    """Learners added here inherit their team's assignments, as if they accepted an invitation."""
+    from progress.team import apply_team_assignments
+
+    for membership in memberships:
+        if membership.role == Membership.Role.LEARNER:
+            apply_team_assignments(user=membership.user, team=membership.team)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -84,6 +118,23 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ["name", "organisation__name"]
     inlines = [MembershipInline]
 
+    def save_formset(self, request, form, formset, change):
+        before = _team_learner_ids([form.instance.pk]) if form.instance.pk else set()
+        super().save_formset(request, form, formset, change)
+        if formset.model is Membership:
+            _join_teams(formset.new_objects + [obj for obj, _ in formset.changed_objects])
+            _refresh(before | _team_learner_ids([form.instance.pk]))
+
+    def delete_model(self, request, obj):
+        learners = _team_learner_ids([obj.pk])
+        super().delete_model(request, obj)
+        _refresh(learners)
+
+    def delete_queryset(self, request, queryset):
+        learners = _team_learner_ids(queryset.values("pk"))
+        super().delete_queryset(request, queryset)
+        _refresh(learners)
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -92,6 +143,21 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__display_name", "team__name"]
     autocomplete_fields = ["user", "team"]
     list_select_related = ["user", "team__organisation"]
+
+    def save_model(self, request, obj, form, change):
+        before = set(Membership.objects.filter(pk=obj.pk).values_list("user_id", flat=True))
+        super().save_model(request, obj, form, change)
+        _join_teams([obj])
+        _refresh(before | {obj.user_id})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _refresh({obj.user_id})
+
+    def delete_queryset(self, request, queryset):
+        learners = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        _refresh(learners)
 
 
 @admin.register(Invitation)
@@ -120,6 +186,21 @@ class TrackAssignmentAdmin(admin.ModelAdmin):
     list_select_related = ["track", "team", "learner", "assigned_by"]
     autocomplete_fields = ["team", "learner", "assigned_by"]
     date_hierarchy = "created_at"
+
+    def save_model(self, request, obj, form, change):
+        before = _assignment_learner_ids(TrackAssignment.objects.filter(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+        _refresh(before | _assignment_learner_ids([obj]))
+
+    def delete_model(self, request, obj):
+        learners = _assignment_learner_ids([obj])
+        super().delete_model(request, obj)
+        _refresh(learners)
+
+    def delete_queryset(self, request, queryset):
+        learners = _assignment_learner_ids(list(queryset))
+        super().delete_queryset(request, queryset)
+        _refresh(learners)
 
 
 @admin.register(Preferences)

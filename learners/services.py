@@ -52,7 +52,11 @@ def ensure_user(
 
 @transaction.atomic
 def ensure_membership(*, user: User, team: Team, role: str) -> Membership:
-    membership, _ = Membership.objects.get_or_create(user=user, team=team, role=role)
+    membership, created = Membership.objects.get_or_create(user=user, team=team, role=role)
+    if created and role == Membership.Role.LEARNER:
+        from progress.team import apply_team_assignments  # joining inherits the team's tracks
+
+        apply_team_assignments(user=user, team=team)
     return membership
 
 

@@ -43,6 +43,11 @@ def _month_starts(today: date, count: int) -> list[date]:
     return list(reversed(months))
 
 
+def month_starts(today: date, months: int = MONTHS) -> list[date]:
+    """The first days of the chart's months, oldest first."""
+    return _month_starts(today, months)
+
+
 def monthly_bars(series, *, today: date, months: int = MONTHS) -> BarChart:
     """Completions per month (last `months` months), one bar per track in each month."""
     starts = _month_starts(today, months)

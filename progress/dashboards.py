@@ -1,38 +1,34 @@
-"""The manager's team dashboard: one row per person × assigned track, computed in SQL.
+"""The manager's team dashboard: one row per person × assigned track.
 
-Everything a row shows (progress, status, due date, last active, quiz average, pending reviews)
-is an annotation on the enrolment, so filtering, sorting, counting and paging happen in the
-database: a page of 50 rows costs the same queries for a team of 5 or of 1,000.
+Each row is an enrolment whose figures (lessons done, quiz average, reviews waiting, the
+assignment that applies and its due date) are stored on it by progress.rollups, so filtering,
+sorting, counting and paging are plain column reads in the database: a page of 50 rows costs the
+same queries and about the same time for a team of 5 or of 1,000.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 
-from django.db import connection
 from django.db.models import (
-    Avg,
     Case,
     CharField,
     Count,
-    Exists,
-    ExpressionWrapper,
     F,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from courses import page_cache
 from courses.models import Lesson
-from learners.models import Membership, Team, TrackAssignment, User
+from learners.models import Membership, Team, User
 
-from .models import Enrolment, LessonCompletion, QuizAttempt, Submission
+from .models import Enrolment, Submission
 from .team import managed_teams, team_learners
 
 STATUSES = [
@@ -62,142 +58,132 @@ class Filters:
     sort: str = "name"
 
 
-def _active_assignments() -> QuerySet[TrackAssignment]:
-    """Active assignments of the enrolment's track to its learner directly or to a team they
-    learn in; meant as a subquery of an Enrolment queryset."""
-    learner_teams = Membership.objects.filter(
-        user=OuterRef(OuterRef("learner_id")), role=Membership.Role.LEARNER
-    ).values("team_id")
-    assignments = TrackAssignment.objects.filter(
-        Q(learner=OuterRef("learner_id")) | Q(team_id__in=learner_teams),
-        cancelled_at__isnull=True,
-    )
-    if connection.vendor == "sqlite":
-        # SQLite (which keeps no statistics, ANALYZE or not) would find the candidates through
-        # the (track, cancelled_at) index, i.e. every assignment of the track in every
-        # organisation, so each row's lookup grew with the number of teams in the database.
-        # Comparing `track_id + 0` makes it use the learner's and their teams' indexes
-        # instead: the 5,000-row export of bench/ went from 840 to 320 ms with 200 teams.
-        # PostgreSQL plans this well from its statistics and is slower with the detour.
-        return assignments.alias(
-            assigned_track=ExpressionWrapper(F("track_id") + 0, output_field=IntegerField())
-        ).filter(assigned_track=OuterRef("track_id"))
-    return assignments.filter(track=OuterRef("track_id"))
-
-
-def dashboard_rows(manager: User, filters: Filters | None = None) -> QuerySet[Enrolment]:
-    """The annotated rows the dashboard and its CSV show, filtered and sorted in SQL."""
-    filters = filters or Filters()
+def _scoped_teams(manager: User, filters: Filters) -> QuerySet[Team]:
     teams = managed_teams(manager)
     if filters.team is not None:
         teams = teams.filter(pk=filters.team.pk)
-    learner, track = OuterRef("learner_id"), OuterRef("track_id")
-    assignments = _active_assignments()
-    current_lessons = Lesson.objects.current().filter(track=track)
-    today = timezone.localdate()
-    rows = (
-        Enrolment.objects.filter(learner__in=team_learners(teams), track__archived_at__isnull=True)
-        .filter(Exists(assignments))
-        .annotate(
-            due_date=Subquery(
-                assignments.filter(due_date__isnull=False)
-                .order_by("due_date")
-                .values("due_date")[:1]
-            ),
-            assigned_by_name=Subquery(
-                assignments.order_by("created_at").values("assigned_by__display_name")[:1]
-            ),
-            team_name=Subquery(
-                Membership.objects.filter(
-                    user=learner, role=Membership.Role.LEARNER, team__in=teams
-                )
-                .order_by("team__name")
-                .values("team__name")[:1]
-            ),
-            lessons_total=Coalesce(
-                Subquery(
-                    current_lessons.order_by()
-                    .values("track")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-            lessons_done=Coalesce(
-                Subquery(
-                    LessonCompletion.objects.filter(
-                        learner=learner,
-                        lesson__track=track,
-                        lesson__archived_at__isnull=True,
-                        lesson__module__archived_at__isnull=True,
-                    )
-                    .order_by()
-                    .values("learner")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-            quiz_average=Subquery(
-                QuizAttempt.objects.filter(learner=learner, quiz__lesson__track=track)
-                .order_by()
-                .values("learner")
-                .annotate(avg=Avg("score"))
-                .values("avg")[:1]
-            ),
-            pending_reviews=Coalesce(
-                Subquery(
-                    Submission.objects.filter(
-                        learner=learner,
-                        assignment__lesson__track=track,
-                        status=Submission.Status.AWAITING_REVIEW,
-                    )
-                    .order_by()
-                    .values("learner")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-        )
-        .annotate(
-            # The same rules as due_date and lessons_done, in a form the database answers
-            # cheaply for every row (the summary counts statuses over the whole team): "overdue"
-            # asks whether any matching due date has passed, and the in-progress test looks at
-            # the enrolment's own column before counting completions.
-            status=Case(
-                When(completed_at__isnull=False, then=Value("completed")),
-                When(Exists(assignments.filter(due_date__lt=today)), then=Value("overdue")),
-                When(
-                    Q(last_activity_at__isnull=False) | Q(lessons_done__gt=0),
-                    then=Value("in_progress"),
-                ),
-                default=Value("not_started"),
-                output_field=CharField(),
-            )
-        )
-        .select_related("learner", "track")
+    return teams
+
+
+# The status rules, as conditions the database evaluates on each row's stored columns.
+COMPLETED = Q(completed_at__isnull=False)
+STARTED = Q(last_activity_at__isnull=False) | Q(lessons_done__gt=0)
+
+
+def _overdue(today: date) -> Q:
+    return Q(completed_at__isnull=True, due_date__lt=today)
+
+
+def _in_progress(today: date) -> Q:
+    return (
+        Q(completed_at__isnull=True) & (Q(due_date__isnull=True) | Q(due_date__gte=today)) & STARTED
+    )
+
+
+def assigned_rows(manager: User, filters: Filters | None = None) -> QuerySet[Enrolment]:
+    """Enrolments of people learning in the manager's (chosen) teams, in a track that an active
+    assignment applies to, filtered by track when asked (not by status)."""
+    filters = filters or Filters()
+    rows = Enrolment.objects.filter(
+        learner__in=team_learners(_scoped_teams(manager, filters)),
+        assignment__isnull=False,
+        track__archived_at__isnull=True,
     )
     if filters.track_id:
         rows = rows.filter(track_id=filters.track_id)
+    return rows
+
+
+def dashboard_rows(manager: User, filters: Filters | None = None) -> QuerySet[Enrolment]:
+    """The rows the dashboard and its CSV show, filtered and sorted in SQL.
+
+    Status: completed; else overdue once the earliest due date has passed; else in progress once
+    they opened or completed a lesson; else not started.
+    """
+    filters = filters or Filters()
+    today = timezone.localdate()
+    rows = (
+        assigned_rows(manager, filters)
+        .annotate(
+            status=Case(
+                When(COMPLETED, then=Value("completed")),
+                When(_overdue(today), then=Value("overdue")),
+                When(STARTED, then=Value("in_progress")),
+                default=Value("not_started"),
+                output_field=CharField(),
+            ),
+            assigned_by_name=F("assignment__assigned_by__display_name"),
+        )
+        .select_related("learner", "track")
+    )
     if filters.status in dict(STATUSES):
         rows = rows.filter(status=filters.status)
     return rows.order_by(*SORTS.get(filters.sort, SORTS["name"]), "pk")
 
 
+def lessons_per_track(track_ids=None) -> dict[int, int]:
+    """Current lessons per track (of these tracks, or all). One query."""
+    lessons = Lesson.objects.current()
+    if track_ids is not None:
+        lessons = lessons.filter(track_id__in=list(track_ids))
+    return dict(
+        lessons.order_by().values("track_id").annotate(n=Count("pk")).values_list("track_id", "n")
+    )
+
+
+def current_lesson_counts() -> Mapping[int, int]:
+    """Current lessons per track, for every track: read from the curriculum page cache, which
+    is rebuilt when the curriculum changes (so no query on most pages)."""
+    return page_cache.get(("lessons-per-track",), lambda: MappingProxyType(lessons_per_track()))
+
+
+def team_names(manager: User, learner_ids=None, filters: Filters | None = None) -> dict[int, str]:
+    """The (first, by name) team each learner (of these, or all) learns in among the manager's
+    (chosen) teams. One query."""
+    memberships = Membership.objects.filter(
+        team__in=_scoped_teams(manager, filters or Filters()), role=Membership.Role.LEARNER
+    )
+    if learner_ids is not None:
+        memberships = memberships.filter(user_id__in=list(learner_ids))
+    memberships = memberships.order_by("-team__name").values_list("user_id", "team__name")
+    return dict(memberships)  # later pairs win: each learner's first team by name
+
+
+PAGE_FIELDS = (
+    "learner_id", "track_id", "lessons_done", "quiz_average", "pending_reviews", "due_date",
+    "last_activity_at", "status", "learner__display_name", "learner__email", "track__title",
+)  # fmt: skip
+
+
+def page_values(rows: QuerySet[Enrolment]) -> QuerySet:
+    """The columns a dashboard page shows, as dicts (a page needs no model objects)."""
+    return rows.values(*PAGE_FIELDS)
+
+
+def with_totals_and_teams(rows: list[dict], manager: User, filters: Filters) -> list[dict]:
+    """A page's rows (page_values) with `lessons_total` and `team_name` set. One query."""
+    totals = current_lesson_counts()
+    teams = team_names(manager, {row["learner_id"] for row in rows}, filters)
+    for row in rows:
+        row["lessons_total"] = totals.get(row["track_id"], 0)
+        row["team_name"] = teams.get(row["learner_id"], "")
+    return rows
+
+
 def summary(rows: QuerySet[Enrolment]) -> dict:
-    """Counts for the top of the dashboard, in one query over the same rows."""
+    """Counts for the top of the dashboard over `rows` (assigned_rows, or dashboard_rows without a
+    status filter), in one query."""
+    today = timezone.localdate()
     counts = rows.order_by().aggregate(
         assignments=Count("pk"),
         people=Count("learner_id", distinct=True),
-        completed=Count("pk", filter=Q(status="completed")),
-        in_progress=Count("pk", filter=Q(status="in_progress")),
-        not_started=Count("pk", filter=Q(status="not_started")),
-        overdue=Count("pk", filter=Q(status="overdue")),
+        completed=Count("pk", filter=COMPLETED),
+        in_progress=Count("pk", filter=_in_progress(today)),
+        overdue=Count("pk", filter=_overdue(today)),
         awaiting_review=Sum("pending_reviews"),
+    )
+    counts["not_started"] = (
+        counts["assignments"] - counts["completed"] - counts["in_progress"] - counts["overdue"]
     )
     counts["awaiting_review"] = counts["awaiting_review"] or 0
     return counts
@@ -221,21 +207,33 @@ class ChartSeries:
     points: list[tuple[date, int]]  # (month, completions that month)
 
 
-def completions_by_month(manager: User) -> list[ChartSeries]:
-    """Certificates earned per track and month by the manager's people. One query."""
+def completions_by_month(manager: User, *, months: list[date]) -> list[ChartSeries]:
+    """Certificates earned per track in each of `months` (first days, in order, in the current
+    time zone) by the manager's people. One query, grouped by track, with a count per month
+    bounded by plain comparisons (no date function per row)."""
     from .models import Certificate
 
+    starts = [timezone.make_aware(datetime.combine(m, time.min)) for m in months]
+    following = months[-1].replace(day=28) + timedelta(days=4)  # some day of the next month
+    ends = [*starts[1:], timezone.make_aware(datetime.combine(following.replace(day=1), time.min))]
+    counts = {
+        f"m{i}": Count("pk", filter=Q(issued_at__gte=start, issued_at__lt=end))
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
+    }
     rows = (
-        Certificate.objects.filter(learner__in=team_learners(managed_teams(manager)))
-        .annotate(month=TruncMonth("issued_at"))
-        .values("track__title", "month")
-        .annotate(n=Count("pk"))
-        .order_by("track__title", "month")
-    )
-    series: dict[str, ChartSeries] = {}
-    for row in rows:
-        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
-        series.setdefault(row["track__title"], ChartSeries(row["track__title"], [])).points.append(
-            (month, row["n"])
+        Certificate.objects.filter(
+            learner__in=team_learners(managed_teams(manager)),
+            issued_at__gte=starts[0],
+            issued_at__lt=ends[-1],
         )
-    return list(series.values())
+        .values("track__title")
+        .annotate(**counts)
+        .order_by("track__title")
+    )
+    return [
+        ChartSeries(
+            row["track__title"],
+            [(month, row[f"m{i}"]) for i, month in enumerate(months) if row[f"m{i}"]],
+        )
+        for row in rows
+    ]

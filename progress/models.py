@@ -30,6 +30,22 @@ class Enrolment(models.Model):
         Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Stored for the team pages and kept in step by progress.rollups (see there): the lessons
+    # done among the track's current lessons, the average quiz score, the submissions awaiting
+    # review, the earliest active assignment that applies (None: not assigned) and the earliest
+    # due date among those that apply.
+    lessons_done = models.PositiveIntegerField(default=0, editable=False)
+    quiz_average = models.FloatField(null=True, blank=True, editable=False)
+    pending_reviews = models.PositiveIntegerField(default=0, editable=False)
+    assignment = models.ForeignKey(
+        "learners.TrackAssignment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    due_date = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -83,25 +83,42 @@ class ModuleRow:
     skim: bool = False
 
 
+def enrolment_position(learner: User, track_id: int) -> dict | None:
+    """Where the learner is in the track: `last_lesson_id` and `last_activity_at`, or None when
+    not enrolled. One query."""
+    # values_list()[:1] rather than values().first(): no ordering to add, no dict per row; this
+    # runs on every lesson page.
+    for last_lesson_id, last_activity_at in Enrolment.objects.filter(
+        learner_id=learner.pk, track_id=track_id
+    ).values_list("last_lesson_id", "last_activity_at")[:1]:
+        return {"last_lesson_id": last_lesson_id, "last_activity_at": last_activity_at}
+    return None
+
+
 def track_progress(
-    learner: User, track: Track, outline: Outline, *, last_lesson_id: int | None = None
+    learner: User, track, outline: Outline, *, last_lesson_id: int | None = None
 ) -> TrackProgress:
-    """The learner's progress through the current lessons of `track`. Two queries, or one when
-    the caller already knows the last lesson visited (the lesson page has just recorded it)."""
+    """The learner's progress through the current lessons of `track` (a Track, or anything with
+    its `pk`). Two queries, or one when the caller already knows the last lesson visited (the
+    lesson page has just recorded it)."""
     lessons = outline.lessons
-    ids = [lesson.id for lesson in lessons]
     if not learner.is_authenticated:
         return build_progress(lessons, outline, set(), None)
+    # By the lessons' track rather than `lesson_id__in` the outline's ids: a join compiles
+    # faster than a list of 40 parameters. Completions of archived lessons come too;
+    # build_progress only counts the outline's.
     done = set(
-        LessonCompletion.objects.filter(learner=learner, lesson_id__in=ids).values_list(
-            "lesson_id", flat=True
-        )
+        LessonCompletion.objects.filter(
+            learner_id=learner.pk, lesson__track_id=track.pk
+        ).values_list("lesson_id", flat=True)
     )
     if last_lesson_id is not None:
         enrolment = {"last_lesson_id": last_lesson_id}
     else:
         enrolment = (
-            Enrolment.objects.filter(learner=learner, track=track).values("last_lesson_id").first()
+            Enrolment.objects.filter(learner=learner, track_id=track.pk)
+            .values("last_lesson_id")
+            .first()
         )
     return build_progress(lessons, outline, done, enrolment)
 

@@ -3,6 +3,7 @@
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -12,7 +13,7 @@ from django.utils import timezone
 from courses.models import Lesson, PracticeAssignment, Question, Quiz, Track
 from learners.models import User
 
-from . import recertification
+from . import recertification, rollups
 from .models import Certificate, Enrolment, LessonCompletion, QuizAttempt, Review, Submission
 
 logger = logging.getLogger(__name__)
@@ -27,13 +28,31 @@ class LearningError(Exception):
 
 def enrol(*, learner: User, track: Track) -> Enrolment:
     """Enrol `learner` in `track` (idempotent)."""
-    enrolment, _ = Enrolment.objects.get_or_create(learner=learner, track=track)
+    enrolment, created = Enrolment.objects.get_or_create(learner=learner, track=track)
+    if created:
+        rollups.refresh_assignments(learner_ids=[learner.pk], track_ids=[track.pk])
     return enrolment
 
 
-def record_lesson_visit(*, learner: User, lesson: Lesson) -> None:
-    """Opening a lesson enrols the learner and remembers where they are. One query when enrolled."""
+# A reader reloading the lesson they are on doesn't rewrite their enrolment every time: "last
+# active" is kept to within this much.
+VISIT_REFRESH = timedelta(minutes=5)
+
+
+def record_lesson_visit(*, learner: User, lesson: Lesson, enrolment: dict | None = None) -> None:
+    """Opening a lesson enrols the learner and remembers where they are. One query when enrolled.
+
+    `enrolment` is the row's `last_lesson_id` and `last_activity_at` when the caller has just
+    read them: back on the same lesson within VISIT_REFRESH, nothing is written at all.
+    """
     now = timezone.now()
+    if (
+        enrolment
+        and enrolment["last_lesson_id"] == lesson.pk
+        and enrolment["last_activity_at"] is not None
+        and now - enrolment["last_activity_at"] < VISIT_REFRESH
+    ):
+        return
     updated = Enrolment.objects.filter(learner=learner, track_id=lesson.track_id).update(
         last_lesson=lesson, last_activity_at=now
     )
@@ -48,6 +67,8 @@ def record_lesson_visit(*, learner: User, lesson: Lesson) -> None:
                 )
         except IntegrityError:
             pass  # a parallel request enrolled them first; nothing is lost
+        else:
+            rollups.refresh_assignments(learner_ids=[learner.pk], track_ids=[lesson.track_id])
 
 
 @transaction.atomic
@@ -61,7 +82,7 @@ def record_lesson_completion(*, learner: User, lesson: Lesson) -> LessonCompleti
     return _complete_lesson(learner=learner, lesson=lesson)
 
 
-def _complete_lesson(*, learner: User, lesson: Lesson) -> LessonCompletion:
+def _complete_lesson(*, learner: User, lesson: Lesson, refresh: bool = True) -> LessonCompletion:
     enrol(learner=learner, track=lesson.track)
     try:
         with transaction.atomic():
@@ -79,6 +100,8 @@ def _complete_lesson(*, learner: User, lesson: Lesson) -> LessonCompletion:
         completion.completed_at = now
         LessonCompletion.objects.filter(pk=completion.pk).update(completed_at=now)
     Enrolment.objects.filter(learner=learner, track_id=lesson.track_id).update(last_activity_at=now)
+    if created and refresh:
+        rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[lesson.track_id])
     if created:
         issue_certificate_if_complete(learner=learner, track=lesson.track)
     recertification.renew_if_refreshed(learner=learner, track=lesson.track, now=now)
@@ -148,9 +171,10 @@ def submit_quiz_attempt(
                 answers=snapshot,
             )
             if passed:
-                _complete_lesson(learner=learner, lesson=quiz.lesson)
+                _complete_lesson(learner=learner, lesson=quiz.lesson, refresh=False)
             else:
                 enrol(learner=learner, track=quiz.lesson.track)
+            rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[quiz.lesson.track_id])
     except IntegrityError:
         # The same form arrived twice at once: the database kept exactly one attempt.
         existing = QuizAttempt.objects.filter(token=nonce).first()
@@ -232,7 +256,7 @@ def submit_assignment(
     enrol(learner=learner, track=assignment.lesson.track)
     try:
         with transaction.atomic():
-            return Submission.objects.create(
+            submission = Submission.objects.create(
                 learner=learner,
                 assignment=assignment,
                 version=(latest.version + 1) if latest else 1,
@@ -241,6 +265,8 @@ def submit_assignment(
             )
     except IntegrityError:
         raise LearningError("That version was already submitted.") from None
+    rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[assignment.lesson.track_id])
+    return submission
 
 
 @transaction.atomic
@@ -281,6 +307,9 @@ def review_submission(
     )
     submission.status = outcome
     submission.save(update_fields=["status"])
+    rollups.refresh_progress(
+        learner_ids=[submission.learner_id], track_ids=[submission.assignment.lesson.track_id]
+    )
     if outcome == Submission.Status.APPROVED:
         issue_certificate_if_complete(
             learner=submission.learner, track=submission.assignment.lesson.track

@@ -21,7 +21,7 @@ from django.utils import timezone
 from courses.models import Track
 from learners.models import Invitation, Membership, Team, TrackAssignment, User, normalise_email
 
-from . import messaging
+from . import messaging, rollups
 from .models import Enrolment
 
 INVITATION_SALT = "learners.invitation"
@@ -76,7 +76,8 @@ class InviteOutcome:
 def parse_invite_text(text: str, *, label: str = "Line") -> list[InviteLine]:
     """Lines of `email`, `email,name` or `email,name,team` (a CSV header line is skipped)."""
     lines = []
-    reader = csv.reader(io.StringIO(text.replace("\r\n", "\n")))
+    # Any line ending a browser or spreadsheet may send (a lone CR would stop the csv reader).
+    reader = csv.reader(io.StringIO("\n".join(text.splitlines())))
     for number, row in enumerate(reader, start=1):
         cells = [cell.strip() for cell in row]
         if not any(cells):
@@ -262,6 +263,18 @@ def apply_team_assignments(*, user: User, team: Team) -> None:
     Enrolment.objects.bulk_create(
         [Enrolment(learner=user, track=track) for track in tracks], ignore_conflicts=True
     )
+    rollups.refresh_assignments(learner_ids=[user.pk])
+
+
+def _refresh_assignment_rows(assignment: TrackAssignment) -> None:
+    """The stored assignment and due date of everyone the assignment applies to."""
+    if assignment.team_id is not None:
+        learner_ids = Membership.objects.filter(
+            team_id=assignment.team_id, role=Membership.Role.LEARNER
+        ).values("user_id")
+    else:
+        learner_ids = [assignment.learner_id]
+    rollups.refresh_assignments(learner_ids=learner_ids, track_ids=[assignment.track_id])
 
 
 @transaction.atomic
@@ -292,6 +305,7 @@ def assign_track(
         _enrol_many(team_learners([team]).values_list("pk", flat=True), track)
     else:
         _enrol_many([learner.pk], track)
+    _refresh_assignment_rows(assignment)
     return assignment
 
 
@@ -302,17 +316,21 @@ def assignments_managed_by(manager: User) -> QuerySet[TrackAssignment]:
     ).distinct()
 
 
+@transaction.atomic
 def change_due_date(*, assignment: TrackAssignment, due_date: date | None) -> None:
     if due_date is not None and due_date < timezone.localdate():
         raise TeamError("The due date is in the past.")
     TrackAssignment.objects.filter(pk=assignment.pk).update(due_date=due_date)
+    _refresh_assignment_rows(assignment)
 
 
+@transaction.atomic
 def cancel_assignment(*, assignment: TrackAssignment) -> None:
     """Cancel the assignment; the learners stay enrolled and keep all their progress."""
     TrackAssignment.objects.filter(pk=assignment.pk, cancelled_at__isnull=True).update(
         cancelled_at=timezone.now()
     )
+    _refresh_assignment_rows(assignment)
 
 
 # -- nudges ------------------------------------------------------------------------------

@@ -30,9 +30,8 @@ ANSWER_FIELD = re.compile(r"^q(\d+)$")
 
 
 def _lesson_or_404(request, track_slug: str, lesson_slug: str) -> tuple[Track, Lesson]:
-    track = course_selectors.track_for_page(request.user, track_slug)
-    lesson = course_selectors.lesson_for_page(request.user, track, lesson_slug)
-    return track, lesson
+    lesson = course_selectors.lesson_for_page(request.user, track_slug, lesson_slug)
+    return lesson.track, lesson
 
 
 def _active_quiz(lesson: Lesson) -> Quiz | None:
@@ -69,40 +68,51 @@ def track_detail(request, track_slug: str):
 
 @login_required
 def lesson_detail(request, track_slug: str, lesson_slug: str):
-    track, lesson = _lesson_or_404(request, track_slug, lesson_slug)
-    visited = track.is_published
+    page = course_selectors.lesson_page(request.user, track_slug, lesson_slug)
+    visited = page.track.is_published
     if visited:
-        services.record_lesson_visit(learner=request.user, lesson=lesson)
-    context = lesson_context(request, track, lesson, visited=visited)
+        services.record_lesson_visit(
+            learner=request.user,
+            lesson=page.lesson.reference(),
+            enrolment=selectors.enrolment_position(request.user, page.track.id),
+        )
+    context = lesson_context(request, page, visited=visited)
     return render(request, "progress/lesson_detail.html", context)
 
 
 def lesson_context(
-    request, track: Track, lesson: Lesson, *, preview: bool = False, visited: bool = False
+    request,
+    page: course_selectors.LessonPage,
+    *,
+    preview: bool = False,
+    visited: bool = False,
 ) -> dict:
-    """What the lesson template needs; the admin preview renders the same template with it."""
-    outline = course_selectors.track_outline(track)
-    lessons = outline.lessons
-    index = next(i for i, item in enumerate(lessons) if item.id == lesson.pk)
+    """What the lesson template needs; the admin preview renders the same template with it.
+
+    `page` is shared with other requests (courses.page_cache): read-only.
+    """
     progress = (
         None
         if preview
         else selectors.track_progress(
-            request.user, track, outline, last_lesson_id=lesson.pk if visited else None
+            request.user,
+            page.track,
+            page.outline,
+            last_lesson_id=page.lesson.id if visited else None,
         )
     )
     return {
-        "track": track,
-        "lesson": lesson,
-        "module": next(m for m in outline.modules if m.id == lesson.module_id),
-        "outline": outline,
+        "track": page.track,
+        "lesson": page.lesson,
+        "module": page.module,
+        "outline": page.outline,
         "progress": progress,
-        "done": progress is not None and lesson.pk in progress.done_ids,
-        "quiz": _active_quiz(lesson),
-        "assignment": _active_assignment(lesson),
-        "number": index + 1,
-        "previous": lessons[index - 1] if index > 0 else None,
-        "next": lessons[index + 1] if index + 1 < len(lessons) else None,
+        "done": progress is not None and page.lesson.id in progress.done_ids,
+        "quiz": page.quiz,
+        "assignment": page.assignment,
+        "number": page.number,
+        "previous": page.previous,
+        "next": page.next,
         "preview": preview,
     }
 

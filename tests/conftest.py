@@ -101,3 +101,12 @@ def learner(db):
 @pytest.fixture
 def staff_user(db):
     return factories.UserFactory(is_staff=True, is_superuser=True, display_name="Sam Staff")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_curriculum_pages():
+    """Each test starts a new curriculum version: the database is rolled back between tests and
+    ids are reused, so pages a previous test had kept in memory (courses.page_cache) must go."""
+    from courses import page_cache
+
+    page_cache.bump()

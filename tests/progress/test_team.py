@@ -396,3 +396,48 @@ def test_another_teams_manager_sees_none_of_our_people(client, org):
         reverse("progress:team_assignment_change", args=[assignment.pk]), {"cancel": "1"}
     )
     assert response.status_code == 404
+
+
+def test_pasted_lists_with_old_mac_line_endings_split_into_lines():
+    # A lone CR (classic Mac, some spreadsheets) used to stop the CSV reader with an error.
+    lines = team_services.parse_invite_text("a@example.com\rb@example.com,Bea\r\nc@example.com")
+    assert [(line.email, line.name) for line in lines] == [
+        ("a@example.com", ""),
+        ("b@example.com", "Bea"),
+        ("c@example.com", ""),
+    ]
+
+
+def test_completions_chart_counts_certificates_by_month_within_its_window():
+    from datetime import datetime, time
+
+    from progress.charts import month_starts
+    from progress.dashboards import completions_by_month
+    from progress.models import Certificate
+
+    manager = factories.UserFactory()
+    people = [factories.UserFactory() for _ in range(4)]
+    factories.team_with(manager=manager, learners=people)
+    outsider = factories.UserFactory()
+    track = factories.make_track(slug="charted", modules=1, lessons_per_module=1)
+    months = month_starts(timezone.localdate())
+
+    def issue(person, month, *, day=1, end_of_day=False):
+        certificate = Certificate.objects.create(
+            learner=person, track=track, learner_name="x", track_title=track.title
+        )
+        moment = time.max if end_of_day else time.min
+        issued = timezone.make_aware(datetime.combine(month.replace(day=day), moment))
+        Certificate.objects.filter(pk=certificate.pk).update(issued_at=issued)
+
+    issue(people[0], months[-1])  # the first instant of this month
+    issue(people[1], months[-1], day=2)
+    issue(people[2], months[1], end_of_day=True)
+    issue(people[3], months[0].replace(day=1) - timedelta(days=1))  # just before the window
+    issue(outsider, months[-1])  # not in the manager's teams
+
+    series = completions_by_month(manager, months=months)
+
+    assert [(s.track_title, s.points) for s in series] == [
+        (track.title, [(months[1], 1), (months[-1], 2)])
+    ]

@@ -1,0 +1,90 @@
+"""The dashboard's table rows, built as HTML in Python.
+
+A page shows 50 rows of nine cells; through the template language each row cost ~0.3 ms (about
+25 variable lookups, filters, two URL reversals and a CSRF tag each), more than the queries
+behind the whole page. Here each row is one f-string from plain values, every text from the
+database escaped with `escape` as the template would, and what all rows share (URLs, the CSRF
+token, the page's own address) escaped once. tests/security checks the escaping with its XSS
+payloads in names and titles.
+"""
+
+from dataclasses import dataclass
+
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
+
+STATUS_LABELS = {
+    "completed": "Completed",
+    "overdue": "Overdue",
+    "in_progress": "In progress",
+    "not_started": "Not started",
+}
+MUTED_DASH = '<span class="muted">—</span>'
+NEVER = '<span class="muted">never</span>'
+NO_REVIEWS = '<span class="muted">0</span>'
+
+
+@dataclass(frozen=True)
+class TableContext:
+    """What every row shares, computed (and escaped) once per page."""
+
+    csrf_token: str
+    next_url: str
+    now: object  # an aware datetime, for "last active … ago"
+    nudge_url: str = ""
+    reviews_url: str = ""
+
+    @classmethod
+    def for_request(cls, request, *, now) -> "TableContext":
+        from django.middleware.csrf import get_token
+
+        return cls(
+            csrf_token=escape(get_token(request)),
+            next_url=escape(request.get_full_path()),
+            now=now,
+            nudge_url=escape(reverse("progress:team_nudge")),
+            reviews_url=escape(reverse("progress:team_reviews")),
+        )
+
+
+def row_html(row: dict, table: TableContext) -> SafeString:
+    """One `<tr>` for a dashboard row: a dict from dashboards.page_values with `lessons_total`
+    and `team_name` set. Every value from the database goes through `escape`."""
+    name = escape(row["learner__display_name"] or row["learner__email"].split("@", 1)[0])
+    track = escape(row["track__title"])
+    total = row["lessons_total"]
+    percent = round(100 * row["lessons_done"] / total) if total else 0
+    due = row["due_date"]
+    due_cell = (
+        f'<time datetime="{due.isoformat()}">{due.day} {due:%b %Y}</time>' if due else MUTED_DASH
+    )
+    active = row["last_activity_at"]
+    active_cell = f"{timesince(active, table.now)} ago" if active else NEVER
+    quiz = row["quiz_average"]
+    quiz_cell = f"{floatformat(quiz, 0)}%" if quiz is not None else MUTED_DASH
+    waiting = row["pending_reviews"]
+    reviews_cell = f'<a href="{table.reviews_url}">{waiting} waiting</a>' if waiting else NO_REVIEWS
+    status = row["status"]
+    nudge = ""
+    if status != "completed":
+        nudge = (
+            f'<form method="post" action="{table.nudge_url}">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{table.csrf_token}">'
+            f'<input type="hidden" name="learner" value="{row["learner_id"]}">'
+            f'<input type="hidden" name="track" value="{row["track_id"]}">'
+            f'<input type="hidden" name="next" value="{table.next_url}">'
+            '<button type="submit" class="button button--small button--secondary">'
+            f'Nudge<span class="sr-only"> {name} about {track}</span></button></form>'
+        )
+    return mark_safe(  # noqa: S308 - every interpolated value is escaped or a number/date
+        f'<tr><td><strong>{name}</strong><br><span class="muted">{escape(row["team_name"])}'
+        f"</span></td><td>{track}</td>"
+        f'<td>{percent}%<br><progress class="progress" value="{percent}" max="100"'
+        f' aria-label="{name}: {track}">{percent}%</progress></td>'
+        f'<td><span class="tag tag--status-{status}">{STATUS_LABELS[status]}</span></td>'
+        f"<td>{due_cell}</td><td>{active_cell}</td><td>{quiz_cell}</td>"
+        f"<td>{reviews_cell}</td><td>{nudge}</td></tr>"
+    )
