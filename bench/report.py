@@ -168,3 +168,76 @@ def targets_text(found: list[Target]) -> str:
         f"{'PASS' if t.passed else 'MISS'}  {t.name:<{width}}  {t.value!s:>10}  ({t.limit})"
         for t in found
     )
+
+
+# -- the digest case ---------------------------------------------------------------------
+
+
+def digest_targets(digest: dict) -> list[Target]:
+    """The learner digest's budget: against its floor, reads per batch, ledger writes, memory.
+    Nothing when the case was skipped or failed (the report says why)."""
+    if "ratio_to_floor" not in digest:
+        return []
+    growth = digest.get("growth") or {}
+    sizes = growth.get("learners") or [None, digest["learners"]]
+    at = f"{sizes[0]:,} and {sizes[1]:,} learners" if sizes[0] else "both sizes (not run)"
+    reads = growth.get("read_queries_per_batch") or [None, digest["read_queries_per_batch"]]
+    peaks = growth.get("peak_rss_delta_mb") or [None, digest["peak_rss_delta_mb"]]
+    ratio, writes = digest["ratio_to_floor"], digest["writes_per_message"]
+    found = [
+        Target("digest ratio_to_floor", ratio, "<= 1.5 (aim 1.2)",
+               ratio is not None and ratio <= 1.5),
+        Target("digest read_queries_per_batch", f"{reads[0]} -> {reads[1]}",
+               f"<= 6 (aim 4), the same at {at}",
+               reads[1] is not None and reads[1] <= 6 and bool(growth.get("reads_same"))),
+        Target("digest writes_per_message", writes, "<= 2 (aim 1)",
+               writes is not None and writes <= 2),
+    ]  # fmt: skip
+    limit = f"<= 16, <= 1.2 x at {sizes[0]:,}" if sizes[0] else "<= 16, <= 1.2 x (not run)"
+    found.append(
+        Target("digest peak_rss_delta_mb", f"{peaks[0]} -> {peaks[1]}", limit,
+               peaks[1] <= 16 and peaks[0] is not None and peaks[1] <= 1.2 * peaks[0])
+    )  # fmt: skip
+    return found
+
+
+def digest_text(digest: dict) -> str:
+    """The digest figures for the terminal; the JSON has them all."""
+    if "ratio_to_floor" not in digest:
+        return "  " + "; ".join(f"{k}: {v}" for k, v in digest.items() if k != "manager")
+    d = digest
+    growth = d.get("growth") or {}
+    small = d.get("small") or {}
+    lines = [
+        f"  learner digests: {d['learners']:,} learners due, batches of {d['batch_size']}, "
+        f"locmem backend; {d['messages']:,} sent ({d['without_message']:,} had nothing to "
+        f"hear), {d['seconds']:.1f} s (floor {d['floor_seconds']:.1f} s)",
+        f"  {'per learner sent':<22} {'run':>8} {'floor':>8} {'ratio':>7}",
+        f"  {'wall ms':<22} {d['ms_per_learner']:>8.3f} {d['floor_ms_per_learner']:>8.3f} "
+        f"{d['ratio_to_floor']:>7.3f}",
+        f"  {'cpu ms':<22} {d['cpu_ms_per_learner']:>8.3f} "
+        f"{d['floor_cpu_ms_per_learner']:>8.3f} {d['cpu_ratio_to_floor']:>7.3f}",
+        f"  queries {d['queries']:,}: {d['read_queries_per_batch']} reads per full batch, "
+        f"{d['writes_per_message']} writes per message; peak RSS +{d['peak_rss_delta_mb']} MB "
+        f"(retained +{d['rss_retained_mb']} MB)",
+    ]
+    if growth:
+        lines.append(
+            f"  at {growth['learners'][0]:,} learners: {growth['read_queries_per_batch'][0]} "
+            f"reads per batch, peak RSS +{growth['peak_rss_delta_mb'][0]} MB, "
+            f"{small.get('ms_per_learner')} ms per learner, ratio to floor "
+            f"{small.get('ratio_to_floor')}"
+        )
+    elif "error" in small:
+        lines.append(f"  smaller run: {small['error']}")
+    manager = d.get("manager") or {}
+    if "ms_per_recipient" in manager:
+        lines.append(
+            f"  manager digests: {manager['recipients']} managers in batches of "
+            f"{manager['batch_size']}, {manager['ms_per_recipient']} ms and "
+            f"{manager['queries_per_recipient']} queries each; reads {manager['reads_growth']} "
+            f"for {manager['queries_growth_sizes']} managers"
+        )
+    elif manager:
+        lines.append(f"  manager digests: {manager}")
+    return "\n".join(lines)

@@ -34,9 +34,6 @@ from .databases import ThrowawayDatabase
 from .load import WRK_MISSING, Case, Measurement, check, measure, warm_up, wrk_path
 from .server import BASE_DIR, Gunicorn
 
-DIGEST_RECIPIENTS = {"quick": 300, "default": 2_000}
-
-
 STARTED = time.perf_counter()
 
 
@@ -58,6 +55,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, help="wrk connections (default 4)")
     parser.add_argument("--cases", help="comma-separated subset of the cases (bare_auth always)")
     parser.add_argument("--no-digest", action="store_true", help="skip the digest case")
+    parser.add_argument(
+        "--digest-only",
+        action="store_true",
+        help="seed the large database and run only the digest case (no gunicorn, no wrk)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder and databases")
     parser.add_argument(
         "--fail-on-miss", action="store_true", help="exit 1 when a target is missed"
@@ -65,6 +67,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.rounds is not None and args.rounds < 3:
         parser.error("--rounds must be at least 3 (interleaved A B A B A B)")
+    if args.digest_only and args.no_digest:
+        parser.error("--digest-only and --no-digest exclude each other")
     return args
 
 
@@ -102,13 +106,9 @@ def probe(env: dict, database: ThrowawayDatabase, workdir: Path, **options) -> d
     return json.loads(plan_path.read_text())
 
 
-def run_digest(env: dict, database: ThrowawayDatabase, workdir: Path, recipients: int) -> dict:
+def run_digest(env: dict, database: ThrowawayDatabase, workdir: Path) -> dict:
     out = workdir / "digest.json"
-    command = [
-        sys.executable, "-m", "bench.digest",
-        "--out", str(out),
-        "--recipients", str(recipients),
-    ]  # fmt: skip
+    command = [sys.executable, "-m", "bench.digest", "--out", str(out)]
     result = subprocess.run(
         command, cwd=BASE_DIR, env=dict(env, DATABASE_URL=database.url), check=False, timeout=900
     )
@@ -130,6 +130,8 @@ def _finite(value):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.digest_only:
+        return digest_only(args)
     if wrk_path() is None:
         log(WRK_MISSING)
         return 2
@@ -224,20 +226,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_digest:
             digest = {"skipped": "--no-digest"}
         else:
-            log("Digest case")
-            digest = run_digest(
-                env, large_db, workdir, DIGEST_RECIPIENTS["quick" if args.quick else "default"]
-            )
+            log("Digest case (learner digests: a smaller dispatch, the full one, then managers)")
+            digest = run_digest(env, large_db, workdir)
 
         page_rows = report.pages(measurements, plan, small_plan, checks)
         ratio = report.ratios(measurements) if set(cases) == set(CASES) else {}
         growth = report.queries_growth(small_plan, plan)
         found = report.targets(ratio, growth, SMALL.as_dict(), scale.as_dict()) if ratio else []
+        found += report.digest_targets(digest)
         bare_cpu = page_rows.get("bare_auth", {}).get("cpu_ms")
-        for entry in digest.values():
-            if isinstance(entry, dict) and "cpu_ms_per_recipient" in entry and bare_cpu:
-                # One recipient's digest against one bare authenticated request.
-                entry["cpu_vs_bare"] = round(entry["cpu_ms_per_recipient"] / bare_cpu, 2)
+        if bare_cpu:
+            # One learner's (one manager's) digest against one bare authenticated request.
+            if "cpu_ms_per_learner" in digest:
+                digest["cpu_vs_bare"] = round(digest["cpu_ms_per_learner"] / bare_cpu, 2)
+            manager = digest.get("manager")
+            if isinstance(manager, dict) and "cpu_ms_per_recipient" in manager:
+                manager["cpu_vs_bare"] = round(manager["cpu_ms_per_recipient"] / bare_cpu, 2)
         elapsed = time.perf_counter() - started
 
         print(
@@ -252,11 +256,11 @@ def main(argv: list[str] | None = None) -> int:
             print("\nRatios (median of per-round pairs):")
             for key, value in ratio.items():
                 print(f"  {key:<28} {value}")
+        print("\nDigest:")
+        print(report.digest_text(digest))
+        if found:
             print("\nTargets:")
             print(report.targets_text(found))
-        print("\nDigest:")
-        for key, value in digest.items():
-            print(f"  {key}: {json.dumps(value)}")
 
         if args.json:
             document = {
@@ -288,5 +292,62 @@ def main(argv: list[str] | None = None) -> int:
             log(f"Kept {workdir} and the databases {small_db.name}, {large_db.name}")
         else:
             small_db.drop()
+            large_db.drop()
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def digest_only(args: argparse.Namespace) -> int:
+    """--digest-only: seed the large database, run the digest case, report it. No wrk needed."""
+    scale = SCALES[args.scale] if args.scale else (QUICK if args.quick else DEFAULT)
+    server_url = os.environ.get("DATABASE_URL") or None
+    workdir = Path(tempfile.mkdtemp(prefix="socialcraft-bench-"))
+    env = base_env(workdir)
+    large_db = ThrowawayDatabase(label=scale.name, workdir=workdir, server_url=server_url)
+    started = time.perf_counter()
+    try:
+        log(f"Work folder {workdir}; database on {large_db.vendor}.")
+        large_db.create()
+        log(f"Seeding the {scale.name} database ({scale.learners:,} learners)")
+        plan = probe(env, large_db, workdir, scale=scale.name, collectstatic=True)
+        log(f"  seeded in {plan['timings']['people_s']:.1f} s")
+        log("Digest case (learner digests: a smaller dispatch, the full one, then managers)")
+        digest = run_digest(env, large_db, workdir)
+        found = report.digest_targets(digest)
+        elapsed = time.perf_counter() - started
+        print(
+            f"\nSocialcraft benchmark, digest case only — {scale.name} scale on "
+            f"{plan['vendor']}: {scale.learners:,} learners; {elapsed:.0f} s in all\n"
+        )
+        print("Digest:")
+        print(report.digest_text(digest))
+        if found:
+            print("\nTargets:")
+            print(report.targets_text(found))
+        if args.json:
+            document = {
+                "pages": {},
+                "ratios": {},
+                "queries_growth": {},
+                "digest": digest,
+                "targets": [t.as_dict() for t in found],
+                "run": {
+                    "scale": scale.as_dict(),
+                    "vendor": plan["vendor"],
+                    "digest_only": True,
+                    "seed_seconds": plan["timings"],
+                    "rows": plan["rows"],
+                    "elapsed_seconds": round(elapsed, 1),
+                    "cpus": os.cpu_count(),
+                },
+            }
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(_finite(document), indent=2))
+            log(f"Wrote {args.json}")
+        missed = [t for t in found if not t.passed]
+        return 1 if args.fail_on_miss and missed else 0
+    finally:
+        if args.keep:
+            log(f"Kept {workdir} and the database {large_db.name}")
+        else:
             large_db.drop()
             shutil.rmtree(workdir, ignore_errors=True)

@@ -5,12 +5,13 @@ opt-outs, track rows, reviews, certificates, growth journal, then the claim), re
 key in one INSERT and marks each message sent as soon as it goes out.
 """
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Lower
 from django.urls import reverse
 
 from courses.models import Lesson
@@ -131,44 +132,48 @@ def _track_rows(user_ids: list[int], since: datetime):
                 ),
                 0,
             ),
-            next_title=Subquery(next_lesson.values("title")[:1]),
-            next_slug=Subquery(next_lesson.values("slug")[:1]),
-            due_date=Subquery(
+            # "<slug>/<title>" of the next lesson: one lookup where two subqueries (title,
+            # slug) walked the track's lessons twice; a slug never holds a "/"
+            next_lesson=Subquery(next_lesson.annotate(slug_title=Concat("slug", Value("/"), "title")).values("slug_title")[:1]),
+            # not "due_date": Enrolment has a stored field of that name (progress.rollups)
+            assigned_due=Subquery(
                 TrackAssignment.objects.active()
                 .filter(Q(learner=learner) | Q(team_id__in=teams), track=track, due_date__isnull=False)
                 .order_by("due_date")
                 .values("due_date")[:1]
             ),
         )
-        .values("learner_id", "track__title", "track__slug", "total", "done", "done_this_week", "next_title", "next_slug", "due_date", "completed_at")
+        .values("learner_id", "track__title", "track__slug", "total", "done", "done_this_week", "next_lesson", "assigned_due", "completed_at")
         .order_by("learner_id", "track__title")
     )  # fmt: skip
 
 
 def build_learner_digests(user_ids: list[int], *, now: datetime) -> list[LearnerDigest]:
-    """Everything the batch's digests say, in six reads."""
-    users = list(User.objects.filter(pk__in=user_ids, is_active=True).select_related("preferences"))
+    """Everything the batch's digests say, in five reads (opt-outs come with the users)."""
+    users = list(
+        User.objects.filter(pk__in=user_ids, is_active=True)
+        .select_related("preferences")
+        .annotate(digest_opted_out=_opted_out(LEARNER_DIGEST))
+    )
     since = now - timedelta(days=7)
     by_user: dict[int, LearnerDigest] = {}
     for user in users:
         slot = schedule.digest_slot(now, user.timezone, *_digest_time(user))
         by_user[user.pk] = LearnerDigest(user=user, week=slot.week)
+    url = _url_cache()  # the batch's learners share a few tracks and lessons
     for row in _track_rows(list(by_user), since):
         percent = round(100 * row["done"] / row["total"]) if row["total"] else 0
         slug = row["track__slug"]
+        next_slug, _, next_title = (row["next_lesson"] or "").partition("/")
         by_user[row["learner_id"]].tracks.append(
             TrackLine(
                 title=row["track__title"],
-                url=messaging.absolute(reverse("progress:track", args=[slug])),
+                url=url("progress:track", slug),
                 percent=100 if row["completed_at"] else percent,
                 done_this_week=row["done_this_week"],
-                next_lesson=row["next_title"],
-                next_url=messaging.absolute(
-                    reverse("progress:lesson", args=[slug, row["next_slug"]])
-                )
-                if row["next_slug"]
-                else None,
-                due_date=row["due_date"],
+                next_lesson=next_title if row["next_lesson"] is not None else None,
+                next_url=url("progress:lesson", slug, next_slug) if next_slug else None,
+                due_date=row["assigned_due"],
             )
         )
     for review in Review.objects.filter(
@@ -200,12 +205,27 @@ def build_learner_digests(user_ids: list[int], *, now: datetime) -> list[Learner
     return list(by_user.values())
 
 
+def _url_cache():
+    """url(name, *args): the absolute URL, each distinct one reversed once."""
+    return functools.cache(lambda name, *args: messaging.absolute(reverse(name, args=args)))
+
+
 def _digest_time(user: User) -> tuple[int, int]:
     try:
         preferences = user.preferences
     except Preferences.DoesNotExist:
         return 0, 8
     return preferences.digest_weekday, preferences.digest_hour
+
+
+def _opted_out(kind: str) -> Exists:
+    """Whether the outer user's address unsubscribed from `kind` (or from everything): read
+    with the users, not in a query of its own."""
+    return Exists(
+        EmailOptOut.objects.filter(
+            email=Lower(OuterRef("email")), kind__in=[kind, messaging.ALL_KINDS]
+        )
+    )
 
 
 def opted_out(emails: list[str], kind: str) -> set[str]:
@@ -218,21 +238,27 @@ def opted_out(emails: list[str], kind: str) -> set[str]:
 
 def send_learner_digests(*, user_ids: list[int], now: datetime) -> int:
     """Send this week's digest to each of `user_ids` who has something to hear. Idempotent."""
+    claimed = messaging.claim_many(_learner_outgoing(user_ids, now=now), now=now)
+    sent, failed = messaging.deliver_all(messaging.one_by_one(claimed))
+    if failed:
+        logger.warning("%d learner digests failed and will be retried", failed)
+    return sent
+
+
+def _learner_outgoing(user_ids: list[int], *, now: datetime) -> list[messaging.Outgoing]:
+    """The batch's rendered digests (what they were built from is let go before sending)."""
     digests = build_learner_digests(user_ids, now=now)
-    blocked = opted_out([d.user.email for d in digests], LEARNER_DIGEST)
+    me_url = messaging.absolute(reverse("progress:me"))
+    journal_url = messaging.absolute(reverse("progress:journal"))
     outgoing = []
     for digest in digests:
-        if not digest.has_news or digest.user.email.lower() in blocked:
+        if not digest.has_news or digest.user.digest_opted_out:
             continue
         context = messaging.build_context(
             kind=LEARNER_DIGEST,
             to_email=digest.user.email,
             recipient=digest.user,
-            context={
-                "digest": digest,
-                "me_url": messaging.absolute(reverse("progress:me")),
-                "journal_url": messaging.absolute(reverse("progress:journal")),
-            },
+            context={"digest": digest, "me_url": me_url, "journal_url": journal_url},
         )
         outgoing.append(
             messaging.Outgoing(
@@ -243,10 +269,7 @@ def send_learner_digests(*, user_ids: list[int], now: datetime) -> int:
                 rendered=messaging.render(LEARNER_DIGEST, context),
             )
         )
-    sent, failed = messaging.deliver_all(messaging.claim_many(outgoing, now=now))
-    if failed:
-        logger.warning("%d learner digests failed and will be retried", failed)
-    return sent
+    return outgoing
 
 
 # -- manager digest ----------------------------------------------------------------------
