@@ -3,7 +3,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-# The links of the site's layout (base.html and its header), by the name templates use:
+# The links of the site's layout (base.html, its header, the team pages' menu), by the name
+# templates use:
 # `site_urls.<name>`.
 SITE_URL_NAMES = {
     "catalogue": "courses:catalogue",
@@ -16,6 +17,12 @@ SITE_URL_NAMES = {
     "logout": "account_logout",
     "login": "account_login",
     "signup": "account_signup",
+    "team_reviews": "progress:team_reviews",
+    "team_assignments": "progress:team_assignments",
+    "team_invitations": "progress:team_invitations",
+    "team_growth": "progress:team_growth",
+    "team_export": "progress:team_export",
+    "roster": "progress:roster",
 }
 SITE_STATIC_NAMES = {
     "logo": "img/logo.svg",

@@ -29,7 +29,7 @@ from courses.models import Lesson
 from learners.models import Membership, Team, User
 
 from .models import Enrolment, Submission
-from .team import managed_teams, team_learners
+from .team import learner_ids_in, managed_team_ids, managed_teams, team_learners
 
 STATUSES = [
     ("not_started", "Not started"),
@@ -65,6 +65,11 @@ def _scoped_teams(manager: User, filters: Filters) -> QuerySet[Team]:
     return teams
 
 
+def _scoped_learner_ids(manager: User, filters: Filters) -> QuerySet:
+    """The ids of the people learning in the manager's (chosen) teams, as a subquery."""
+    return learner_ids_in(managed_team_ids(manager, only=filters.team))
+
+
 # The status rules, as conditions the database evaluates on each row's stored columns.
 COMPLETED = Q(completed_at__isnull=False)
 STARTED = Q(last_activity_at__isnull=False) | Q(lessons_done__gt=0)
@@ -85,7 +90,7 @@ def assigned_rows(manager: User, filters: Filters | None = None) -> QuerySet[Enr
     assignment applies to, filtered by track when asked (not by status)."""
     filters = filters or Filters()
     rows = Enrolment.objects.filter(
-        learner__in=team_learners(_scoped_teams(manager, filters)),
+        learner_id__in=_scoped_learner_ids(manager, filters),
         assignment__isnull=False,
         track__archived_at__isnull=True,
     )

@@ -49,6 +49,26 @@ def is_a_manager(user: User) -> bool:
     )
 
 
+def managed_team_ids(user: User, *, only: Team | None = None) -> QuerySet:
+    """The ids of the teams `user` manages (or of `only`, if they manage it), as a subquery:
+    cheaper than managed_teams' join and DISTINCT inside the team pages' queries."""
+    if user.is_staff:
+        teams = Team.objects.all() if only is None else Team.objects.filter(pk=only.pk)
+        return teams.values("pk")
+    memberships = Membership.objects.filter(user=user, role=Membership.Role.MANAGER)
+    if only is not None:
+        memberships = memberships.filter(team=only)
+    return memberships.values("team_id")
+
+
+def learner_ids_in(team_ids) -> QuerySet:
+    """The ids of the people learning in these teams, as a subquery (repeats are harmless in
+    the `IN (...)` it is meant for)."""
+    return Membership.objects.filter(team_id__in=team_ids, role=Membership.Role.LEARNER).values(
+        "user_id"
+    )
+
+
 def team_learners(teams) -> QuerySet[User]:
     return User.objects.filter(
         memberships__team__in=teams, memberships__role=Membership.Role.LEARNER

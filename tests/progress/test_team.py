@@ -441,3 +441,29 @@ def test_completions_chart_counts_certificates_by_month_within_its_window():
     assert [(s.track_title, s.points) for s in series] == [
         (track.title, [(months[1], 1), (months[-1], 2)])
     ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "just now"),
+        (59, "just now"),
+        (60, "1 minute ago"),
+        (3_599, "59 minutes ago"),
+        (3_600, "1 hour ago"),
+        (86_399, "23 hours ago"),
+        (86_400, "1 day ago"),
+        (13 * 86_400 + 5, "13 days ago"),
+        (14 * 86_400, "2 weeks ago"),
+        (59 * 86_400, "8 weeks ago"),
+        (60 * 86_400, "2 months ago"),
+        (364 * 86_400, "12 months ago"),
+        (365 * 86_400, "1 year ago"),
+        (800 * 86_400, "2 years ago"),
+    ],
+)
+def test_last_active_reads_in_one_unit(seconds, text):
+    from progress.team_table import short_ago
+
+    now = timezone.now()
+    assert short_ago(now - timedelta(seconds=seconds), now) == text
