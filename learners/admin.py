@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from progress import rollups
-
+from . import services
 from .models import (
     BannedTerm,
     ClearanceLevel,
@@ -74,8 +73,8 @@ class BannedTermAdmin(admin.ModelAdmin):
 
 
 # Memberships and assignments decide which of a learner's enrolments are assigned and when they
-# are due; the team pages read that from the enrolments (progress.rollups), so every change made
-# here refreshes the learners it touched, before and after the change.
+# are due, which the progress app stores per enrolment for its team pages: every change made here
+# names the learners it touched, before and after the change (services.teams_changed).
 
 
 def _team_learner_ids(team_ids) -> set[int]:
@@ -89,20 +88,6 @@ def _team_learner_ids(team_ids) -> set[int]:
 def _assignment_learner_ids(assignments) -> set[int]:
     ids = {a.learner_id for a in assignments if a.learner_id}
     return ids | _team_learner_ids({a.team_id for a in assignments if a.team_id})
-
-
-def _refresh(learner_ids) -> None:
-    if learner_ids:
-        rollups.refresh_assignments(learner_ids=sorted(learner_ids))
-
-
-def _join_teams(memberships) -> None:
-    """Learners added here inherit their team's assignments, as if they accepted an invitation."""
-    from progress.team import apply_team_assignments
-
-    for membership in memberships:
-        if membership.role == Membership.Role.LEARNER:
-            apply_team_assignments(user=membership.user, team=membership.team)
 
 
 class MembershipInline(admin.TabularInline):
@@ -122,18 +107,20 @@ class TeamAdmin(admin.ModelAdmin):
         before = _team_learner_ids([form.instance.pk]) if form.instance.pk else set()
         super().save_formset(request, form, formset, change)
         if formset.model is Membership:
-            _join_teams(formset.new_objects + [obj for obj, _ in formset.changed_objects])
-            _refresh(before | _team_learner_ids([form.instance.pk]))
+            services.teams_changed(
+                learner_ids=before | _team_learner_ids([form.instance.pk]),
+                joined=formset.new_objects + [obj for obj, _ in formset.changed_objects],
+            )
 
     def delete_model(self, request, obj):
         learners = _team_learner_ids([obj.pk])
         super().delete_model(request, obj)
-        _refresh(learners)
+        services.teams_changed(learner_ids=learners)
 
     def delete_queryset(self, request, queryset):
         learners = _team_learner_ids(queryset.values("pk"))
         super().delete_queryset(request, queryset)
-        _refresh(learners)
+        services.teams_changed(learner_ids=learners)
 
 
 @admin.register(Membership)
@@ -147,17 +134,16 @@ class MembershipAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = set(Membership.objects.filter(pk=obj.pk).values_list("user_id", flat=True))
         super().save_model(request, obj, form, change)
-        _join_teams([obj])
-        _refresh(before | {obj.user_id})
+        services.teams_changed(learner_ids=before | {obj.user_id}, joined=[obj])
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        _refresh({obj.user_id})
+        services.teams_changed(learner_ids={obj.user_id})
 
     def delete_queryset(self, request, queryset):
         learners = set(queryset.values_list("user_id", flat=True))
         super().delete_queryset(request, queryset)
-        _refresh(learners)
+        services.teams_changed(learner_ids=learners)
 
 
 @admin.register(Invitation)
@@ -190,17 +176,17 @@ class TrackAssignmentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = _assignment_learner_ids(TrackAssignment.objects.filter(pk=obj.pk))
         super().save_model(request, obj, form, change)
-        _refresh(before | _assignment_learner_ids([obj]))
+        services.teams_changed(learner_ids=before | _assignment_learner_ids([obj]))
 
     def delete_model(self, request, obj):
         learners = _assignment_learner_ids([obj])
         super().delete_model(request, obj)
-        _refresh(learners)
+        services.teams_changed(learner_ids=learners)
 
     def delete_queryset(self, request, queryset):
         learners = _assignment_learner_ids(list(queryset))
         super().delete_queryset(request, queryset)
-        _refresh(learners)
+        services.teams_changed(learner_ids=learners)
 
 
 @admin.register(Preferences)

@@ -5,6 +5,7 @@ import secrets
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
+from . import signals
 from .models import (
     Invitation,
     Membership,
@@ -53,11 +54,19 @@ def ensure_user(
 @transaction.atomic
 def ensure_membership(*, user: User, team: Team, role: str) -> Membership:
     membership, created = Membership.objects.get_or_create(user=user, team=team, role=role)
-    if created and role == Membership.Role.LEARNER:
-        from progress.team import apply_team_assignments  # joining inherits the team's tracks
-
-        apply_team_assignments(user=user, team=team)
+    if created:
+        teams_changed(learner_ids={user.pk}, joined=[membership])
     return membership
+
+
+def teams_changed(*, learner_ids, joined=()) -> None:
+    """Tell the apps that keep data derived from teams and assignments (signals.teams_changed)
+    that these people's memberships or assignments changed; `joined`: memberships just made.
+    Sent inside the caller's transaction, so what the receivers write commits with it."""
+    learner_ids = frozenset(learner_ids)
+    joined = [m for m in joined if m.role == Membership.Role.LEARNER]
+    if learner_ids or joined:
+        signals.teams_changed.send(sender=Membership, learner_ids=learner_ids, joined=joined)
 
 
 def generate_password() -> str:

@@ -7,9 +7,11 @@ class ProgressConfig(AppConfig):
 
     def ready(self):
         from courses.signals import curriculum_changed
+        from learners.signals import teams_changed
 
-        from . import rollups
+        from . import rollups, team
 
         curriculum_changed.connect(
             rollups.curriculum_changed_receiver, dispatch_uid="progress.rollups.curriculum"
         )
+        teams_changed.connect(team.teams_changed_receiver, dispatch_uid="progress.team.teams")

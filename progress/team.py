@@ -286,6 +286,15 @@ def apply_team_assignments(*, user: User, team: Team) -> None:
     rollups.refresh_assignments(learner_ids=[user.pk])
 
 
+def teams_changed_receiver(sender, *, learner_ids, joined, **kwargs) -> None:
+    """Memberships or assignments changed outside these services (learners.signals: the admin,
+    learners' own services): those who joined a team inherit its assigned tracks, and the
+    stored assignment and due date of everyone named are refreshed."""
+    for membership in joined:
+        apply_team_assignments(user=membership.user, team=membership.team)
+    rollups.refresh_assignments(learner_ids=learner_ids)
+
+
 def _refresh_assignment_rows(assignment: TrackAssignment) -> None:
     """The stored assignment and due date of everyone the assignment applies to."""
     if assignment.team_id is not None:

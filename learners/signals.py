@@ -1,0 +1,9 @@
+"""Signals learners sends to the apps that keep data derived from teams and assignments."""
+
+from django.dispatch import Signal
+
+# Sent (by learners.services.teams_changed, from the admin and from learners' own services)
+# with `learner_ids`, a frozenset of the people whose memberships or track assignments changed,
+# and `joined`, the learner memberships just created. The progress app enrols those who joined in
+# their team's assigned tracks and refreshes what its team pages store per enrolment.
+teams_changed = Signal()
