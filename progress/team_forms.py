@@ -1,7 +1,6 @@
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from courses.models import Track
 from learners.models import TrackAssignment
@@ -21,9 +20,17 @@ class PlainSelect(forms.Select):
         chosen = {str(v) for v in self.format_value(value)}
         options = format_html_join(
             "",
-            '<option value="{}"{}>{}</option>',
+            "{}",
             (
-                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                (
+                    format_html(
+                        '<option value="{}" selected>{}</option>'
+                        if str(key) in chosen
+                        else '<option value="{}">{}</option>',
+                        key,
+                        label,
+                    ),
+                )
                 for key, label in self.choices
             ),
         )
