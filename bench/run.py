@@ -117,6 +117,17 @@ def run_digest(env: dict, database: ThrowawayDatabase, workdir: Path) -> dict:
     return json.loads(out.read_text())
 
 
+def _write_json(path: Path, document: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_finite(document), indent=2))
+    log(f"Wrote {path}")
+
+
+def _exit_status(args, found) -> int:
+    """1 when --fail-on-miss and a target was missed, else 0."""
+    return 1 if args.fail_on_miss and any(not t.passed for t in found) else 0
+
+
 def _finite(value):
     """NaN (a round with no completed request) becomes null: JSON has no NaN."""
     if isinstance(value, float) and math.isnan(value):
@@ -281,11 +292,8 @@ def main(argv: list[str] | None = None) -> int:
                     "cpus": os.cpu_count(),
                 },
             }
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(_finite(document), indent=2))
-            log(f"Wrote {args.json}")
-        missed = [t for t in found if not t.passed]
-        return 1 if args.fail_on_miss and missed else 0
+            _write_json(args.json, document)
+        return _exit_status(args, found)
     finally:
         server.stop()
         if args.keep:
@@ -340,11 +348,8 @@ def digest_only(args: argparse.Namespace) -> int:
                     "cpus": os.cpu_count(),
                 },
             }
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(_finite(document), indent=2))
-            log(f"Wrote {args.json}")
-        missed = [t for t in found if not t.passed]
-        return 1 if args.fail_on_miss and missed else 0
+            _write_json(args.json, document)
+        return _exit_status(args, found)
     finally:
         if args.keep:
             log(f"Kept {workdir} and the database {large_db.name}")
