@@ -126,20 +126,15 @@ def dashboard_rows(manager: User, filters: Filters | None = None) -> QuerySet[En
     return rows.order_by(*SORTS.get(filters.sort, SORTS["name"]), "pk")
 
 
-def lessons_per_track(track_ids=None) -> dict[int, int]:
-    """Current lessons per track (of these tracks, or all). One query."""
-    lessons = Lesson.objects.current()
-    if track_ids is not None:
-        lessons = lessons.filter(track_id__in=list(track_ids))
-    return dict(
-        lessons.order_by().values("track_id").annotate(n=Count("pk")).values_list("track_id", "n")
-    )
-
-
 def current_lesson_counts() -> Mapping[int, int]:
-    """Current lessons per track, for every track: read from the curriculum page cache, which
-    is rebuilt when the curriculum changes (so no query on most pages)."""
-    return page_cache.get(("lessons-per-track",), lambda: MappingProxyType(lessons_per_track()))
+    """Current lessons per track, for every track: counted in one query per curriculum version
+    and kept in the curriculum page cache (so no query on most pages)."""
+
+    def count() -> Mapping[int, int]:
+        rows = Lesson.objects.current().order_by().values("track_id").annotate(n=Count("pk"))
+        return MappingProxyType(dict(rows.values_list("track_id", "n")))
+
+    return page_cache.get(("lessons-per-track",), count)
 
 
 def team_names(manager: User, learner_ids=None, filters: Filters | None = None) -> dict[int, str]:
