@@ -25,7 +25,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from courses import page_cache
-from courses.models import Lesson
+from courses.models import Lesson, Track
 from learners.models import Membership, Team, User
 
 from .models import Enrolment, Submission
@@ -52,7 +52,7 @@ SORTS = {
 
 @dataclass
 class Filters:
-    team: Team | None = None
+    team_id: int | None = None  # one of the manager's teams (the form only offers those)
     track_id: int | None = None
     status: str = ""
     sort: str = "name"
@@ -60,14 +60,14 @@ class Filters:
 
 def _scoped_teams(manager: User, filters: Filters) -> QuerySet[Team]:
     teams = managed_teams(manager)
-    if filters.team is not None:
-        teams = teams.filter(pk=filters.team.pk)
+    if filters.team_id is not None:
+        teams = teams.filter(pk=filters.team_id)
     return teams
 
 
 def _scoped_learner_ids(manager: User, filters: Filters) -> QuerySet:
     """The ids of the people learning in the manager's (chosen) teams, as a subquery."""
-    return learner_ids_in(managed_team_ids(manager, only=filters.team))
+    return learner_ids_in(managed_team_ids(manager, only=filters.team_id))
 
 
 # The status rules, as conditions the database evaluates on each row's stored columns.
@@ -126,15 +126,43 @@ def dashboard_rows(manager: User, filters: Filters | None = None) -> QuerySet[En
     return rows.order_by(*SORTS.get(filters.sort, SORTS["name"]), "pk")
 
 
+@dataclass(frozen=True)
+class CurriculumFacts:
+    """What the team pages need to know of the curriculum, for every track."""
+
+    titles: Mapping[int, str]
+    archived: frozenset[int]  # tracks whose rows the team pages leave out
+    published: tuple[tuple[int, str], ...]  # (id, title) in catalogue order: the track filter
+    lesson_counts: Mapping[int, int]  # current lessons per track
+
+
+def curriculum_facts() -> CurriculumFacts:
+    """Read in two queries once per curriculum version and kept in the curriculum page cache
+    (so no query on most pages; every curriculum write starts a new version)."""
+
+    def read() -> CurriculumFacts:
+        tracks = Track.objects.order_by("role__position", "position", "title").values_list(
+            "pk", "title", "is_published", "archived_at"
+        )
+        lessons = Lesson.objects.current().order_by().values("track_id").annotate(n=Count("pk"))
+        tracks = list(tracks)
+        return CurriculumFacts(
+            titles=MappingProxyType({pk: title for pk, title, _, _ in tracks}),
+            archived=frozenset(pk for pk, _, _, archived in tracks if archived is not None),
+            published=tuple(
+                (pk, title)
+                for pk, title, published, archived in tracks
+                if published and archived is None
+            ),
+            lesson_counts=MappingProxyType(dict(lessons.values_list("track_id", "n"))),
+        )
+
+    return page_cache.get(("team-curriculum-facts",), read)
+
+
 def current_lesson_counts() -> Mapping[int, int]:
-    """Current lessons per track, for every track: counted in one query per curriculum version
-    and kept in the curriculum page cache (so no query on most pages)."""
-
-    def count() -> Mapping[int, int]:
-        rows = Lesson.objects.current().order_by().values("track_id").annotate(n=Count("pk"))
-        return MappingProxyType(dict(rows.values_list("track_id", "n")))
-
-    return page_cache.get(("lessons-per-track",), count)
+    """Current lessons per track, for every track (from curriculum_facts)."""
+    return curriculum_facts().lesson_counts
 
 
 def team_names(manager: User, learner_ids=None, filters: Filters | None = None) -> dict[int, str]:

@@ -49,15 +49,15 @@ def is_a_manager(user: User) -> bool:
     )
 
 
-def managed_team_ids(user: User, *, only: Team | None = None) -> QuerySet:
-    """The ids of the teams `user` manages (or of `only`, if they manage it), as a subquery:
-    cheaper than managed_teams' join and DISTINCT inside the team pages' queries."""
+def managed_team_ids(user: User, *, only: int | None = None) -> QuerySet:
+    """The ids of the teams `user` manages (or the team with id `only`, if they manage it), as
+    a subquery: cheaper than managed_teams' join and DISTINCT inside the team pages' queries."""
     if user.is_staff:
-        teams = Team.objects.all() if only is None else Team.objects.filter(pk=only.pk)
+        teams = Team.objects.all() if only is None else Team.objects.filter(pk=only)
         return teams.values("pk")
     memberships = Membership.objects.filter(user=user, role=Membership.Role.MANAGER)
     if only is not None:
-        memberships = memberships.filter(team=only)
+        memberships = memberships.filter(team_id=only)
     return memberships.values("team_id")
 
 

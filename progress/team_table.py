@@ -9,10 +9,9 @@ payloads in names and titles.
 """
 
 from dataclasses import dataclass
+from html import escape
 
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 STATUS_LABELS = {
@@ -74,9 +73,17 @@ class TableContext:
         )
 
 
-def row_html(row: dict, table: TableContext) -> SafeString:
-    """One `<tr>` for a dashboard row: a dict from dashboards.page_values with `lessons_total`
-    and `team_name` set. Every value from the database goes through `escape`."""
+def rows_html(rows: list[dict], table: TableContext) -> SafeString:
+    """The `<tr>`s of a page of dashboard rows, as one string (one template variable, not a
+    loop of 50)."""
+    # Every row escapes what it interpolates (row_html).
+    return mark_safe("".join(row_html(row, table) for row in rows))  # noqa: S308  # nosec B308 B703
+
+
+def row_html(row: dict, table: TableContext) -> str:
+    """One `<tr>` for a dashboard row (dashboard_sql.DashboardQuery.rows). Every text from the
+    database goes through `escape`: the standard library's, which Django's own wraps (the
+    wrapper's lazy-string checks cost more than the escaping on 500 values a page)."""
     name = escape(row["learner__display_name"] or row["learner__email"].split("@", 1)[0])
     track = escape(row["track__title"])
     total = row["lessons_total"]
@@ -88,7 +95,8 @@ def row_html(row: dict, table: TableContext) -> SafeString:
     active = row["last_activity_at"]
     active_cell = short_ago(active, table.now) if active else NEVER
     quiz = row["quiz_average"]
-    quiz_cell = f"{floatformat(quiz, 0)}%" if quiz is not None else MUTED_DASH
+    # Rounded half up, as the template's floatformat:0 did (at a tenth of its cost).
+    quiz_cell = f"{int(quiz + 0.5)}%" if quiz is not None else MUTED_DASH
     waiting = row["pending_reviews"]
     reviews_cell = f'<a href="{table.reviews_url}">{waiting} waiting</a>' if waiting else NO_REVIEWS
     status = row["status"]
@@ -104,7 +112,7 @@ def row_html(row: dict, table: TableContext) -> SafeString:
             f'Nudge<span class="sr-only"> {name} about {track}</span></button></form>'
         )
     # Every interpolated value is escaped above, or a number, a date or one of our constants.
-    return mark_safe(  # noqa: S308  # nosec B308 B703
+    return (
         f'<tr><td><strong>{name}</strong><br><span class="muted">{escape(row["team_name"])}'
         f"</span></td><td>{track}</td>"
         f'<td>{percent}%<br><progress class="progress" value="{percent}" max="100"'

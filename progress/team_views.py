@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from courses.models import Track
 from learners.models import Invitation
 
-from . import dashboards, governance, team, team_table
+from . import dashboard_sql, dashboards, governance, team, team_table
 from .charts import month_starts, monthly_bars
 from .team_forms import AssignForm, DashboardFilterForm, DueDateForm, InviteForm
 
@@ -32,6 +32,9 @@ ROWS_PER_PAGE = 50
 CHART_SECONDS = 600
 
 
+NOT_A_MANAGER = "Only team managers can open this page."
+
+
 def manager_required(view):
     """Signed in (else the login page) and managing at least one team (else 403)."""
 
@@ -39,38 +42,60 @@ def manager_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not team.is_a_manager(request.user):
-            raise PermissionDenied("Only team managers can open this page.")
+            raise PermissionDenied(NOT_A_MANAGER)
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def _filters(request) -> tuple[DashboardFilterForm, dashboards.Filters]:
-    form = DashboardFilterForm(request.GET or None, manager=request.user)
+def _filters(
+    request, teams: list[dashboard_sql.TeamChoice], curriculum: dashboards.CurriculumFacts
+) -> tuple[DashboardFilterForm, dashboards.Filters]:
+    form = DashboardFilterForm(
+        request.GET or None,
+        teams=[(t.id, t.label) for t in teams],
+        tracks=curriculum.published,
+    )
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         return form, dashboards.Filters(
-            team=data["team"],
-            track_id=data["track"].pk if data["track"] else None,
-            status=data["status"],
-            sort=data["sort"],
+            team_id=data["team"], track_id=data["track"], status=data["status"], sort=data["sort"]
         )
     return form, dashboards.Filters()
 
 
-@manager_required
+class _RowsPage:
+    """What the paginator slices: the dashboard's rows, read a page at a time."""
+
+    def __init__(self, query: dashboard_sql.DashboardQuery, count: int):
+        self.query, self.count = query, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        size = window.stop - window.start
+        return self.query.rows(offset=window.start, limit=size) if size > 0 else []
+
+
+@login_required
 def dashboard(request):
+    # manager_required's check, answered by the teams query the page needs anyway.
+    teams = dashboard_sql.manager_teams(request.user)
+    if not teams and not request.user.is_staff:
+        raise PermissionDenied(NOT_A_MANAGER)
     today = timezone.localdate()
-    form, filters = _filters(request)
-    rows = dashboards.dashboard_rows(request.user, filters)
-    counts = dashboards.summary(dashboards.assigned_rows(request.user, filters))
-    paginator = Paginator(dashboards.page_values(rows), ROWS_PER_PAGE)
-    # The summary has just counted the same rows: spare the paginator its COUNT query.
-    paginator.count = counts.get(filters.status, counts["assignments"])
+    curriculum = dashboards.curriculum_facts()
+    form, filters = _filters(request, teams, curriculum)
+    query = dashboard_sql.DashboardQuery(request.user, teams, filters, curriculum, today)
+    counts = query.summary()
+    shown = counts.get(filters.status, counts["assignments"])
+    paginator = Paginator(_RowsPage(query, shown), ROWS_PER_PAGE)
+    paginator.count = shown  # counted by the summary already
     page = paginator.get_page(request.GET.get("page"))
     table = team_table.TableContext.for_request(request, now=timezone.now())
-    query = request.GET.copy()
-    query.pop("page", None)
+    address = request.GET.copy()
+    address.pop("page", None)
     return render(
         request,
         "progress/team_dashboard.html",
@@ -79,15 +104,15 @@ def dashboard(request):
             "page": page,
             "counts": counts,
             "chart_html": _completions_chart(request.user, today),
-            "table_rows": [
-                team_table.row_html(row, table)
-                for row in dashboards.with_totals_and_teams(
-                    list(page.object_list), request.user, filters
-                )
-            ],
-            "query": query.urlencode(),
+            "table_rows": team_table.rows_html(page.object_list, table),
+            "query": address.urlencode(),
             "today": today,
-            "clearance": governance.team_clearance(request.user),
+            # Only organisations that define levels have a clearance section.
+            "clearance": (
+                governance.team_clearance(request.user)
+                if any(t.has_clearance_levels for t in teams)
+                else []
+            ),
         },
     )
 
@@ -113,12 +138,13 @@ def _completions_chart(manager, today) -> str:
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_PREFIXES)  # each prefix is one character
 
 
 def csv_safe(value) -> str:
     """Spreadsheets run cells that start with =, +, -, @, tab or CR as formulas: defuse them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    text = value if type(value) is str else "" if value is None else str(value)
+    return "'" + text if text[:1] in _FORMULA_FIRST_CHARACTERS else text
 
 
 class _Echo:
@@ -138,28 +164,20 @@ CSV_HEADER = [
 CSV_LINES_PER_CHUNK = 500
 
 
-def _csv_lines(manager, filters):
+def _csv_lines(query: dashboard_sql.DashboardQuery):
     """The CSV's lines from plain values (no model objects for 5,000 rows), in chunks."""
-    rows = dashboards.dashboard_rows(manager, filters).values_list(
-        "learner_id", "learner__display_name", "learner__email", "track_id", "track__title",
-        "lessons_done", "status", "due_date", "last_activity_at", "quiz_average",
-        "pending_reviews", "assigned_by_name",
-    )  # fmt: skip
-    totals = dashboards.current_lesson_counts()
-    teams = dashboards.team_names(manager, filters=filters)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     for number, (
-        learner_id, name, email, track_id, track_title, done, status, due, active, quiz,
-        waiting, assigned_by,
-    ) in enumerate(rows.iterator(chunk_size=2000), start=1):  # fmt: skip
-        total = totals.get(track_id, 0)
+        name, email, team_name, track_title, done, total, status, due, active, quiz, waiting,
+        assigned_by,
+    ) in enumerate(query.export_rows(), start=1):  # fmt: skip
         writer.writerow(
             [
-                csv_safe(name or email.split("@", 1)[0]),
+                csv_safe(name),
                 csv_safe(email),
-                csv_safe(teams.get(learner_id, "")),
+                csv_safe(team_name),
                 csv_safe(track_title),
                 round(100 * done / total) if total else 0,
                 done,
@@ -169,7 +187,7 @@ def _csv_lines(manager, filters):
                 active.isoformat() if active else "",
                 f"{quiz:.1f}" if quiz is not None else "",
                 waiting,
-                csv_safe(assigned_by or ""),
+                csv_safe(assigned_by),
             ]
         )
         if number % CSV_LINES_PER_CHUNK == 0:
@@ -182,10 +200,13 @@ def _csv_lines(manager, filters):
 @manager_required
 def export_csv(request):
     """Exactly what the dashboard shows with the same filters, streamed in constant memory."""
-    _, filters = _filters(request)
-    response = StreamingHttpResponse(
-        _csv_lines(request.user, filters), content_type="text/csv; charset=utf-8"
+    teams = dashboard_sql.manager_teams(request.user)
+    curriculum = dashboards.curriculum_facts()
+    _, filters = _filters(request, teams, curriculum)
+    query = dashboard_sql.DashboardQuery(
+        request.user, teams, filters, curriculum, timezone.localdate()
     )
+    response = StreamingHttpResponse(_csv_lines(query), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="team-progress-{stamp}.csv"'
     return response
