@@ -8,6 +8,9 @@ spent running them. Here the same reads are SQL text with placeholders, joined f
 fixed fragments: the ORDER BY comes from a fixed table, and every value, including each team
 id, is a query parameter.
 
+Track titles, archived tracks and lesson counts come from the curriculum page cache
+(dashboards.curriculum_facts), which every curriculum write renews, instead of a join per row.
+
 tests/progress/test_dashboard_sql.py checks that these reads and the ORM's give the same rows,
 order and counts for every team, track, status and sort filter, on SQLite and PostgreSQL.
 """

@@ -145,6 +145,21 @@ def test_digest_says_progress_next_lesson_due_dates_feedback_and_certificates(tr
     assert "http://testserver/me/" in email.body
 
 
+def test_digest_progress_counts_only_lessons_learners_can_still_see():
+    from courses import services as course_services
+
+    track = factories.make_track(slug="two-modules", modules=2, lessons_per_module=2)
+    user = enrolled(learner("current@example.com"), track)
+    first, _, third, _ = track.lessons.order_by("module__position", "position")
+    services.record_lesson_completion(learner=user, lesson=first)
+    services.record_lesson_completion(learner=user, lesson=third)  # in the module archived next
+    course_services.archive_content(item=third.module)
+    dispatch.dispatch(now=datetime(2026, 11, 30, 9, 0, tzinfo=UTC), enqueue=False)
+    [email] = digests_to(user.email)
+    assert "50%" in email.body  # 1 of the 2 current lessons, not 2 of 4
+    assert "Next: Lesson 1.2" in email.body
+
+
 def test_nothing_to_say_means_no_digest():
     done_track = factories.make_track(slug="done", modules=1, lessons_per_module=1)
     user = learner("finished@example.com")
