@@ -289,6 +289,18 @@ def test_dashboard_filters_and_sorting(client, org):
     assert body.index("Ben") < body.index("Ana")
 
 
+def test_a_filter_for_someone_else_s_team_says_so_and_shows_everything(client, org):
+    team_services.assign_track(manager=org["manager"], track=org["track"], team=org["team"])
+    client.force_login(org["manager"])
+    response = client.get(reverse("progress:team") + f"?team={org['other_team'].pk}")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "These filters could not be applied" in body
+    assert "Select a valid choice" in body
+    assert "Ana" in body and "Ben" in body  # our own people, unfiltered
+    assert "Otto" not in body
+
+
 def test_review_queue_oldest_first_with_waiting_time(client, org):
     from progress import services
 
