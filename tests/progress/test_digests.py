@@ -218,3 +218,19 @@ def test_a_digest_batch_reads_in_constant_queries_and_writes_at_most_two_per_mes
     # then one UPDATE marks each message sent
     inserts = 1 if connection.vendor == "sqlite" else -(-120 // messaging.CLAIM_CHUNK_ROWS)
     assert large[2] == inserts + 120
+
+
+def test_a_manager_digest_costs_the_same_queries_for_a_team_of_5_and_of_200():
+    """Manager digests are sent a few managers per batch with a fixed number of queries per
+    manager (summary, reviews waiting, overdue, inactive, certificates): none per team member."""
+    from tests.progress.test_team_budget import build_team
+
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    costs = []
+    for people in (5, 200):
+        manager = factories.UserFactory(email=f"lead{people}@example.com")
+        build_team(manager, people=people, tracks=3)
+        with CaptureQueriesContext(connection) as captured:
+            assert digests.send_manager_digests(user_ids=[manager.pk], now=now) == 1
+        costs.append(len(captured))
+    assert costs[0] == costs[1], costs
