@@ -1,10 +1,10 @@
-"""The team dashboard page's reads, written as SQL.
+"""The team dashboard's and its CSV export's reads, written as SQL.
 
 `dashboards.dashboard_rows()` and `dashboards.summary()` state the dashboard's rules with the
-ORM, and the CSV export and the manager digest use them. The dashboard page runs its reads on
-every visit, and building them through the ORM cost about 5 ms of a 15 ms page (resolving the
-nested scope subqueries, the status CASE and six filtered counts), more than the database
-spent running them. Here the same reads are SQL text with placeholders, joined from a few
+ORM, and the manager digest uses them. The dashboard page runs its reads on every visit, and
+building them through the ORM cost about 5 ms of a 15 ms page (resolving the nested scope
+subqueries, the status CASE and six filtered counts), more than the database spent running
+them. Here the same reads are SQL text with placeholders, joined from a few
 fixed fragments: the ORDER BY comes from a fixed table, and every value, including each team
 id, is a query parameter (so the `nosec B608` / `noqa: S608` marks below: no text from a
 request reaches the SQL).
@@ -26,8 +26,8 @@ from learners.models import Membership, User
 from .dashboards import CurriculumFacts, Filters
 
 LEARNER = Membership.Role.LEARNER.value
-EXPORT_CHUNK_ROWS = 2_000  # rows per fetch for the CSV: a few hundred KB held at a time
 MANAGER = Membership.Role.MANAGER.value
+EXPORT_CHUNK_ROWS = 2_000  # rows per fetch for the CSV: a few hundred KB held at a time
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class TeamChoice:
 
 def manager_teams(manager: User) -> list[TeamChoice]:
     """The teams `manager` manages (staff: every team), by organisation and name, in one query.
-    It serves the team filter, the scope of every read below and the team column."""
+    It answers "is this a manager?" and serves the team filter, the scope of every read below
+    and the team column."""
     where, params = "", []
     if not manager.is_staff:
         where = (
