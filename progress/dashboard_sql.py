@@ -179,8 +179,9 @@ class DashboardQuery:
         return sql, params
 
     def rows(self, *, offset: int, limit: int) -> list[dict]:
-        """A page of rows, as dashboards.page_values gives them, with `lessons_total` and
-        `team_name` set: two queries (the rows, then the team of each person on the page)."""
+        """A page of rows as dicts of the row's figures, the person's name and email, the track's
+        title and `lessons_total`, and `team_name`: two queries (the rows, then the team of
+        each person on the page)."""
         sql, params = self._rows_sql(
             "e.learner_id, e.track_id, e.lessons_done, e.quiz_average, e.pending_reviews,"
             f" e.due_date, e.last_activity_at, {STATUS_SQL}, u.display_name, u.email"
@@ -239,8 +240,8 @@ class DashboardQuery:
                     )  # fmt: skip
 
     def _team_names(self, learner_ids: set[int] | None = None) -> dict[int, str]:
-        """Each person's (of these, or all) first team by name among the scoped teams, as
-        dashboards.team_names gives them. One query."""
+        """Each person's (of these, or all) first team by name among the scoped teams. One
+        query."""
         if learner_ids is not None and not learner_ids:
             return {}
         scoped = set(self.scoped_team_ids)

@@ -4,6 +4,10 @@ Each row is an enrolment whose figures (lessons done, quiz average, reviews wait
 assignment that applies and its due date) are stored on it by progress.rollups, so filtering,
 sorting, counting and paging are plain column reads in the database: a page of 50 rows costs the
 same queries and about the same time for a team of 5 or of 1,000.
+
+The rules are stated here with the ORM; the manager digest reads through them. The dashboard
+page and its CSV run the same reads as SQL (progress.dashboard_sql), and a test holds the two
+to the same rows, order and counts.
 """
 
 from collections.abc import Mapping
@@ -26,7 +30,7 @@ from django.utils import timezone
 
 from courses import page_cache
 from courses.models import Lesson, Track
-from learners.models import Membership, Team, User
+from learners.models import User
 
 from .models import Enrolment, Submission
 from .team import learner_ids_in, managed_team_ids, managed_teams, team_learners
@@ -56,13 +60,6 @@ class Filters:
     track_id: int | None = None
     status: str = ""
     sort: str = "name"
-
-
-def _scoped_teams(manager: User, filters: Filters) -> QuerySet[Team]:
-    teams = managed_teams(manager)
-    if filters.team_id is not None:
-        teams = teams.filter(pk=filters.team_id)
-    return teams
 
 
 def _scoped_learner_ids(manager: User, filters: Filters) -> QuerySet:
@@ -158,44 +155,6 @@ def curriculum_facts() -> CurriculumFacts:
         )
 
     return page_cache.get(("team-curriculum-facts",), read)
-
-
-def current_lesson_counts() -> Mapping[int, int]:
-    """Current lessons per track, for every track (from curriculum_facts)."""
-    return curriculum_facts().lesson_counts
-
-
-def team_names(manager: User, learner_ids=None, filters: Filters | None = None) -> dict[int, str]:
-    """The (first, by name) team each learner (of these, or all) learns in among the manager's
-    (chosen) teams. One query."""
-    memberships = Membership.objects.filter(
-        team__in=_scoped_teams(manager, filters or Filters()), role=Membership.Role.LEARNER
-    )
-    if learner_ids is not None:
-        memberships = memberships.filter(user_id__in=list(learner_ids))
-    memberships = memberships.order_by("-team__name").values_list("user_id", "team__name")
-    return dict(memberships)  # later pairs win: each learner's first team by name
-
-
-PAGE_FIELDS = (
-    "learner_id", "track_id", "lessons_done", "quiz_average", "pending_reviews", "due_date",
-    "last_activity_at", "status", "learner__display_name", "learner__email", "track__title",
-)  # fmt: skip
-
-
-def page_values(rows: QuerySet[Enrolment]) -> QuerySet:
-    """The columns a dashboard page shows, as dicts (a page needs no model objects)."""
-    return rows.values(*PAGE_FIELDS)
-
-
-def with_totals_and_teams(rows: list[dict], manager: User, filters: Filters) -> list[dict]:
-    """A page's rows (page_values) with `lessons_total` and `team_name` set. One query."""
-    totals = current_lesson_counts()
-    teams = team_names(manager, {row["learner_id"] for row in rows}, filters)
-    for row in rows:
-        row["lessons_total"] = totals.get(row["track_id"], 0)
-        row["team_name"] = teams.get(row["learner_id"], "")
-    return rows
 
 
 def summary(rows: QuerySet[Enrolment]) -> dict:

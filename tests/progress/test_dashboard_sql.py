@@ -7,12 +7,15 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.db.models import Count
 from django.utils import timezone
 
 from courses import services as course_services
+from courses.models import Lesson
 from learners.models import Membership, Organisation, Team, TrackAssignment, User
 from progress import dashboard_sql, dashboards, rollups
 from progress.models import Enrolment
+from progress.team import managed_teams
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -90,9 +93,41 @@ def world():
     return {"manager": manager, "staff": staff, "teams": [acme, second, beta, elsewhere]}
 
 
+# The rest of the reference, in the ORM: lesson totals, each person's team, a page's columns.
+
+
+def orm_lesson_counts() -> dict[int, int]:
+    counts = Lesson.objects.current().order_by().values("track_id").annotate(n=Count("pk"))
+    return dict(counts.values_list("track_id", "n"))
+
+
+def orm_team_names(manager, filters, learner_ids=None) -> dict[int, str]:
+    """The (first, by name) team each learner (of these, or all) learns in among the manager's
+    (chosen) teams."""
+    teams = managed_teams(manager)
+    if filters.team_id is not None:
+        teams = teams.filter(pk=filters.team_id)
+    memberships = Membership.objects.filter(team__in=teams, role=Membership.Role.LEARNER)
+    if learner_ids is not None:
+        memberships = memberships.filter(user_id__in=list(learner_ids))
+    memberships = memberships.order_by("-team__name").values_list("user_id", "team__name")
+    return dict(memberships)  # later pairs win: each learner's first team by name
+
+
 def orm_rows(manager, filters):
-    rows = list(dashboards.page_values(dashboards.dashboard_rows(manager, filters)))
-    return dashboards.with_totals_and_teams(rows, manager, filters)
+    rows = list(
+        dashboards.dashboard_rows(manager, filters).values(
+            "learner_id", "track_id", "lessons_done", "quiz_average", "pending_reviews",
+            "due_date", "last_activity_at", "status", "learner__display_name",
+            "learner__email", "track__title",
+        )
+    )  # fmt: skip
+    totals = orm_lesson_counts()
+    teams = orm_team_names(manager, filters, {row["learner_id"] for row in rows})
+    for row in rows:
+        row["lessons_total"] = totals.get(row["track_id"], 0)
+        row["team_name"] = teams.get(row["learner_id"], "")
+    return rows
 
 
 def sql_query(manager, filters):
@@ -135,8 +170,8 @@ def orm_export(manager, filters):
         "lessons_done", "status", "due_date", "last_activity_at", "quiz_average",
         "pending_reviews", "assigned_by_name",
     )  # fmt: skip
-    totals = dashboards.current_lesson_counts()
-    teams = dashboards.team_names(manager, filters=filters)
+    totals = orm_lesson_counts()
+    teams = orm_team_names(manager, filters)
     return [
         (name or email.split("@", 1)[0], email, teams.get(learner_id, ""), title, done,
          totals.get(track_id, 0), status, due, active, quiz, waiting, assigned_by or "")
