@@ -132,6 +132,11 @@ ALLAUTH: dict[str, tuple[tuple, tuple]] = {
     "account_set_password": (signed_in(R), signed_in(R)),  # they have one: go to "change"
     "account_email": (signed_in(200), signed_in(R)),
     "account_confirm_login_code": (signed_in(R), signed_in(R)),
+    # Reauthentication by an emailed code (allauth 65.22, on by default beside the password):
+    # the signed-in person asks for a code to their own verified address (POST without a
+    # choice re-shows the form); confirming needs a pending request, so it sends them back.
+    "account_request_reauthentication_code": (signed_in(200), signed_in(200)),
+    "account_confirm_reauthentication_code": (signed_in(R), signed_in(R)),
     "account_inactive": (every(200), every(405)),
     "account_email_verification_sent": (every(200), every(405)),
     "account_confirm_email": (every(200), every(404)),  # a made-up key
