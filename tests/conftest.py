@@ -1,14 +1,44 @@
+import os
 import shutil
 import socket
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from tests import factories
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-offset-days",
+        type=int,
+        default=int(os.environ.get("SOCIALCRAFT_CLOCK_OFFSET_DAYS", "0")),
+        help="run the whole suite with the clock moved this many days ahead (time-machine): "
+        "proves no test mixes a written date with the running clock",
+    )
+
+
+def pytest_configure(config):
+    days = config.getoption("--clock-offset-days")
+    if days:
+        # Moves every clock Python reads in this process (datetime, time.time) for the whole
+        # session, ticking on from there; nested travel in a test still works. Child
+        # processes the suite starts get the same offset through the environment.
+        os.environ["SOCIALCRAFT_CLOCK_OFFSET_DAYS"] = str(days)
+        traveller = time_machine.travel(datetime.now(tz=UTC) + timedelta(days=days), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    days = config.getoption("--clock-offset-days")
+    return f"clock moved {days} days ahead" if days else None
 
 
 def free_port() -> int:

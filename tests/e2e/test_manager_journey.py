@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from progress import dispatch, services
-from tests import factories
+from tests import clock, factories
 from tests.e2e.conftest import link_in, screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -124,11 +124,13 @@ def test_email_links_open_the_right_pages(page, site, team_setup, mailoutbox):
     )
     from progress.models import QuizAttempt
 
-    QuizAttempt.objects.update(submitted_at=datetime.now(tz=UTC) - timedelta(days=5))
+    # The dispatch runs on the next Monday at 10:00 (digest day), and the quiz was passed five
+    # days before it: inside the retrieval-practice window (3-30 days) on any date.
+    monday = clock.next_weekday_at(0, 10)
+    QuizAttempt.objects.update(submitted_at=monday - timedelta(days=5))
     from learners.models import Preferences
 
     Preferences.objects.create(user=learner, nudge_inactive=False, nudge_due=False)
-    monday = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     dispatch.dispatch(now=monday, enqueue=False)
 
     digest = next(m for m in mailoutbox if "Your week" in m.subject)
