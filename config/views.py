@@ -1,9 +1,11 @@
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,6 +31,14 @@ def server_error(request):
 # -- security.txt (RFC 9116) -------------------------------------------------------------
 
 
+SECURITY_TXT_ROLLING_DAYS = 180
+
+
+def _rolling_expiry() -> str:
+    expires = timezone.now() + timedelta(days=SECURITY_TXT_ROLLING_DAYS)
+    return expires.strftime("%Y-%m-%dT00:00:00Z")
+
+
 @require_GET
 def security_txt(request):
     """Where to report a vulnerability: RFC 9116's machine-readable pointer to SECURITY.md."""
@@ -36,7 +46,7 @@ def security_txt(request):
     contact = settings.SECURITY_CONTACT or f"mailto:security@{urlsplit(site).hostname}"
     lines = [
         f"Contact: {contact}",
-        f"Expires: {settings.SECURITY_TXT_EXPIRES}",
+        f"Expires: {settings.SECURITY_TXT_EXPIRES or _rolling_expiry()}",
         "Preferred-Languages: en",
         f"Policy: {site}{reverse('security_policy')}",
         f"Canonical: {site}{reverse('security_txt')}",

@@ -31,7 +31,9 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")  # used for absolute links i
 # /.well-known/security.txt (RFC 9116). The contact defaults to security@<the site's host>;
 # Expires is a fixed date on purpose: renew it (at most a year ahead) when you check the file.
 SECURITY_CONTACT = env("SECURITY_CONTACT")
-SECURITY_TXT_EXPIRES = env("SECURITY_TXT_EXPIRES", "2027-10-31T00:00:00Z")
+# security.txt's Expires (RFC 9116: under a year ahead). Set it to a date when you review the
+# contact; unset, it rolls 180 days ahead of each request, so the file never goes stale.
+SECURITY_TXT_EXPIRES = env("SECURITY_TXT_EXPIRES", "")
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")

@@ -40,6 +40,12 @@ def test_security_txt_follows_rfc_9116(client):
     assert policy.content.decode() == (ROOT / "SECURITY.md").read_text(encoding="utf-8")
 
 
+def test_security_txt_serves_the_operators_expiry_when_set(client, settings):
+    settings.SECURITY_TXT_EXPIRES = "2031-01-31T00:00:00Z"
+    body = client.get("/.well-known/security.txt").content.decode()
+    assert "Expires: 2031-01-31T00:00:00Z\n" in body
+
+
 def test_audit_exceptions_need_a_reason_and_a_date_and_expire(tmp_path):
     audit = load_audit()
     today = datetime.date(2026, 11, 26)
