@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 
 
 .PHONY: bench
-.PHONY: help setup run run-stack test lint check suite e2e test-postgres clean
+.PHONY: help setup run run-stack test lint check suite e2e test-postgres test-future clean upgrade lock lock-check
 
 help:
 	@echo "make run            set up, migrate, import content/, create demo users, serve http://127.0.0.1:8000"
@@ -15,14 +15,47 @@ help:
 	@echo "make test           lint + Django checks + the whole test suite (starts its own Redis)"
 	@echo "make e2e            only the browser tests (Chromium)"
 	@echo "make test-postgres  the suite again on a throw-away PostgreSQL cluster"
+	@echo "make test-future    the suite with the clock moved 200 and 400 days ahead"
+	@echo "make upgrade        re-resolve requirements/*.txt to the newest versions pyproject.toml allows"
+	@echo "make run PORT=8001 HOST=0.0.0.0   serve elsewhere (HOST is added to ALLOWED_HOSTS)"
 
-$(STAMP): pyproject.toml
+# The environment holds exactly the versions in requirements/dev.txt (hashes checked), then the
+# project itself, built from the locked setuptools without fetching anything unpinned.
+$(STAMP): requirements/dev.txt pyproject.toml
 	@test -x $(PY) || { python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && $$python -m venv $(VENV); }
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# Regenerate the lock files from pyproject.toml's ranges (newest versions that fit, for every
+# platform and Python >= 3.12), then reinstall. Commit the lock on its own: CI shows what changed.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.12 --generate-hashes --custom-compile-command "make upgrade" pyproject.toml
+upgrade: setup
+	$(UV_COMPILE) --upgrade --extra build -o requirements/base.txt
+	$(UV_COMPILE) --upgrade --extra build --extra dev -o requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
+	@touch $(STAMP)
+	@git diff --stat -- requirements/ || true
+
+# Fail when pyproject.toml changed without `make lock` (CI runs it): re-resolving keeps every
+# pin that still fits, so any difference means the lock is stale.
+lock-check: setup
+	@tmp=$$(mktemp -d) && cp requirements/*.txt $$tmp/ && \
+	  $(UV_COMPILE) --extra build -o $$tmp/base.txt && \
+	  $(UV_COMPILE) --extra build --extra dev -o $$tmp/dev.txt && \
+	  diff -u requirements/base.txt $$tmp/base.txt && diff -u requirements/dev.txt $$tmp/dev.txt && \
+	  echo "requirements/ matches pyproject.toml"; status=$$?; rm -rf $$tmp; \
+	  [ $$status -eq 0 ] || echo "requirements/ is stale: run make lock and commit it" >&2; exit $$status
+
+# Re-resolve after a change to pyproject.toml, keeping every pin that still fits.
+lock: setup
+	$(UV_COMPILE) --extra build -o requirements/base.txt
+	$(UV_COMPILE) --extra build --extra dev -o requirements/dev.txt
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 run: setup
 	$(PY) manage.py migrate --noinput
@@ -30,8 +63,9 @@ run: setup
 	$(PY) manage.py import_content content/
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_activity
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)} \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The full stack: Redis on loopback, the web server, a Celery worker and beat; Ctrl-C stops all.
 run-stack: setup
@@ -56,6 +90,13 @@ suite: setup
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint check suite
+
+# The whole suite with the clock moved 200, then 400 days ahead (time-machine, for every clock
+# Python reads; see tests/conftest.py): a test that mixes a written date with today fails here.
+test-future: setup
+	scripts/system-packages
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest --clock-offset-days=200 $(PYTEST_ARGS)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest --clock-offset-days=400 $(PYTEST_ARGS)
 
 e2e: setup
 	scripts/system-packages
