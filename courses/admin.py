@@ -38,7 +38,9 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from . import admin_views, services
+from .admin_fields import LevelsField, ScoresField
 from .models import (
+    AssignmentSample,
     Choice,
     Lesson,
     Module,
@@ -987,6 +989,7 @@ class LessonAdmin(MovableListAdmin, ArchivableAdmin):
             "minutes",
             "platforms",
             "last_reviewed",
+            "facts_checked",
             "body_markdown",
         ]
         return fields if obj is None else [*fields, "changed_at", "status"]
@@ -1126,7 +1129,7 @@ class LessonChoiceMixin:
 class QuestionInline(OrderedInline, admin.StackedInline):
     model = Question
     extra = 0
-    fields = ["order", "prompt", "kind", "explanation", "choice_summary"]
+    fields = ["order", "prompt", "kind", "objective", "section", "explanation", "choice_summary"]
     readonly_fields = ["order", "choice_summary"]
     show_change_link = True
 
@@ -1166,7 +1169,7 @@ class QuizAdmin(LessonChoiceMixin, ArchivableAdmin):
     inlines = [QuestionInline]
 
     def get_fields(self, request, obj=None):
-        fields = ["lesson", "pass_mark", "max_attempts"]
+        fields = ["lesson", "pass_mark", "draw", "review", "max_attempts", "retry_after_hours"]
         return fields if obj is None else [*fields, "status"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -1200,7 +1203,7 @@ class ChoiceInline(OrderedInline, admin.TabularInline):
 class QuestionAdminForm(forms.ModelForm):
     class Meta:
         model = Question
-        fields = ["quiz", "prompt", "kind", "explanation"]
+        fields = ["quiz", "prompt", "kind", "objective", "section", "explanation"]
 
 
 @admin.register(Question)
@@ -1251,13 +1254,49 @@ class QuestionAdmin(MovableListAdmin, AuthoringAdmin):
 # Practice assignments
 
 
-class RubricInline(OrderedInline, admin.TabularInline):
+class RubricCriterionForm(forms.ModelForm):
+    levels = LevelsField(label="Score levels")
+
+    class Meta:
+        model = RubricCriterion
+        fields = ["criterion", "description", "points", "levels", "must_pass", "pass_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        levels, points = cleaned.get("levels") or [], cleaned.get("points")
+        if levels and points and (levels[0]["points"] != 0 or levels[-1]["points"] != points):
+            self.add_error("levels", f"Levels run from 0 to the criterion's {points} points.")
+        if cleaned.get("pass_at") and points and cleaned["pass_at"] > points:
+            self.add_error("pass_at", f"The bar can't be above the criterion's {points} points.")
+        return cleaned
+
+
+class RubricInline(OrderedInline, admin.StackedInline):
     model = RubricCriterion
-    fields = ["order", "criterion", "description", "points"]
+    form = RubricCriterionForm
+    fields = ["order", "criterion", "description", "points", "levels", "must_pass", "pass_at"]
     readonly_fields = ["order"]
 
     def get_extra(self, request, obj=None, **kwargs):
         return 2 if obj is None else 0
+
+
+class SampleForm(forms.ModelForm):
+    scores = ScoresField(label="Scores")
+
+    class Meta:
+        model = AssignmentSample
+        fields = ["level", "submission", "scores", "why"]
+
+
+class SampleInline(OrderedInline, admin.StackedInline):
+    """Annotated example submissions reviewers see beside the rubric."""
+
+    model = AssignmentSample
+    form = SampleForm
+    fields = ["order", "level", "submission", "scores", "why"]
+    readonly_fields = ["order"]
+    extra = 0
 
 
 @admin.register(PracticeAssignment)
@@ -1267,13 +1306,13 @@ class PracticeAssignmentAdmin(LessonChoiceMixin, ArchivableAdmin):
     list_filter = ["required", LessonTrackStatusFilter, "lesson__track", ArchivedFilter]
     search_fields = ["title", "brief_markdown", "lesson__title", "lesson__track__title"]
     list_select_related = ["lesson__track"]
-    inlines = [RubricInline]
+    inlines = [RubricInline, SampleInline]
 
     class Media:
         js = ["js/admin-markdown-preview.js"]
 
     def get_fields(self, request, obj=None):
-        fields = ["lesson", "title", "required", "brief_markdown"]
+        fields = ["lesson", "title", "required", "pass_points", "brief_markdown"]
         return fields if obj is None else [*fields, "status"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -32,12 +32,27 @@ TRACK_KEYS = {
     "validity_months",
 }
 MODULE_KEYS = {"slug", "title", "summary", "self_check"}
-LESSON_KEYS = {"title", "minutes", "platforms", "last_reviewed", "quiz", "assignment"}
-QUIZ_KEYS = {"pass_mark", "max_attempts", "questions"}
-QUESTION_KEYS = {"prompt", "kind", "explanation", "choices"}
+LESSON_KEYS = {
+    "title",
+    "minutes",
+    "platforms",
+    "last_reviewed",
+    "facts_checked",
+    "quiz",
+    "assignment",
+}
+QUIZ_KEYS = {"pass_mark", "max_attempts", "retry_after_hours", "draw", "review", "questions"}
+QUESTION_KEYS = {"prompt", "kind", "explanation", "choices", "objective", "section"}
 CHOICE_KEYS = {"text", "correct", "feedback"}
-ASSIGNMENT_KEYS = {"title", "required", "brief", "rubric"}
-CRITERION_KEYS = {"criterion", "description", "points"}
+ASSIGNMENT_KEYS = {"title", "required", "brief", "rubric", "pass_points", "samples"}
+CRITERION_KEYS = {"criterion", "description", "points", "levels", "must_pass", "pass_at"}
+LEVEL_KEYS = {"points", "description"}
+SAMPLE_KEYS = {"level", "submission", "scores", "why"}
+REVIEW_POLICIES = ("after_pass", "after_last_attempt", "always")
+SAMPLE_LEVELS = ("strong", "borderline", "weak")
+DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_RETRY_AFTER_HOURS = 24
+HEADING_RE = re.compile(r"^#{2,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,8 @@ class QuestionSpec:
     kind: str
     explanation: str
     choices: list[ChoiceSpec]
+    objective: str = ""
+    section: str = ""
 
 
 @dataclass
@@ -76,6 +93,15 @@ class QuizSpec:
     pass_mark: int
     max_attempts: int | None
     questions: list[QuestionSpec]
+    retry_after_hours: int = DEFAULT_RETRY_AFTER_HOURS
+    draw: int | None = None
+    review: str = "after_pass"
+
+
+@dataclass
+class LevelSpec:
+    points: int
+    description: str
 
 
 @dataclass
@@ -83,6 +109,21 @@ class CriterionSpec:
     criterion: str
     description: str
     points: int
+    levels: list[LevelSpec] = field(default_factory=list)
+    must_pass: bool = False
+    pass_at: int | None = None
+
+    @property
+    def gate(self) -> int | None:
+        return (self.pass_at or self.points) if self.must_pass else None
+
+
+@dataclass
+class SampleSpec:
+    level: str
+    submission: str
+    scores: dict[str, int]
+    why: str
 
 
 @dataclass
@@ -91,6 +132,22 @@ class AssignmentSpec:
     required: bool
     brief: str
     rubric: list[CriterionSpec]
+    pass_points: int | None = None
+    samples: list[SampleSpec] = field(default_factory=list)
+
+
+def sample_passes(rubric: list, scores: dict[str, int], pass_points: int | None) -> bool:
+    """Whether `scores` (criterion name → points) approve: every gate met, total at threshold.
+
+    The one statement of the rule, used for samples at import and for reviews (which pass
+    criteria as model rows or specs alike: both have `criterion`, `points` and `gate`).
+    """
+    for criterion in rubric:
+        gate = criterion.gate
+        if gate is not None and scores.get(criterion.criterion, 0) < gate:
+            return False
+    total = sum(scores.get(criterion.criterion, 0) for criterion in rubric)
+    return pass_points is None or total >= pass_points
 
 
 @dataclass
@@ -101,6 +158,7 @@ class LessonSpec:
     body: str
     platforms: list[str] = field(default_factory=list)
     last_reviewed: datetime.date | None = None
+    facts_checked: datetime.date | None = None
     quiz: QuizSpec | None = None
     assignment: AssignmentSpec | None = None
 
@@ -397,26 +455,31 @@ def _read_lesson(path: Path, slug: str, errors: list) -> LessonSpec | None:
     if not isinstance(platforms, list) or not all(isinstance(p, str) for p in platforms):
         report("'platforms' must be a list of strings", "platforms")
         platforms = []
-    last_reviewed = data.get("last_reviewed")
-    if last_reviewed is not None and not (
-        isinstance(last_reviewed, datetime.date)
-        and not isinstance(last_reviewed, datetime.datetime)
-    ):
-        report("'last_reviewed' must be a TOML date such as 2026-11-25", "last_reviewed")
-        last_reviewed = None
+    headings = {heading.strip() for heading in HEADING_RE.findall(body)}
     return LessonSpec(
         slug=slug,
         title=_text(data, "title", report),
         minutes=_int(data, "minutes", report, default=5, low=1, high=600) or 5,
         body=body,
         platforms=platforms,
-        last_reviewed=last_reviewed,
-        quiz=_read_quiz(data.get("quiz"), lines, report),
+        last_reviewed=_date(data, "last_reviewed", report),
+        facts_checked=_date(data, "facts_checked", report),
+        quiz=_read_quiz(data.get("quiz"), lines, report, headings),
         assignment=_read_assignment(data.get("assignment"), lines, report),
     )
 
 
-def _read_quiz(data, lines: _Lines, report) -> QuizSpec | None:
+def _date(data: dict, key: str, report) -> datetime.date | None:
+    value = data.get(key)
+    if value is not None and not (
+        isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+    ):
+        report(f"'{key}' must be a TOML date such as 2026-11-25", key)
+        return None
+    return value
+
+
+def _read_quiz(data, lines: _Lines, report, headings: set[str]) -> QuizSpec | None:
     if data is None:
         return None
     quiz_line = lines.table("quiz")
@@ -428,9 +491,27 @@ def _read_quiz(data, lines: _Lines, report) -> QuizSpec | None:
         report(f"quiz: {message}", None, lines.key(key) if key else _line)
 
     _check_keys(data, QUIZ_KEYS, "[quiz]", quiz_report)
+    review = data.get("review", "after_pass")
+    if review not in REVIEW_POLICIES:
+        quiz_report(f"'review' is '{review}'; use one of {', '.join(REVIEW_POLICIES)}", "review")
+        review = "after_pass"
     spec = QuizSpec(
         pass_mark=_int(data, "pass_mark", quiz_report, default=70, low=1, high=100),
-        max_attempts=_int(data, "max_attempts", quiz_report, low=1, high=1000),
+        # 0 in a file means unlimited (None), so every setting can be written back out.
+        max_attempts=_int(
+            data, "max_attempts", quiz_report, default=DEFAULT_MAX_ATTEMPTS, low=0, high=1000
+        )
+        or None,
+        retry_after_hours=_int(
+            data,
+            "retry_after_hours",
+            quiz_report,
+            default=DEFAULT_RETRY_AFTER_HOURS,
+            low=0,
+            high=8760,
+        ),
+        draw=_int(data, "draw", quiz_report, low=1, high=1000),
+        review=review,
         questions=[],
     )
     questions = data.get("questions", [])
@@ -495,13 +576,28 @@ def _read_quiz(data, lines: _Lines, report) -> QuizSpec | None:
             q_report("has no correct choice", None)
         elif kind == "single" and correct_count > 1:
             q_report(f"is single choice but has {correct_count} correct choices", None)
+        objective = question.get("objective", "")
+        if not isinstance(objective, str) or (objective and not SLUG_RE.match(objective)):
+            q_report("has an 'objective' that isn't a slug (lowercase, digits, hyphens)", None)
+            objective = ""
+        section = question.get("section", "")
+        if not isinstance(section, str):
+            section = ""
+        if section and section.strip() not in headings:
+            q_report(f"names section '{section}', which is not a heading of this lesson", None)
         spec.questions.append(
             QuestionSpec(
                 prompt=prompt if isinstance(prompt, str) else "",
                 kind=kind if kind in KINDS else "single",
                 explanation=explanation if isinstance(explanation, str) else "",
                 choices=choice_specs,
+                objective=objective,
+                section=section.strip(),
             )
+        )
+    if spec.draw is not None and spec.questions and spec.draw > len(spec.questions):
+        quiz_report(
+            f"'draw' is {spec.draw} but the bank has {len(spec.questions)} questions", "draw"
         )
     return spec
 
@@ -523,6 +619,7 @@ def _read_assignment(data, lines: _Lines, report) -> AssignmentSpec | None:
         required=_bool(data, "required", a_report, default=True),
         brief=_text(data, "brief", a_report),
         rubric=[],
+        pass_points=_int(data, "pass_points", a_report, low=1, high=1000),
     )
     rubric = data.get("rubric", [])
     if not isinstance(rubric, list):
@@ -538,16 +635,95 @@ def _read_assignment(data, lines: _Lines, report) -> AssignmentSpec | None:
             c_report("must be a table", None)
             continue
         _check_keys(criterion, CRITERION_KEYS, "[[assignment.rubric]]", c_report)
-        spec.rubric.append(
-            CriterionSpec(
-                criterion=_text(criterion, "criterion", c_report),
-                description=_text(criterion, "description", c_report, required=False),
-                points=_int(criterion, "points", c_report, default=4, low=1, high=100) or 1,
-            )
+        points = _int(criterion, "points", c_report, default=4, low=1, high=100) or 1
+        c_spec = CriterionSpec(
+            criterion=_text(criterion, "criterion", c_report),
+            description=_text(criterion, "description", c_report, required=False),
+            points=points,
+            levels=_read_levels(criterion.get("levels", []), points, c_report),
+            must_pass=_bool(criterion, "must_pass", c_report, default=False),
+            pass_at=_int(criterion, "pass_at", c_report, low=1, high=points),
         )
+        if c_spec.pass_at is not None and not c_spec.must_pass:
+            c_report("'pass_at' only applies with must_pass = true", None)
+        spec.rubric.append(c_spec)
     if spec.required and not spec.rubric:
         a_report("a required assignment needs at least one [[assignment.rubric]] criterion", None)
+    total = sum(c.points for c in spec.rubric)
+    if spec.pass_points is not None and spec.rubric and spec.pass_points > total:
+        a_report(f"'pass_points' is {spec.pass_points} but the rubric totals {total}", None)
+    spec.samples = _read_samples(data.get("samples", []), spec, lines, report)
     return spec
+
+
+def _read_levels(levels, points: int, c_report) -> list[LevelSpec]:
+    if not isinstance(levels, list):
+        c_report("'levels' must be a list of { points = N, description = \"...\" }", None)
+        return []
+    specs = []
+    for number, level in enumerate(levels, start=1):
+        if (
+            not isinstance(level, dict)
+            or set(level) - LEVEL_KEYS
+            or not isinstance(level.get("points"), int)
+            or not isinstance(level.get("description"), str)
+            or not level["description"].strip()
+        ):
+            c_report(f"level {number} needs exactly 'points' (a number) and a 'description'", None)
+            continue
+        specs.append(LevelSpec(points=level["points"], description=level["description"]))
+    scores = [level.points for level in specs]
+    if specs and (scores != sorted(set(scores)) or scores[0] != 0 or scores[-1] != points):
+        c_report(f"levels must run upwards from 0 to the criterion's {points} points", None)
+    return specs
+
+
+def _read_samples(samples, assignment: AssignmentSpec, lines: _Lines, report) -> list[SampleSpec]:
+    if not isinstance(samples, list):
+        report("assignment: 'samples' must be a list of [[assignment.samples]]", None, None)
+        return []
+    names = {c.criterion: c for c in assignment.rubric}
+    specs = []
+    for number, sample in enumerate(samples, start=1):
+        line = lines.table("assignment.samples", number)
+
+        def s_report(message, key, _line=line, _number=number):
+            report(f"assignment sample {_number}: {message}", None, _line)
+
+        if not isinstance(sample, dict):
+            s_report("must be a table", None)
+            continue
+        _check_keys(sample, SAMPLE_KEYS, "[[assignment.samples]]", s_report)
+        level = sample.get("level")
+        if level not in SAMPLE_LEVELS:
+            s_report(f"'level' must be one of {', '.join(SAMPLE_LEVELS)}", None)
+            continue
+        scores = sample.get("scores", {})
+        if not isinstance(scores, dict) or not all(isinstance(v, int) for v in scores.values()):
+            s_report("'scores' must map each criterion's name to its points", None)
+            continue
+        if set(scores) != set(names):
+            missing = sorted(set(names) - set(scores))
+            extra = sorted(set(scores) - set(names))
+            s_report(f"scores must name every criterion (missing {missing}, unknown {extra})", None)
+            continue
+        for name, points in scores.items():
+            allowed = [lv.points for lv in names[name].levels] or range(names[name].points + 1)
+            if points not in allowed:
+                s_report(f"scores '{name}' {points}, which is not a score it can give", None)
+        spec = SampleSpec(
+            level=level,
+            submission=_text(sample, "submission", s_report),
+            scores=dict(scores),
+            why=_text(sample, "why", s_report),
+        )
+        passes = sample_passes(assignment.rubric, spec.scores, assignment.pass_points)
+        if level == "strong" and not passes:
+            s_report("is 'strong' but its scores don't pass the rubric", None)
+        if level == "weak" and passes:
+            s_report("is 'weak' but its scores pass the rubric", None)
+        specs.append(spec)
+    return specs
 
 
 # --------------------------------------------------------------------------------------------
@@ -625,17 +801,32 @@ def lesson_file(spec: LessonSpec) -> str:
             ("minutes", spec.minutes),
             ("platforms", spec.platforms or None),
             ("last_reviewed", spec.last_reviewed),
+            ("facts_checked", spec.facts_checked),
         ]
     )
     if spec.quiz:
+        quiz = spec.quiz
         lines += ["", "[quiz]"]
         lines += _pairs(
-            [("pass_mark", spec.quiz.pass_mark), ("max_attempts", spec.quiz.max_attempts)]
+            [
+                ("pass_mark", quiz.pass_mark),
+                ("draw", quiz.draw),
+                ("review", quiz.review if quiz.review != "after_pass" else None),
+                ("max_attempts", quiz.max_attempts or 0),
+                (
+                    "retry_after_hours",
+                    quiz.retry_after_hours
+                    if quiz.retry_after_hours != DEFAULT_RETRY_AFTER_HOURS
+                    else None,
+                ),
+            ]
         )
-        for question in spec.quiz.questions:
+        for question in quiz.questions:
             lines += ["", "[[quiz.questions]]"]
             lines += _pairs(
                 [
+                    ("objective", question.objective or None),
+                    ("section", question.section or None),
                     ("prompt", question.prompt),
                     ("kind", question.kind),
                     ("explanation", question.explanation),
@@ -655,6 +846,7 @@ def lesson_file(spec: LessonSpec) -> str:
             [
                 ("title", spec.assignment.title),
                 ("required", spec.assignment.required),
+                ("pass_points", spec.assignment.pass_points),
                 ("brief", spec.assignment.brief),
             ]
         )
@@ -665,8 +857,27 @@ def lesson_file(spec: LessonSpec) -> str:
                     ("criterion", criterion.criterion),
                     ("description", criterion.description),
                     ("points", criterion.points),
+                    ("must_pass", criterion.must_pass or None),
+                    ("pass_at", criterion.pass_at),
                 ]
             )
+            if criterion.levels:
+                lines.append("levels = [")
+                lines.extend(
+                    f"  {{ points = {level.points}, "
+                    f"description = {toml_value(level.description, inline=True)} }},"
+                    for level in criterion.levels
+                )
+                lines.append("]")
+        for sample in spec.assignment.samples:
+            lines += ["", "[[assignment.samples]]"]
+            lines += _pairs([("level", sample.level), ("submission", sample.submission)])
+            scores = ", ".join(
+                f"{toml_value(name, inline=True)} = {points}"
+                for name, points in sample.scores.items()
+            )
+            lines.append(f"scores = {{ {scores} }}")
+            lines += _pairs([("why", sample.why)])
     return "+++\n" + "\n".join(lines) + "\n+++\n" + spec.body
 
 

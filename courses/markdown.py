@@ -8,14 +8,17 @@ import re
 
 import markdown as markdown_lib
 import nh3
+from django.utils.text import slugify
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "h1", "br", "code", "dd", "del", "details", "dl", "dt", "em",
     "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s",
     "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
+HEADING_ID_PREFIX = "sec-"  # keeps authored ids apart from the page's own ids
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    **{f"h{level}": {"id"} for level in range(2, 7)},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
     "ol": {"start"},
@@ -23,12 +26,22 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
-EXTENSIONS = ["tables", "fenced_code", "sane_lists", "abbr", "def_list"]
+EXTENSIONS = ["tables", "fenced_code", "sane_lists", "abbr", "def_list", "toc"]
+
+
+def heading_id(text: str, separator: str = "-") -> str:
+    """The id a heading gets, so a quiz question can link to the section that teaches it."""
+    return HEADING_ID_PREFIX + slugify(text)
 
 
 def render_markdown(source: str) -> str:
     """Render Markdown and return HTML that is safe to insert into a page as-is."""
-    html = markdown_lib.markdown(source or "", extensions=EXTENSIONS, output_format="html")
+    html = markdown_lib.markdown(
+        source or "",
+        extensions=EXTENSIONS,
+        extension_configs={"toc": {"slugify": heading_id, "toc_depth": "2-6"}},
+        output_format="html",
+    )
     return sanitise_html(html)
 
 

@@ -120,6 +120,13 @@ class Lesson(models.Model):
     body_html = models.TextField(blank=True, editable=False)
     platforms = models.JSONField(default=list, blank=True)
     last_reviewed = models.DateField(null=True, blank=True)
+    facts_checked = models.DateField(
+        "facts checked",
+        null=True,
+        blank=True,
+        help_text="When the lesson's volatile facts (platform limits, rules) were last checked "
+        "against their primary sources; the freshness report lists lessons checked long ago.",
+    )
     # Set by an admin action when the content changed in substance (not a typo fix): learners
     # recertifying on the track are asked to read it again.
     changed_at = models.DateTimeField(
@@ -160,6 +167,14 @@ class Lesson(models.Model):
 
 
 class Quiz(models.Model):
+    class Review(models.TextChoices):
+        AFTER_PASS = "after_pass", "After a pass"
+        AFTER_LAST_ATTEMPT = "after_last_attempt", "After a pass or the last attempt"
+        ALWAYS = "always", "After every attempt"
+
+    DEFAULT_MAX_ATTEMPTS = 3
+    DEFAULT_RETRY_AFTER_HOURS = 24
+
     lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="quiz")
     pass_mark = models.PositiveSmallIntegerField(
         default=70,
@@ -167,7 +182,28 @@ class Quiz(models.Model):
         help_text="Percent of points needed to pass (1–100).",
     )
     max_attempts = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Leave empty for unlimited retries."
+        null=True,
+        blank=True,
+        default=DEFAULT_MAX_ATTEMPTS,
+        help_text="Attempts in a row before the wait below; empty for unlimited retries.",
+    )
+    retry_after_hours = models.PositiveSmallIntegerField(
+        default=DEFAULT_RETRY_AFTER_HOURS,
+        help_text="After the last attempt of a set, a fresh set opens this many hours later; "
+        "0: no fresh set (a manager or staff can grant an extra attempt).",
+    )
+    draw = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Questions asked per attempt, drawn across objectives; empty: all of them.",
+    )
+    review = models.CharField(
+        "show answers",
+        max_length=20,
+        choices=Review.choices,
+        default=Review.AFTER_PASS,
+        help_text="When the correct choices and explanations are shown to the learner.",
     )
     archived_at = models.DateTimeField(null=True, blank=True)
 
@@ -194,7 +230,17 @@ class Question(models.Model):
     prompt = models.TextField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
     explanation = models.TextField(
-        help_text="Why the right answer is right; shown after submitting."
+        help_text="Why the right answer is right; shown when the quiz's review setting allows."
+    )
+    objective = models.SlugField(
+        max_length=80,
+        blank=True,
+        help_text="What the question assesses; each attempt draws across objectives.",
+    )
+    section = models.CharField(
+        max_length=160,
+        blank=True,
+        help_text="The lesson heading that teaches the answer, offered to learners who miss it.",
     )
 
     class Meta:
@@ -232,6 +278,12 @@ class PracticeAssignment(models.Model):
     brief_markdown = models.TextField()
     brief_html = models.TextField(blank=True, editable=False)
     required = models.BooleanField(default=True, help_text="Required for the certificate.")
+    pass_points = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Rubric points needed to approve; empty: the reviewer decides.",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -252,6 +304,16 @@ class RubricCriterion(models.Model):
     criterion = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     points = models.PositiveSmallIntegerField(default=4, validators=[MinValueValidator(1)])
+    # What each score looks like, in observable terms: [{"points": 0, "description": "..."}, ...]
+    levels = models.JSONField(default=list, blank=True)
+    must_pass = models.BooleanField(
+        "safety gate",
+        default=False,
+        help_text="Scoring below the bar fails the submission whatever the total.",
+    )
+    pass_at = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The gate's bar; empty: full points."
+    )
 
     class Meta:
         ordering = ["assignment", "position"]
@@ -264,3 +326,44 @@ class RubricCriterion(models.Model):
 
     def __str__(self) -> str:
         return self.criterion
+
+    @property
+    def gate(self) -> int | None:
+        """The lowest score that passes this criterion's safety gate, or None without one."""
+        return (self.pass_at or self.points) if self.must_pass else None
+
+
+class AssignmentSample(models.Model):
+    """An annotated example submission, shown to reviewers beside the rubric."""
+
+    class Level(models.TextChoices):
+        STRONG = "strong", "Strong"
+        BORDERLINE = "borderline", "Borderline"
+        WEAK = "weak", "Weak"
+
+    assignment = models.ForeignKey(
+        PracticeAssignment, on_delete=models.CASCADE, related_name="samples"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    level = models.CharField(max_length=12, choices=Level.choices)
+    submission = models.TextField(help_text="Markdown.")
+    submission_html = models.TextField(blank=True, editable=False)
+    scores = models.JSONField(default=dict, help_text="Criterion name → points it earns.")
+    why = models.TextField(help_text="Why it earns these scores.")
+
+    class Meta:
+        ordering = ["assignment", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "position"], name="sample_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} sample: {self.assignment}"
+
+    def save(self, *args, **kwargs):
+        self.submission_html = render_markdown(self.submission)
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "submission_html"}
+        super().save(*args, **kwargs)

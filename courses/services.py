@@ -18,6 +18,7 @@ from django.utils import timezone
 from . import content_files as cf
 from . import page_cache, signals
 from .models import (
+    AssignmentSample,
     Choice,
     Lesson,
     Module,
@@ -52,6 +53,7 @@ class ImportReport:
             "choice": "choices",
             "assignment": "assignments",
             "criterion": "rubric criteria",
+            "sample": "sample answers",
         }
         outcomes = ["created", "updated", "unchanged", "archived", "deleted"]
         result = []
@@ -146,6 +148,7 @@ TRACK_ID_PATHS = {
     Question: "quiz__lesson__track_id",
     Choice: "question__quiz__lesson__track_id",
     RubricCriterion: "assignment__lesson__track_id",
+    AssignmentSample: "assignment__lesson__track_id",
 }
 
 
@@ -246,6 +249,7 @@ def _import_track(spec: cf.TrackSpec, roles: dict, report: ImportReport, now) ->
                 body_markdown=l_spec.body,
                 platforms=l_spec.platforms,
                 last_reviewed=l_spec.last_reviewed,
+                facts_checked=l_spec.facts_checked,
                 archived_at=None,
             )
             _save(lesson, "lesson", report, changed)
@@ -297,14 +301,25 @@ def _import_quiz(lesson: Lesson, spec: cf.QuizSpec | None, report: ImportReport,
         return
     quiz = quiz or Quiz(lesson=lesson)
     changed = _assign(
-        quiz, pass_mark=spec.pass_mark, max_attempts=spec.max_attempts, archived_at=None
+        quiz,
+        pass_mark=spec.pass_mark,
+        max_attempts=spec.max_attempts,
+        retry_after_hours=spec.retry_after_hours,
+        draw=spec.draw,
+        review=spec.review,
+        archived_at=None,
     )
     _save(quiz, "quiz", report, changed)
     questions = {q.position: q for q in quiz.questions.prefetch_related("choices")}
     for position, q_spec in enumerate(spec.questions, start=1):
         question = questions.pop(position, None) or Question(quiz=quiz, position=position)
         changed = _assign(
-            question, prompt=q_spec.prompt, kind=q_spec.kind, explanation=q_spec.explanation
+            question,
+            prompt=q_spec.prompt,
+            kind=q_spec.kind,
+            explanation=q_spec.explanation,
+            objective=q_spec.objective,
+            section=q_spec.section,
         )
         _save(question, "question", report, changed)
         choices = {c.position: c for c in question.choices.all()} if question.pk else {}
@@ -344,6 +359,7 @@ def _import_assignment(
         title=spec.title,
         required=spec.required,
         brief_markdown=spec.brief,
+        pass_points=spec.pass_points,
         archived_at=None,
     )
     _save(assignment, "assignment", report, changed)
@@ -357,11 +373,30 @@ def _import_assignment(
             criterion=c_spec.criterion,
             description=c_spec.description,
             points=c_spec.points,
+            levels=[{"points": lv.points, "description": lv.description} for lv in c_spec.levels],
+            must_pass=c_spec.must_pass,
+            pass_at=c_spec.pass_at,
         )
         _save(criterion, "criterion", report, changed)
     for criterion in criteria.values():
         criterion.delete()
         report.record("criterion", "deleted")
+    samples = {sample.position: sample for sample in assignment.samples.all()}
+    for position, s_spec in enumerate(spec.samples, start=1):
+        sample = samples.pop(position, None) or AssignmentSample(
+            assignment=assignment, position=position
+        )
+        changed = _assign(
+            sample,
+            level=s_spec.level,
+            submission=s_spec.submission,
+            scores=s_spec.scores,
+            why=s_spec.why,
+        )
+        _save(sample, "sample", report, changed)
+    for sample in samples.values():
+        sample.delete()
+        report.record("sample", "deleted")
 
 
 def track_specs(tracks=None) -> list[cf.TrackSpec]:
@@ -382,7 +417,9 @@ def track_specs(tracks=None) -> list[cf.TrackSpec]:
         lessons = (
             Lesson.objects.filter(track=track, archived_at__isnull=True)
             .select_related("quiz", "assignment")
-            .prefetch_related("quiz__questions__choices", "assignment__rubric")
+            .prefetch_related(
+                "quiz__questions__choices", "assignment__rubric", "assignment__samples"
+            )
             .order_by("position")
         )
         by_module: dict[int, list[Lesson]] = {}
@@ -416,14 +453,20 @@ def _lesson_spec(lesson: Lesson) -> cf.LessonSpec:
         body=lesson.body_markdown,
         platforms=list(lesson.platforms or []),
         last_reviewed=lesson.last_reviewed,
+        facts_checked=lesson.facts_checked,
         quiz=cf.QuizSpec(
             pass_mark=quiz.pass_mark,
             max_attempts=quiz.max_attempts,
+            retry_after_hours=quiz.retry_after_hours,
+            draw=quiz.draw,
+            review=quiz.review,
             questions=[
                 cf.QuestionSpec(
                     prompt=q.prompt,
                     kind=q.kind,
                     explanation=q.explanation,
+                    objective=q.objective,
+                    section=q.section,
                     choices=[
                         cf.ChoiceSpec(text=c.text, correct=c.is_correct, feedback=c.feedback)
                         for c in q.choices.all()
@@ -438,9 +481,21 @@ def _lesson_spec(lesson: Lesson) -> cf.LessonSpec:
             title=assignment.title,
             required=assignment.required,
             brief=assignment.brief_markdown,
+            pass_points=assignment.pass_points,
             rubric=[
-                cf.CriterionSpec(criterion=c.criterion, description=c.description, points=c.points)
+                cf.CriterionSpec(
+                    criterion=c.criterion,
+                    description=c.description,
+                    points=c.points,
+                    levels=[cf.LevelSpec(lv["points"], lv["description"]) for lv in c.levels],
+                    must_pass=c.must_pass,
+                    pass_at=c.pass_at,
+                )
                 for c in assignment.rubric.all()
+            ],
+            samples=[
+                cf.SampleSpec(level=x.level, submission=x.submission, scores=x.scores, why=x.why)
+                for x in assignment.samples.all()
             ],
         )
         if assignment
@@ -662,6 +717,7 @@ POSITIONED_PARENTS = {
     Question: "quiz",
     Choice: "question",
     RubricCriterion: "assignment",
+    AssignmentSample: "assignment",
 }
 
 

@@ -85,7 +85,7 @@ def test_deleting_a_track_module_quiz_or_assignment_with_records_is_refused(auth
     lesson = track.lessons.get(slug="lesson-1-1")
     Enrolment.objects.create(learner=learner, track=track)
     QuizAttempt.objects.create(
-        learner=learner, quiz=lesson.quiz, token="t-1", score=100, passed=True, answers={}
+        learner=learner, quiz=lesson.quiz, token="t-1", number=1, score=100, passed=True, answers={}
     )
     Submission.objects.create(
         learner=learner, assignment=lesson.assignment, version=1, text_markdown="My posts"

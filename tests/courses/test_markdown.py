@@ -46,7 +46,7 @@ def test_ordinary_markdown_survives():
         '## Heading\n\nSome **bold**, a [link](https://example.com "t") and `code`.\n\n'
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n> quote\n\n- one\n- two\n"
     )
-    assert "<h2>Heading</h2>" in html
+    assert '<h2 id="sec-heading">Heading</h2>' in html  # the id quiz results link to
     assert "<strong>bold</strong>" in html
     assert (
         '<a href="https://example.com" title="t" rel="noopener noreferrer nofollow">link</a>'
