@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.csv import Echo, csv_safe
 from courses import selectors as course_selectors
 from courses.dates import add_months
 from courses.markdown import render_markdown
@@ -26,7 +27,6 @@ from learners.models import Organisation, PolicyAcknowledgement, PolicyVersion, 
 from . import clearance, governance, selectors
 from .governance_forms import PolicyDraftForm, RosterFilterForm
 from .models import Submission
-from .team_views import _Echo, csv_safe
 
 ROSTER_PER_PAGE = 100
 CSV_BATCH = 500  # people evaluated per round of queries while the CSV streams
@@ -292,7 +292,7 @@ def _iso(moment) -> str:
 
 
 def _roster_lines(scope: governance.Scope, rules: clearance.Rules):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield writer.writerow(ROSTER_CSV_HEADER)
     people = scope.people_rows().only("pk", "email", "display_name")
     for batch in itertools.batched(people.iterator(chunk_size=CSV_BATCH), CSV_BATCH):
