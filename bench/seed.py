@@ -258,7 +258,13 @@ def generate_tracks(scale: Scale, seed: int = 11) -> list[Track]:
             )
     lessons = Lesson.objects.bulk_create(lessons)
     quizzes = Quiz.objects.bulk_create(
-        [Quiz(lesson=lesson, pass_mark=70) for lesson in lessons if lesson.position % 2 == 0]
+        # Unlimited attempts: quiz_submit posts thousands of attempts as one taker, and each
+        # must take the recording path, not the "no attempts left" refusal.
+        [
+            Quiz(lesson=lesson, pass_mark=70, max_attempts=None)
+            for lesson in lessons
+            if lesson.position % 2 == 0
+        ]
     )
     questions = Question.objects.bulk_create(
         [
@@ -371,6 +377,7 @@ class People:
         self.now = timezone.now()
         self.today = timezone.localdate()
         self.buffer = Buffer()
+        self.attempt_numbers: dict[tuple[int, int], int] = {}
         self.tracks = _track_infos()
         self.generated_ids = set(
             Track.objects.filter(slug__startswith="bench-").values_list("pk", flat=True)
@@ -564,11 +571,14 @@ class People:
 
     def _attempt(self, user_id: int, quiz_id: int, when: datetime, *, passed: bool) -> None:
         score = self.rng.randint(70, 100) if passed else self.rng.randint(20, 65)
+        key = (user_id, quiz_id)
+        self.attempt_numbers[key] = self.attempt_numbers.get(key, 0) + 1
         self.buffer.add(
             QuizAttempt(
                 learner_id=user_id,
                 quiz_id=quiz_id,
                 token=uuid.uuid4().hex,
+                number=self.attempt_numbers[key],
                 submitted_at=when,
                 score=score,
                 passed=passed,

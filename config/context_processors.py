@@ -21,6 +21,7 @@ SITE_URL_NAMES = {
     "team_assignments": "progress:team_assignments",
     "team_invitations": "progress:team_invitations",
     "team_growth": "progress:team_growth",
+    "team_attempts": "progress:team_attempts",
     "team_export": "progress:team_export",
     "roster": "progress:roster",
 }

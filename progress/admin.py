@@ -10,15 +10,21 @@ element carries `sandbox` too. Nothing of the email touches the admin page's own
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.csp import CSP
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_GET
 
+from . import item_analysis
 from .models import (
+    AttemptGrant,
     Certificate,
     EmailOptOut,
     Enrolment,
@@ -26,6 +32,7 @@ from .models import (
     Message,
     PracticePost,
     QuizAttempt,
+    QuizStatistics,
     Review,
     Submission,
 )
@@ -215,3 +222,109 @@ class EvidenceAdmin(ReadOnlyAdmin):
     list_filter = ["network"]
     search_fields = ["learner__email", "url"]
     list_select_related = ["learner"]
+
+
+@admin.register(AttemptGrant)
+class AttemptGrantAdmin(admin.ModelAdmin):
+    """Extra quiz attempts: staff grant one here (managers from the team pages); a grant is a
+    record of who allowed what and when, so it can't be edited afterwards."""
+
+    list_display = ["learner", "quiz", "granted_by", "granted_at"]
+    list_select_related = ["learner", "quiz__lesson", "granted_by"]
+    search_fields = ["learner__email", "learner__display_name", "quiz__lesson__title"]
+    autocomplete_fields = ["learner"]
+    fields = ["learner", "quiz"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.granted_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(QuizStatistics)
+class QuizStatisticsAdmin(admin.ModelAdmin):
+    """Item analysis per quiz (progress.item_analysis): read-only, with a CSV download."""
+
+    list_display = ["__str__", "track", "attempt_count", "question_count", "draw"]
+    list_select_related = ["lesson__track"]
+    list_filter = ["lesson__track"]
+    search_fields = ["lesson__title", "lesson__track__title"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                attempt_count=Count("attempts", distinct=True),
+                question_count=Count("questions", distinct=True),
+            )
+        )
+
+    @admin.display(description="track", ordering="lesson__track__title")
+    def track(self, obj):
+        return obj.lesson.track
+
+    @admin.display(description="attempts", ordering="attempt_count")
+    def attempt_count(self, obj):
+        return obj.attempt_count
+
+    @admin.display(description="questions in the bank", ordering="question_count")
+    def question_count(self, obj):
+        return obj.question_count
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/statistics.csv",
+                self.admin_site.admin_view(self.csv_view),
+                name="progress_quizstatistics_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _quiz_or_404(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        quiz = self.get_object(request, unquote(object_id))
+        if quiz is None:
+            raise Http404("No such quiz")
+        return quiz
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied  # a report: nothing to save
+        quiz = self._quiz_or_404(request, object_id)
+        stats = item_analysis.quiz_stats(quiz)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Statistics: {quiz.lesson}",
+            "stats": stats,
+            "original": quiz,
+            "thresholds": item_analysis,
+            "csv_url": reverse("admin:progress_quizstatistics_csv", args=[quiz.pk]),
+            "quiz_url": reverse("admin:courses_quiz_change", args=[quiz.pk]),
+        }
+        return TemplateResponse(request, "admin/progress/quiz_statistics.html", context)
+
+    @method_decorator(require_GET)
+    def csv_view(self, request, object_id):
+        quiz = self._quiz_or_404(request, object_id)
+        response = HttpResponse(
+            item_analysis.stats_csv(item_analysis.quiz_stats(quiz)),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="quiz-{quiz.pk}-statistics.csv"'
+        return response

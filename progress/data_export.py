@@ -6,7 +6,11 @@ without changing this code (and a test checks that nothing is left out).
 
 from django.core import serializers
 
+from courses.models import Quiz
 from learners.models import User
+
+from . import quizzes
+from .models import QuizAttempt
 
 REDACTED_FIELDS = {"password", "token", "key", "secret", "token_secret", "session_key"}
 
@@ -34,11 +38,32 @@ def related_sections() -> list[tuple[str, type, str]]:
     return sorted(sections, key=lambda section: section[0])
 
 
+def _attempts_as_shown(user: User, rows: list[dict]) -> list[dict]:
+    """Quiz attempts keep the correct answers; the export holds them back as the result page
+    does, for every quiz whose review policy doesn't yet let this learner see them."""
+    by_id = Quiz.objects.in_bulk({row["quiz"] for row in rows})
+    hidden = {
+        quiz_id
+        for quiz_id, quiz in by_id.items()
+        if not quizzes.learner_may_see_answers(learner=user, quiz=quiz)
+    }
+    for row in rows:
+        if row["quiz"] in hidden:
+            row["answers"] = quizzes.without_answers(row["answers"])
+    return rows
+
+
+ROW_FILTERS = {QuizAttempt: _attempts_as_shown}
+
+
 def user_data(user: User) -> dict:
     account = _rows(User.objects.filter(pk=user.pk))[0]
     for name in ("is_superuser", "groups", "user_permissions"):
         account.pop(name, None)
     data = {"account": account}
     for name, model, field in related_sections():
-        data[name] = _rows(model._default_manager.filter(**{field: user}).order_by("pk"))
+        rows = _rows(model._default_manager.filter(**{field: user}).order_by("pk"))
+        if model in ROW_FILTERS and field == "learner":
+            rows = ROW_FILTERS[model](user, rows)
+        data[name] = rows
     return data

@@ -3,6 +3,7 @@ from django.core.validators import URLValidator
 
 from courses.models import PracticeAssignment
 
+from . import services
 from .models import Submission
 
 MAX_SUBMISSION_CHARS = 20_000
@@ -49,16 +50,49 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, assignment: PracticeAssignment, **kwargs):
         super().__init__(*args, **kwargs)
+        self.assignment = assignment
         self.criteria = list(assignment.rubric.all())
         for criterion in self.criteria:
-            self.fields[f"criterion_{criterion.pk}"] = forms.IntegerField(
-                label=f"{criterion.criterion} (0–{criterion.points})",
-                min_value=0,
-                max_value=criterion.points,
-                help_text=criterion.description,
-            )
+            gate = " · safety gate" if criterion.must_pass else ""
+            label = f"{criterion.criterion} (0–{criterion.points}{gate})"
+            if criterion.levels:
+                # Described levels: the reviewer picks the description that matches the work.
+                self.fields[f"criterion_{criterion.pk}"] = forms.TypedChoiceField(
+                    label=label,
+                    coerce=int,
+                    choices=[
+                        (level["points"], f"{level['points']}: {level['description']}")
+                        for level in criterion.levels
+                    ],
+                    widget=forms.RadioSelect,
+                    help_text=criterion.description,
+                )
+            else:
+                self.fields[f"criterion_{criterion.pk}"] = forms.IntegerField(
+                    label=label,
+                    min_value=0,
+                    max_value=criterion.points,
+                    help_text=criterion.description,
+                )
 
         self.order_fields([*(f"criterion_{c.pk}" for c in self.criteria), "outcome", "feedback"])
+
+    def clean(self):
+        cleaned = super().clean()
+        scores = {
+            c.criterion: cleaned.get(f"criterion_{c.pk}")
+            for c in self.criteria
+            if cleaned.get(f"criterion_{c.pk}") is not None
+        }
+        if cleaned.get("outcome") == Submission.Status.APPROVED and len(scores) == len(
+            self.criteria
+        ):
+            problem = services.approval_problem(
+                assignment=self.assignment, criteria=self.criteria, scores=scores
+            )
+            if problem:
+                raise forms.ValidationError(problem)
+        return cleaned
 
     def points(self) -> dict[int, int]:
         return {c.pk: self.cleaned_data[f"criterion_{c.pk}"] for c in self.criteria}

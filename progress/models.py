@@ -82,6 +82,9 @@ class QuizAttempt(models.Model):
     # The one-time token of the form this attempt came from: a double click or a second tab
     # submitting the same form hits this unique constraint and records nothing more.
     token = models.CharField(max_length=64, unique=True)
+    # The attempt's place in the learner's sequence at this quiz. Unique, so two attempts
+    # posted at once can't both take the last allowed place: the loser re-checks the limit.
+    number = models.PositiveIntegerField()
     submitted_at = models.DateTimeField(auto_now_add=True)
     score = models.PositiveSmallIntegerField()  # percent
     passed = models.BooleanField()
@@ -90,6 +93,14 @@ class QuizAttempt(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         indexes = [models.Index(fields=["learner", "quiz"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "quiz", "number"], name="quiz_attempt_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="quiz_attempt_number_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner}: {self.score}% on {self.quiz}"
@@ -97,6 +108,29 @@ class QuizAttempt(models.Model):
     def get_absolute_url(self) -> str:
         lesson = self.quiz.lesson
         return reverse("progress:quiz_result", args=[lesson.track.slug, lesson.slug, self.pk])
+
+
+class AttemptGrant(models.Model):
+    """One extra quiz attempt granted to a learner by their manager or staff."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempt_grants"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="grants")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="attempt_grants_given",
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["learner", "quiz"])]
+
+    def __str__(self) -> str:
+        return f"Extra attempt for {self.learner} on {self.quiz}"
 
 
 class SubmissionQuerySet(models.QuerySet):
@@ -516,3 +550,13 @@ class Portfolio(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("progress:portfolio", args=[self.handle])
+
+
+class QuizStatistics(Quiz):
+    """Quizzes as authors study them: item analysis over learners' attempts (the admin's
+    "Quiz statistics"); the quiz itself is edited under Courses."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "quiz statistics"
+        verbose_name_plural = "quiz statistics"

@@ -1,9 +1,9 @@
 """Reads that serve the learner's pages; each runs a fixed number of queries."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from courses.models import Lesson, Track
@@ -278,4 +278,74 @@ def latest_submissions(learner: User) -> list[Submission]:
         .exclude(Exists(newer))
         .select_related("assignment__lesson__track")
         .order_by("-submitted_at")
+    )
+
+
+# -- what a certificate certifies ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuizEvidence:
+    lesson: str
+    score: int  # the best passing score
+    passed_at: datetime
+
+
+@dataclass(frozen=True)
+class AssignmentEvidence:
+    title: str
+    points: int
+    out_of: int
+    approved_at: datetime
+    reviewed_against_rubric: bool
+
+
+@dataclass
+class CertificateEvidence:
+    quizzes: list[QuizEvidence] = field(default_factory=list)
+    assignments: list[AssignmentEvidence] = field(default_factory=list)
+
+
+def certificate_evidence(certificate: Certificate) -> CertificateEvidence:
+    """The quizzes passed (best score, first pass) and the assignments approved against their
+    rubric (points, when) behind a certificate, for its public page. Two queries."""
+    passes = (
+        QuizAttempt.objects.filter(
+            learner_id=certificate.learner_id,
+            quiz__lesson__track_id=certificate.track_id,
+            quiz__archived_at__isnull=True,
+            quiz__lesson__archived_at__isnull=True,
+            passed=True,
+        )
+        .values("quiz_id", "quiz__lesson__title", "quiz__lesson__module__position")
+        .annotate(
+            best=Max("score"), first=Min("submitted_at"), position=Min("quiz__lesson__position")
+        )
+        .order_by("quiz__lesson__module__position", "position")
+    )
+    approved = (
+        Submission.objects.filter(
+            learner_id=certificate.learner_id,
+            assignment__lesson__track_id=certificate.track_id,
+            assignment__archived_at__isnull=True,
+            status=Submission.Status.APPROVED,
+        )
+        .select_related("assignment__lesson__module", "review")
+        .order_by("assignment__lesson__module__position", "assignment__lesson__position")
+    )
+    return CertificateEvidence(
+        quizzes=[
+            QuizEvidence(row["quiz__lesson__title"], row["best"], row["first"]) for row in passes
+        ],
+        assignments=[
+            AssignmentEvidence(
+                title=submission.assignment.title,
+                points=submission.review.total,
+                out_of=submission.review.total_possible,
+                approved_at=submission.review.reviewed_at,
+                reviewed_against_rubric=bool(submission.review.scores),
+            )
+            for submission in approved
+            if hasattr(submission, "review")
+        ],
     )

@@ -10,11 +10,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from courses.content_files import sample_passes
 from courses.models import Lesson, PracticeAssignment, Question, Quiz, Track
 from learners.models import User
 
-from . import recertification, rollups
-from .models import Certificate, Enrolment, LessonCompletion, QuizAttempt, Review, Submission
+from . import quizzes, recertification, rollups
+from .models import (
+    AttemptGrant,
+    Certificate,
+    Enrolment,
+    LessonCompletion,
+    QuizAttempt,
+    Review,
+    Submission,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -111,14 +120,28 @@ def _complete_lesson(*, learner: User, lesson: Lesson, refresh: bool = True) -> 
 # -- quizzes -----------------------------------------------------------------------------
 
 
-def new_attempt_token(*, learner: User, quiz: Quiz) -> str:
-    """A signed, single-use token for one rendering of the quiz form."""
+def new_attempt_token(*, learner: User, quiz: Quiz, draw: quizzes.Draw | None = None) -> str:
+    """A signed, single-use token for one rendering of the quiz form, carrying its draw.
+
+    The draw (which questions, each one's choice order) is signed into the token, so the
+    posted form is scored on exactly what was shown and can't pick its own questions.
+    """
+    draw = draw if draw is not None else quizzes.new_draw(learner=learner, quiz=quiz)
     return signing.dumps(
-        {"quiz": quiz.pk, "learner": learner.pk, "nonce": uuid.uuid4().hex}, salt=ATTEMPT_TOKEN_SALT
+        {"quiz": quiz.pk, "learner": learner.pk, "nonce": uuid.uuid4().hex, "draw": draw},
+        salt=ATTEMPT_TOKEN_SALT,
+        compress=True,
     )
 
 
-def _nonce_from(token: str, *, learner: User, quiz: Quiz) -> str:
+@dataclass(frozen=True)
+class AttemptForm:
+    nonce: str
+    draw: quizzes.Draw
+
+
+def read_attempt_token(token: str, *, learner: User, quiz: Quiz) -> AttemptForm:
+    """The nonce and draw of a quiz form's token; raises LearningError when it isn't valid."""
     try:
         data = signing.loads(token, salt=ATTEMPT_TOKEN_SALT, max_age=ATTEMPT_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
@@ -127,7 +150,11 @@ def _nonce_from(token: str, *, learner: User, quiz: Quiz) -> str:
         raise LearningError("This quiz form is not valid. Please take the quiz again.") from None
     if data.get("quiz") != quiz.pk or data.get("learner") != learner.pk:
         raise LearningError("This quiz form is not valid. Please take the quiz again.")
-    return data["nonce"]
+    draw = data.get("draw")
+    return AttemptForm(
+        nonce=data["nonce"],
+        draw=[(q, list(c)) for q, c in draw] if draw is not None else quizzes.authored_draw(quiz),
+    )
 
 
 @dataclass
@@ -137,10 +164,23 @@ class AttemptOutcome:
 
 
 def attempts_left(*, learner: User, quiz: Quiz) -> int | None:
-    if quiz.max_attempts is None:
-        return None
-    used = QuizAttempt.objects.filter(learner=learner, quiz=quiz).count()
-    return max(quiz.max_attempts - used, 0)
+    return quizzes.allowance(learner=learner, quiz=quiz).left
+
+
+def _refusal(allowed: quizzes.Allowance, quiz: Quiz) -> str:
+    if allowed.opens_at is not None:
+        opens = timezone.localtime(allowed.opens_at).strftime("%-d %b %Y at %H:%M")
+        return (
+            f"You have used all {quiz.max_attempts} attempts in this set. "
+            f"A fresh set of questions opens on {opens}."
+        )
+    return (
+        f"You have used all {quiz.max_attempts} attempts at this quiz. "
+        "Ask your manager if you need another."
+    )
+
+
+ATTEMPT_NUMBER_RETRIES = 5  # attempts posted at once: each loser re-reads the count and tries again
 
 
 def submit_quiz_attempt(
@@ -148,51 +188,65 @@ def submit_quiz_attempt(
 ) -> AttemptOutcome:
     """Score and store one attempt. Bad input raises LearningError and records nothing.
 
-    `answers` maps question ids to the chosen choice ids, as posted. Passing completes the lesson.
+    `answers` maps question ids to the chosen choice ids, as posted; only the questions the
+    token's draw asked count. Passing completes the lesson. The attempt limit holds when many
+    forms are posted at once: each attempt takes the next number under a unique constraint, and
+    the number is only taken while the limit allows it.
     """
-    nonce = _nonce_from(token, learner=learner, quiz=quiz)
-    existing = QuizAttempt.objects.filter(token=nonce).first()
+    form = read_attempt_token(token, learner=learner, quiz=quiz)
+    existing = QuizAttempt.objects.filter(token=form.nonce).first()
     if existing is not None:
         return AttemptOutcome(existing, created=False)
-    if attempts_left(learner=learner, quiz=quiz) == 0:
-        raise LearningError(f"You have used all {quiz.max_attempts} attempts at this quiz.")
-    questions = list(Question.objects.filter(quiz=quiz).prefetch_related("choices"))
-    snapshot, correct_count = _score(questions, answers)
-    score = round(100 * correct_count / len(questions)) if questions else 0
+    drawn = {q.pk: q for q in Question.objects.filter(quiz=quiz).prefetch_related("choices")}
+    if any(question_id not in drawn for question_id, _ in form.draw):
+        raise LearningError("This quiz changed since you opened it. Please take it again.")
+    snapshot, correct_count = _score(form.draw, drawn, answers)
+    score = round(100 * correct_count / len(form.draw)) if form.draw else 0
     passed = score >= quiz.pass_mark
-    try:
-        with transaction.atomic():
-            attempt = QuizAttempt.objects.create(
-                learner=learner,
-                quiz=quiz,
-                token=nonce,
-                score=score,
-                passed=passed,
-                answers=snapshot,
-            )
-            if passed:
-                _complete_lesson(learner=learner, lesson=quiz.lesson, refresh=False)
-            else:
-                enrol(learner=learner, track=quiz.lesson.track)
-            rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[quiz.lesson.track_id])
-    except IntegrityError:
-        # The same form arrived twice at once: the database kept exactly one attempt.
-        existing = QuizAttempt.objects.filter(token=nonce).first()
-        if existing is None:  # refused for another reason: nothing was saved
-            raise LearningError("Your answers couldn't be saved. Please submit again.") from None
-        return AttemptOutcome(existing, created=False)
-    return AttemptOutcome(attempt, created=True)
+    for _ in range(ATTEMPT_NUMBER_RETRIES):
+        allowed = quizzes.allowance(learner=learner, quiz=quiz)
+        if not allowed.allowed:
+            raise LearningError(_refusal(allowed, quiz))
+        try:
+            with transaction.atomic():
+                attempt = QuizAttempt.objects.create(
+                    learner=learner,
+                    quiz=quiz,
+                    token=form.nonce,
+                    number=allowed.used + 1,
+                    score=score,
+                    passed=passed,
+                    answers=snapshot,
+                )
+                if passed:
+                    _complete_lesson(learner=learner, lesson=quiz.lesson, refresh=False)
+                else:
+                    enrol(learner=learner, track=quiz.lesson.track)
+                rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[quiz.lesson.track_id])
+        except IntegrityError:
+            existing = QuizAttempt.objects.filter(token=form.nonce).first()
+            if existing is not None:  # the same form arrived twice at once: one attempt kept
+                return AttemptOutcome(existing, created=False)
+            continue  # another form took this number first: count again
+        return AttemptOutcome(attempt, created=True)
+    raise LearningError("Your answers couldn't be saved. Please submit again.")
 
 
-def _score(questions: list[Question], answers: dict[str, list[str]]) -> tuple[list[dict], int]:
-    known_questions = {str(q.pk) for q in questions}
-    unknown = set(answers) - known_questions
-    if unknown:
+def _score(
+    draw: quizzes.Draw, questions: dict[int, Question], answers: dict[str, list[str]]
+) -> tuple[list[dict], int]:
+    asked = {str(question_id) for question_id, _ in draw}
+    if set(answers) - asked:
         raise LearningError("The answers don't match this quiz. Please reload it and try again.")
     snapshot, correct_count = [], 0
-    for number, question in enumerate(questions, start=1):
-        chosen = answers.get(str(question.pk), [])
-        choices = {str(c.pk): c for c in question.choices.all()}
+    for number, (question_id, choice_order) in enumerate(draw, start=1):
+        question = questions[question_id]
+        chosen = answers.get(str(question_id), [])
+        by_id = {choice.pk: choice for choice in question.choices.all()}
+        # Choices added since the form was drawn go last; removed ones drop out.
+        order = [pk for pk in choice_order if pk in by_id]
+        order += [pk for pk in by_id if pk not in order]
+        choices = {str(pk): by_id[pk] for pk in order}
         if not chosen:
             raise LearningError(f"Please answer question {number}.")
         if len(set(chosen)) != len(chosen) or any(c not in choices for c in chosen):
@@ -207,12 +261,16 @@ def _score(questions: list[Question], answers: dict[str, list[str]]) -> tuple[li
         correct_count += is_correct
         snapshot.append(
             {
+                "question": question.pk,
+                "objective": question.objective,
+                "section": question.section,
                 "prompt": question.prompt,
                 "kind": question.kind,
                 "explanation": question.explanation,
                 "correct": is_correct,
                 "choices": [
                     {
+                        "choice": choice.pk,
                         "text": choice.text,
                         "correct": choice.is_correct,
                         "feedback": choice.feedback,
@@ -223,6 +281,15 @@ def _score(questions: list[Question], answers: dict[str, list[str]]) -> tuple[li
             }
         )
     return snapshot, correct_count
+
+
+@transaction.atomic
+def grant_extra_attempt(*, granted_by: User, learner: User, quiz: Quiz) -> AttemptGrant:
+    """Give `learner` one more attempt at `quiz` now, recorded with who granted it and when.
+
+    The caller checks that `granted_by` may (the learner's manager, or staff).
+    """
+    return AttemptGrant.objects.create(granted_by=granted_by, learner=learner, quiz=quiz)
 
 
 def best_score(*, learner: User, quiz: Quiz) -> int | None:
@@ -269,6 +336,28 @@ def submit_assignment(
     return submission
 
 
+def approval_problem(
+    *, assignment: PracticeAssignment, criteria: list, scores: dict[str, int]
+) -> str | None:
+    """Why work scored `scores` (criterion name → points) can't be approved, or None.
+
+    A criterion marked as a safety gate must reach its bar whatever the total, and the total
+    must reach the assignment's pass points (when it sets them).
+    """
+    failed = [c.criterion for c in criteria if c.gate is not None and scores[c.criterion] < c.gate]
+    if failed:
+        return (
+            f"This can't be approved: it is below the safety gate on {', '.join(failed)}. "
+            "Choose “Needs revision” and say what to fix."
+        )
+    if not sample_passes(criteria, scores, assignment.pass_points):
+        return (
+            f"This can't be approved: it scores {sum(scores.values())} points and the pass "
+            f"mark is {assignment.pass_points}. Choose “Needs revision”."
+        )
+    return None
+
+
 @transaction.atomic
 def review_submission(
     *,
@@ -298,6 +387,13 @@ def review_submission(
         scores.append(
             {"criterion": criterion.criterion, "points": awarded, "max": criterion.points}
         )
+    if outcome == Submission.Status.APPROVED:
+        by_name = {score["criterion"]: score["points"] for score in scores}
+        problem = approval_problem(
+            assignment=submission.assignment, criteria=criteria, scores=by_name
+        )
+        if problem:
+            raise LearningError(problem)
     review = Review.objects.create(
         submission=submission,
         reviewer=reviewer,

@@ -18,10 +18,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from courses.models import Track
-from learners.models import Invitation
+from core.csv import csv_safe
+from courses.models import Quiz, Track
+from learners.models import Invitation, User
 
-from . import dashboard_sql, dashboards, governance, team, team_table
+from . import dashboard_sql, dashboards, governance, quizzes, services, team, team_table
 from .charts import month_starts, monthly_bars
 from .team_forms import AssignForm, DashboardFilterForm, DueDateForm, InviteForm
 
@@ -143,23 +144,6 @@ def _completions_chart(manager, today) -> str:
     return mark_safe(html)  # noqa: S308  # nosec B308 B703
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_PREFIXES)  # each prefix is one character
-
-
-def csv_safe(value) -> str:
-    """Spreadsheets run cells that start with =, +, -, @, tab or CR as formulas: defuse them."""
-    text = value if type(value) is str else "" if value is None else str(value)
-    return "'" + text if text[:1] in _FORMULA_FIRST_CHARACTERS else text
-
-
-class _Echo:
-    """A file-like object for csv.writer that hands each line back (for streamed CSVs)."""
-
-    def write(self, value):
-        return value
-
-
 CSV_HEADER = [
     "name", "email", "team", "track", "progress_percent", "lessons_done", "lessons_total",
     "status", "due_date", "last_active", "quiz_average", "pending_reviews", "assigned_by",
@@ -223,6 +207,27 @@ def review_queue(request):
     submissions = dashboards.awaiting_review(request.user)
     page = Paginator(submissions, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "progress/team_reviews.html", {"page": page, "now": timezone.now()})
+
+
+@manager_required
+def quiz_attempts(request):
+    """People in the manager's teams who ran out of attempts at a quiz; POST grants one more."""
+    learners = team.learner_ids_in(team.managed_team_ids(request.user))
+    if request.method == "POST":
+        learner = get_object_or_404(
+            User.objects.filter(pk__in=learners), pk=request.POST.get("learner")
+        )
+        quiz = get_object_or_404(Quiz.objects.select_related("lesson"), pk=request.POST.get("quiz"))
+        services.grant_extra_attempt(granted_by=request.user, learner=learner, quiz=quiz)
+        messages.success(
+            request, f"{learner.name} can now take the quiz on “{quiz.lesson.title}” once more."
+        )
+        return redirect("progress:team_attempts")
+    return render(
+        request,
+        "progress/team_attempts.html",
+        {"rows": quizzes.locked_out(learner_ids=learners)},
+    )
 
 
 @manager_required

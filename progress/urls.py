@@ -37,6 +37,7 @@ urlpatterns = [
     path("team/export.csv", team_views.export_csv, name="team_export"),
     path("team/reviews/", team_views.review_queue, name="team_reviews"),
     path("team/nudge/", team_views.nudge, name="team_nudge"),
+    path("team/attempts/", team_views.quiz_attempts, name="team_attempts"),
     path("team/invitations/", team_views.invite, name="team_invitations"),
     path(
         "team/invitations/<int:invitation_id>/resend/",

@@ -19,6 +19,7 @@ from . import (
     governance,
     messaging,
     preferences,
+    quizzes,
     recertification,
     selectors,
     services,
@@ -162,7 +163,9 @@ def quiz(request, track_slug: str, lesson_slug: str):
         raise Http404("No quiz here")
     error = None
     chosen: dict[str, list[str]] = {}
+    token = None
     if request.method == "POST":
+        token = request.POST.get("attempt_token", "")
         chosen = {
             match.group(1): request.POST.getlist(key)
             for key in request.POST
@@ -170,23 +173,37 @@ def quiz(request, track_slug: str, lesson_slug: str):
         }
         try:
             outcome = services.submit_quiz_attempt(
-                learner=request.user,
-                quiz=active,
-                token=request.POST.get("attempt_token", ""),
-                answers=chosen,
+                learner=request.user, quiz=active, token=token, answers=chosen
             )
         except services.LearningError as problem:
             error = str(problem)
         else:
             return redirect(outcome.attempt.get_absolute_url())
-    # Choices in authored order, the same markup whatever is correct: nothing reveals the answer.
-    items = [
-        (
-            question,
-            [(c, str(c.pk) in chosen.get(str(question.pk), ())) for c in question.choices.all()],
-        )
-        for question in active.questions.prefetch_related("choices")
-    ]
+    # A refused form is shown again with the same draw and the learner's choices; a bad token
+    # gets a fresh draw. The markup is the same whatever is correct: nothing reveals the answer.
+    questions = {q.pk: q for q in active.questions.prefetch_related("choices")}
+    draw = None
+    if token:
+        try:
+            draw = services.read_attempt_token(token, learner=request.user, quiz=active).draw
+        except services.LearningError:
+            draw = None
+    draw = draw or quizzes.new_draw(
+        learner=request.user, quiz=active, questions=list(questions.values())
+    )
+    items = []
+    for question_id, choice_order in draw:
+        question = questions.get(question_id)
+        if question is None:  # removed since the form was drawn: start with a fresh draw
+            return redirect("progress:quiz", track.slug, lesson.slug)
+        by_id = {choice.pk: choice for choice in question.choices.all()}
+        order = [pk for pk in choice_order if pk in by_id] + [
+            pk for pk in by_id if pk not in choice_order
+        ]
+        picked = chosen.get(str(question.pk), ())
+        items.append((question, [(by_id[pk], str(pk) in picked) for pk in order]))
+    past = quizzes.history(learner=request.user, quiz=active)
+    allowance = quizzes.allowance(learner=request.user, quiz=active, past=past)
     return render(
         request,
         "progress/quiz_form.html",
@@ -195,10 +212,12 @@ def quiz(request, track_slug: str, lesson_slug: str):
             "lesson": lesson,
             "quiz": active,
             "items": items,
-            "token": services.new_attempt_token(learner=request.user, quiz=active),
+            "token": services.new_attempt_token(learner=request.user, quiz=active, draw=draw),
             "error": error,
-            "attempts_left": services.attempts_left(learner=request.user, quiz=active),
-            "best": services.best_score(learner=request.user, quiz=active),
+            "allowance": allowance,
+            "attempts_left": allowance.left,
+            "bank_size": len(questions),
+            "best": past.best,
         },
         status=400 if error else 200,
     )
@@ -213,19 +232,33 @@ def quiz_result(request, track_slug: str, lesson_slug: str, attempt_id: int):
         quiz__lesson__slug=lesson_slug,
         quiz__lesson__track__slug=track_slug,
     )
-    lesson = attempt.quiz.lesson
+    quiz = attempt.quiz
+    lesson = quiz.lesson
     outline = course_selectors.track_outline(lesson.track)
     progress = selectors.track_progress(request.user, lesson.track, outline)
+    past = quizzes.history(learner=request.user, quiz=quiz)
+    allowance = quizzes.allowance(learner=request.user, quiz=quiz, past=past)
+    best = past.best
+    revealed = quizzes.answers_revealed(
+        quiz=quiz, has_passed=best is not None and best >= quiz.pass_mark, allowance=allowance
+    )
+    answers = attempt.answers if revealed else quizzes.without_answers(attempt.answers)
+    for item in answers:
+        item["anchor"] = quizzes.section_anchor(item["section"]) if item.get("section") else ""
     return render(
         request,
         "progress/quiz_result.html",
         {
             "attempt": attempt,
-            "quiz": attempt.quiz,
+            "answers": answers,
+            "revealed": revealed,
+            "missed": sum(not item["correct"] for item in answers),
+            "quiz": quiz,
             "lesson": lesson,
             "track": lesson.track,
-            "best": services.best_score(learner=request.user, quiz=attempt.quiz),
-            "attempts_left": services.attempts_left(learner=request.user, quiz=attempt.quiz),
+            "best": best,
+            "allowance": allowance,
+            "attempts_left": allowance.left,
             "next_lesson": progress.resume,
         },
     )
@@ -347,6 +380,7 @@ def certificate(request, code: str):
         "progress/certificate.html",
         {
             "certificate": certificate,
+            "evidence": selectors.certificate_evidence(certificate),
             "expired": certificate.is_expired(),
             "certificate_url": url,
             "linkedin_url": linkedin_add_to_profile_url(certificate, url),

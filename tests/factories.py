@@ -65,8 +65,14 @@ def make_track(
     return track
 
 
-def add_quiz(lesson: Lesson, *, pass_mark: int = 50) -> Quiz:
-    quiz = Quiz.objects.create(lesson=lesson, pass_mark=pass_mark)
+def add_quiz(
+    lesson: Lesson, *, pass_mark: int = 50, max_attempts: int | None = None, **options
+) -> Quiz:
+    """A one-question quiz; retries are unlimited unless `max_attempts` says otherwise (the
+    product's default of 3 is tested where limits are the point)."""
+    quiz = Quiz.objects.create(
+        lesson=lesson, pass_mark=pass_mark, max_attempts=max_attempts, **options
+    )
     question = Question.objects.create(
         quiz=quiz, position=1, prompt="Which is right?", kind="single", explanation="Because."
     )

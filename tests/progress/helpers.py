@@ -14,10 +14,23 @@ def attempt_token(client, lesson) -> str:
     return TOKEN_RE.search(client.get(quiz_url(lesson)).content.decode()).group(1)
 
 
-def answers_for(quiz, *, correct: bool = True) -> dict[str, list[str]]:
-    """Form data answering every question right (or every question wrong)."""
+QUESTION_RE = re.compile(r'name="q(\d+)"')
+
+
+def drawn_question_ids(html: str) -> set[int]:
+    """The questions a rendered quiz form asks (its draw)."""
+    return {int(pk) for pk in QUESTION_RE.findall(html)}
+
+
+def answers_for(
+    quiz, *, correct: bool = True, only: set[int] | None = None
+) -> dict[str, list[str]]:
+    """Form data answering every question (or those in `only`) right, or every one wrong."""
     data = {}
-    for question in quiz.questions.prefetch_related("choices"):
+    questions = quiz.questions.prefetch_related("choices")
+    if only is not None:
+        questions = questions.filter(pk__in=only)
+    for question in questions:
         choices = list(question.choices.all())
         if correct:
             picked = [c for c in choices if c.is_correct]
@@ -28,7 +41,8 @@ def answers_for(quiz, *, correct: bool = True) -> dict[str, list[str]]:
 
 
 def take_quiz(client, lesson, *, correct: bool = True):
-    token = attempt_token(client, lesson)
-    return client.post(
-        quiz_url(lesson), {"attempt_token": token, **answers_for(lesson.quiz, correct=correct)}
-    )
+    """Open the quiz form and answer the questions it drew, all right or all wrong."""
+    html = client.get(quiz_url(lesson)).content.decode()
+    token = TOKEN_RE.search(html).group(1)
+    answers = answers_for(lesson.quiz, correct=correct, only=drawn_question_ids(html))
+    return client.post(quiz_url(lesson), {"attempt_token": token, **answers})

@@ -154,3 +154,96 @@ def test_learner_and_reviewer_markdown_is_sanitised(client, setup):
     body = client.get(submission.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "onerror" not in body
+
+
+def gate_and_threshold(assignment):
+    """Voice (0/2/4, described) and a confidentiality gate (0/2); approval needs 5 points."""
+    voice, accuracy = assignment.rubric.all()
+    voice.levels = [
+        {"points": 0, "description": "No voice rule followed."},
+        {"points": 2, "description": "Two of the three voice rules."},
+        {"points": 4, "description": "All three voice rules."},
+    ]
+    voice.save()
+    accuracy.points, accuracy.must_pass = 2, True
+    accuracy.criterion = "Confidentiality"
+    accuracy.save()
+    assignment.pass_points = 5
+    assignment.save()
+
+
+def test_a_submission_below_a_safety_gate_cannot_be_approved_whatever_the_total(client, setup):
+    lesson, assignment, learner, manager = setup
+    gate_and_threshold(assignment)
+    client.force_login(learner)
+    client.post(assignment_url(lesson), {"text": "Leaks the launch date", "submit": "1"})
+    submission = Submission.objects.get()
+    client.force_login(manager)
+    page = client.get(submission.get_absolute_url()).content.decode()
+    assert "2: Two of the three voice rules." in page  # levels, described, to choose from
+    assert "safety gate" in page
+    response = review(client, submission, "approved", points=(4, 0))
+    assert response.status_code == 400
+    assert "below the safety gate on Confidentiality" in response.content.decode()
+    assert not Review.objects.exists()
+    response = review(client, submission, "needs_revision", points=(4, 0))
+    assert response.status_code == 302
+    assert Review.objects.get().outcome == "needs_revision"
+
+
+def test_a_submission_below_the_pass_points_cannot_be_approved(client, setup):
+    lesson, assignment, learner, manager = setup
+    gate_and_threshold(assignment)
+    client.force_login(learner)
+    client.post(assignment_url(lesson), {"text": "Some work", "submit": "1"})
+    submission = Submission.objects.get()
+    client.force_login(manager)
+    response = review(client, submission, "approved", points=(2, 2))
+    assert response.status_code == 400
+    assert "the pass mark is 5" in response.content.decode()
+    assert review(client, submission, "approved", points=(4, 2)).status_code == 302
+    assert Submission.objects.get().status == "approved"
+
+
+def test_the_service_refuses_an_approval_the_rubric_does_not_allow(setup):
+    from progress import services
+
+    _, assignment, learner, manager = setup
+    gate_and_threshold(assignment)
+    submission = services.submit_assignment(learner=learner, assignment=assignment, text="Work")
+    voice, gate = assignment.rubric.all()
+    with pytest.raises(services.LearningError, match="safety gate"):
+        services.review_submission(
+            reviewer=manager,
+            submission=submission,
+            outcome="approved",
+            feedback="Fine",
+            points={voice.pk: 4, gate.pk: 0},
+        )
+    assert not Review.objects.exists()
+
+
+def test_reviewers_see_the_scored_samples_beside_the_rubric(client, setup):
+    from courses.models import AssignmentSample
+
+    lesson, assignment, learner, manager = setup
+    AssignmentSample.objects.create(
+        assignment=assignment,
+        position=1,
+        level="borderline",
+        submission="A **borderline** answer.",
+        scores={"Voice": 2, "Accuracy": 2},
+        why="One rule missing.",
+    )
+    client.force_login(learner)
+    client.post(assignment_url(lesson), {"text": "Work", "submit": "1"})
+    client.force_login(manager)
+    page = client.get(Submission.objects.get().get_absolute_url()).content.decode()
+    assert "Borderline example" in page
+    assert "<strong>borderline</strong>" in page
+    assert "One rule missing." in page
+    client.force_login(learner)  # the learner's own view has no samples
+    assert (
+        "Borderline example"
+        not in client.get(Submission.objects.get().get_absolute_url()).content.decode()
+    )

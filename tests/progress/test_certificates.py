@@ -65,6 +65,14 @@ def test_certificate_needs_lessons_quizzes_and_approved_work(
     assert certificate.learner_name == "Lena Learner"
     assert Enrolment.objects.get(learner=learner, track=track).completed_at is not None
 
+    # The public page says what was assessed: the quiz passed with its score, the work
+    # approved with its rubric points.
+    client.logout()
+    page = client.get(certificate.get_absolute_url()).content.decode()
+    assert "What was assessed" in page
+    assert f"{quizzed.title}: 100%, passed" in page
+    assert "Practice: 7 of 7 rubric points, approved" in page
+
 
 def test_optional_assignments_are_not_required(client, learner):
     track = factories.make_track(modules=1, lessons_per_module=1)

@@ -85,6 +85,9 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "progress:team_export": (MANAGERS_ONLY, MANAGERS_ONLY),
     "progress:team_reviews": (MANAGERS_ONLY, MANAGERS_ONLY),
     "progress:team_nudge": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
+    # POST granting A an attempt at a quiz that doesn't exist in the world: 404 for all managers;
+    # A is not in the other manager's teams, which is a 404 before the quiz is looked up.
+    "progress:team_attempts": (MANAGERS_ONLY, (L, 403, 403, 404, 404, 404)),
     # POST inviting to A's team: the other manager's form has no such team (400).
     "progress:team_invitations": (MANAGERS_ONLY, (L, 403, 403, R, 400, R)),
     "progress:team_invitation_resend": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
@@ -201,6 +204,7 @@ ADMIN_MODELS = {
     "learners.trackassignment": FULL,
     "learners.user": FULL,
     # Ledgers and learners' records: history, looked at, never edited in the admin.
+    "progress.attemptgrant": NO_ROW,  # staff grant extra attempts here; a grant is never edited
     "progress.certificate": READ_ONLY,
     "progress.emailoptout": READ_ONLY,
     "progress.enrolment": READ_ONLY,
@@ -208,6 +212,7 @@ ADMIN_MODELS = {
     "progress.message": READ_ONLY,
     "progress.practicepost": READ_ONLY,
     "progress.quizattempt": READ_ONLY,
+    "progress.quizstatistics": READ_ONLY,  # item analysis: a report, nothing to save
     "progress.submission": READ_ONLY,
     "sites.site": FULL,
     "socialaccount.socialaccount": NO_ROW,  # no provider is configured in the tests
@@ -228,6 +233,7 @@ ADMIN_EXTRA: dict[str, tuple[tuple, tuple]] = {
     "admin/(?P<url>.*)$": staff_only(404, 404),
     "admin:auth_user_password_change": staff_only(200, 200),
     "admin:progress_message_html": staff_only(200, 200),
+    "admin:progress_quizstatistics_csv": staff_only(200, 405),
     "admin:courses_lesson_preview": staff_only(200, 200),
     "admin:courses_lesson_markdown_preview": staff_only(405, 200),
     "admin:courses_track_export": staff_only(200, 200),
