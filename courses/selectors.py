@@ -326,18 +326,22 @@ class StaleLesson:
 
 
 def stale_lessons(
-    *, reviewed_before: date, platform_reviews: dict[str, date] | None = None
+    *,
+    reviewed_before: date,
+    platform_reviews: dict[str, date] | None = None,
+    facts_checked_before: date | None = None,
 ) -> list[StaleLesson]:
     """Current lessons (of tracks not archived) that need an editor's look: never reviewed,
-    last reviewed before `reviewed_before`, or reviewed before the rules of a platform they
-    cover last changed (`platform_reviews`: platform name, lowercased → date). One query."""
+    last reviewed before `reviewed_before`, reviewed before the rules of a platform they
+    cover last changed (`platform_reviews`: platform name, lowercased → date), or whose
+    volatile facts were checked before `facts_checked_before` (or never). One query."""
     platform_reviews = {name.lower(): day for name, day in (platform_reviews or {}).items()}
     lessons = (
         Lesson.objects.current()
         .filter(track__archived_at__isnull=True)
         .select_related("track", "module")
         .only(
-            "slug", "title", "platforms", "last_reviewed", "changed_at", "position",
+            "slug", "title", "platforms", "last_reviewed", "facts_checked", "changed_at", "position",
             "track__slug", "track__title", "track__is_published", "module__title",
             "module__position",
         )
@@ -355,6 +359,12 @@ def stale_lessons(
             changed = platform_reviews.get(str(platform).lower())
             if changed is not None and (reviewed is None or reviewed < changed):
                 reasons.append(f"{platform} rules reviewed {changed.isoformat()}, after the lesson")
+        if facts_checked_before is not None:
+            checked = lesson.facts_checked
+            if checked is None:
+                reasons.append("facts never checked")
+            elif checked < facts_checked_before:
+                reasons.append(f"facts checked {checked.isoformat()}")
         if reasons:
             found.append(StaleLesson(lesson=lesson, reasons=reasons))
     return found

@@ -350,27 +350,41 @@ def platform_reviews() -> dict[str, date] | None:
     return reviews or None
 
 
+DEFAULT_FACTS_MONTHS = 3
+
+
+def _months(request, name: str, default: int) -> int:
+    try:
+        months = int(request.GET.get(name, default))
+    except ValueError:
+        months = default
+    return min(max(months, 1), 120)
+
+
 @login_required
 def freshness(request):
-    """Staff: lessons not reviewed in N months (?months=, default 6), or reviewed before the
-    rules of a platform they cover changed."""
+    """Staff: lessons not reviewed in N months (?months=, default 6), reviewed before the
+    rules of a platform they cover changed, or whose volatile facts (limits, rules) weren't
+    checked in M months (?facts_months=, default 3: they change faster than lessons age)."""
     if not request.user.is_staff:
         raise PermissionDenied("Only staff can see the freshness report.")
-    try:
-        months = int(request.GET.get("months", DEFAULT_STALE_MONTHS))
-    except ValueError:
-        months = DEFAULT_STALE_MONTHS
-    months = min(max(months, 1), 120)
+    months = _months(request, "months", DEFAULT_STALE_MONTHS)
+    facts_months = _months(request, "facts_months", DEFAULT_FACTS_MONTHS)
     today = timezone.localdate()
     cutoff = add_months(today, -months)
+    facts_cutoff = add_months(today, -facts_months)
     reviews = platform_reviews()
-    lessons = course_selectors.stale_lessons(reviewed_before=cutoff, platform_reviews=reviews)
+    lessons = course_selectors.stale_lessons(
+        reviewed_before=cutoff, platform_reviews=reviews, facts_checked_before=facts_cutoff
+    )
     return render(
         request,
         "progress/freshness.html",
         {
             "months": months,
             "cutoff": cutoff,
+            "facts_months": facts_months,
+            "facts_cutoff": facts_cutoff,
             "lessons": lessons,
             "compares_platforms": reviews is not None,
         },

@@ -20,7 +20,8 @@ URL = reverse("progress:freshness")
 
 @pytest.fixture
 def lessons():
-    """Four lessons: never reviewed, reviewed 8 months ago, 2 months ago, and yesterday."""
+    """Four lessons: never reviewed, reviewed 8 months ago, 2 months ago, and yesterday (its
+    facts checked yesterday too)."""
     track = factories.make_track(slug="fresh", modules=1, lessons_per_module=4)
     never, old, recent, yesterday = track.lessons.order_by("position")
     Lesson.objects.filter(pk=old.pk).update(last_reviewed=date(2026, 3, 20), platforms=["tiktok"])
@@ -28,7 +29,9 @@ def lessons():
         last_reviewed=date(2026, 9, 20), platforms=["linkedin"]
     )
     Lesson.objects.filter(pk=yesterday.pk).update(
-        last_reviewed=date(2026, 11, 25), platforms=["unknown-network"]
+        last_reviewed=date(2026, 11, 25),
+        facts_checked=date(2026, 11, 25),
+        platforms=["unknown-network"],
     )
     return never, old, recent, yesterday
 
@@ -90,6 +93,28 @@ def test_report_compares_with_the_network_table(client, staff_user, lessons, mon
     assert recent.title in body  # its LinkedIn rules were re-checked after its own review
     assert "linkedin rules reviewed 2026-10-01, after the lesson" in body
     assert yesterday.title not in body  # reviewed after the table, on a network it lacks
+
+
+def test_lessons_whose_facts_were_checked_long_ago_are_listed(client, staff_user, lessons):
+    never, old, recent, yesterday = lessons
+    Lesson.objects.filter(pk=recent.pk).update(facts_checked=date(2026, 7, 1))
+    Lesson.objects.filter(pk=yesterday.pk).update(facts_checked=date(2026, 11, 20))
+    found = selectors.stale_lessons(
+        reviewed_before=date(2026, 1, 1), facts_checked_before=date(2026, 8, 26)
+    )
+    assert [(item.lesson.title, item.reasons) for item in found] == [
+        (never.title, ["never reviewed", "facts never checked"]),
+        (old.title, ["facts never checked"]),
+        (recent.title, ["facts checked 2026-07-01"]),
+    ]
+    client.force_login(staff_user)
+    with gov.at(TODAY):
+        body = client.get(URL + "?months=120&facts_months=3").content.decode()
+    assert "facts checked 2026-07-01" in body  # three months: checked before 26 Aug
+    assert "facts checked 2026-11-20" not in body
+    with gov.at(TODAY):
+        body = client.get(URL + "?months=120&facts_months=6").content.decode()
+    assert "facts checked 2026-07-01" not in body  # six months: July is recent enough
 
 
 def test_marking_lessons_materially_changed(lessons):
