@@ -471,7 +471,9 @@ def unsubscribe(request, token: str):
 
 
 def practice_answer(request, token: str):
-    """The one-click answer to an emailed practice question: records it, shows the explanation."""
+    """The answer to an emailed practice question. The link only opens a confirmation (mail
+    scanners open links, and must not answer for the learner); the POST records the answer,
+    once per emailed question, and shows the explanation."""
     from courses.models import Question
 
     from .models import RetrievalAnswer
@@ -492,10 +494,14 @@ def practice_answer(request, token: str):
     )
     if question is None or choice is None:
         return render(request, "progress/practice_invalid.html", status=404)
-    answer, _ = RetrievalAnswer.objects.get_or_create(
-        token=f"{data['u']}:{data['q']}:{data['d']}",
-        defaults={"learner_id": data["u"], "question": question, "correct": choice.is_correct},
-    )
+    key = f"{data['u']}:{data['q']}:{data['d']}"
+    if request.method == "POST":
+        answer, _ = RetrievalAnswer.objects.get_or_create(
+            token=key,
+            defaults={"learner_id": data["u"], "question": question, "correct": choice.is_correct},
+        )
+    else:
+        answer = RetrievalAnswer.objects.filter(token=key).first()
     return render(
         request,
         "progress/practice_answer.html",

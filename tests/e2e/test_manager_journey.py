@@ -142,6 +142,7 @@ def test_email_links_open_the_right_pages(page, site, team_setup, mailoutbox):
 
     practice_link = re.search(r"\* Wrong: (http://\S+)", nudge.body).group(1)
     page.goto(site.url + urlparse(practice_link).path)
+    page.get_by_role("button", name="Check my answer").click()
     expect(page.get_by_role("heading", name="Not quite")).to_be_visible()
     expect(page.get_by_text("Because.")).to_be_visible()
 

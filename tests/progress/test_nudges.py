@@ -123,13 +123,20 @@ def test_retrieval_practice_link_records_the_answer_and_explains(client, setup):
     [email] = nudges_to(learner.email)
     assert email.subject == "A two-second practice question"
     links = dict(re.findall(r"\* (Right|Wrong): (http://testserver/practice/\S+)", email.body))
-    response = client.get(links["Wrong"].replace("http://testserver", ""))
+    wrong = links["Wrong"].replace("http://testserver", "")
+    # Opening the link (as a mail scanner does) only asks to confirm: nothing is recorded,
+    # nothing is revealed.
+    opened = client.get(wrong).content.decode()
+    assert "Check my answer" in opened
+    assert "Because." not in opened and "Not quite" not in opened
+    assert not RetrievalAnswer.objects.exists()
+    response = client.post(wrong)
     body = response.content.decode()
     assert response.status_code == 200
     assert "Not quite" in body
     assert "Because." in body
     answer = RetrievalAnswer.objects.get()
     assert (answer.learner, answer.correct) == (learner, False)
-    client.get(links["Right"].replace("http://testserver", ""))
+    client.post(links["Right"].replace("http://testserver", ""))
     assert RetrievalAnswer.objects.count() == 1  # one answer per emailed question
     assert client.get("/practice/forged/").status_code == 400

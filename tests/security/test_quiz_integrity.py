@@ -19,8 +19,8 @@ from tests.security.test_authorization_matrix import MATRIX
 from tests.security.world import build_world
 
 CANARY = "canary-7f3a9c-answer-leak"
-# Following an emailed practice link *is* answering: its page explains the answer.
-ANSWERING = {"progress:practice_answer"}
+# Confirming an emailed practice answer (a POST) explains it; opening the link (GET) doesn't.
+ANSWERING: set[str] = set()
 
 
 @pytest.mark.django_db
