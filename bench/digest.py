@@ -7,8 +7,8 @@ two-day catch-up has not), then runs, each in a fresh process so that memory fig
 from the same place:
 
 1. **the full dispatch**: the dispatcher's own `recipients_due()` scan, then every due learner
-   in batches of the production batch size (`progress.tasks.BATCH_SIZE`) through the real
-   `progress.digests.send_learner_digests(user_ids=..., now=...)`, with the real message
+   in batches of the production batch size (`notifications.dispatch.BATCH_SIZE`) through the real
+   `notifications.digests.send_learner_digests(user_ids=..., now=...)`, with the real message
    service (ledger claim, Message-ID and unsubscribe headers, mark sent) and Django's locmem
    mail backend (`mail.outbox` is emptied after every batch);
 2. **the floor**, in the same process and interleaved with the batches (after each batch, as
@@ -129,7 +129,7 @@ def _use_locmem() -> None:
 
 
 def _clear_ledger() -> None:
-    from progress import digests
+    from notifications import digests
     from progress.models import Message
 
     Message.objects.filter(kind=digests.LEARNER_DIGEST).delete()
@@ -145,7 +145,8 @@ class Floor:
     def __init__(self, user_ids: list[int], *, now: datetime) -> None:
         from django.urls import reverse
 
-        from progress import digests, messaging
+        from notifications import digests
+        from progress import messaging
 
         step = max(1, len(user_ids) // FLOOR_SAMPLE)
         sample = user_ids[::step][:FLOOR_SAMPLE]
@@ -157,7 +158,8 @@ class Floor:
         self.next = 0
 
     def email(self, digest):
-        from progress import digests, messaging
+        from notifications import digests
+        from progress import messaging
 
         kind = digests.LEARNER_DIGEST
         context = messaging.build_context(
@@ -192,7 +194,7 @@ class Floor:
     def matches(self) -> list[int]:
         """[emails whose subject and text equal the run's own (unsubscribe tokens, which carry
         a timestamp, aside), sample size]: the floor builds the same emails."""
-        from progress import digests
+        from notifications import digests
         from progress.models import Message
 
         token = re.compile(r"/unsubscribe/[^/\s>]+/")
@@ -222,7 +224,7 @@ def dispatch(*, learners: int | None, now: datetime) -> dict:
     from django.core import mail
     from django.db import connection
 
-    from progress import digests, tasks
+    from notifications import digests, tasks
 
     batch_size = tasks.BATCH_SIZE
     _clear_ledger()
@@ -344,7 +346,7 @@ def _managers() -> list[int]:
 def managers(*, now: datetime) -> dict:
     from django.db import connection
 
-    from progress import digests
+    from notifications import digests
     from progress.models import Message
 
     _use_locmem()
@@ -407,9 +409,9 @@ def run(*, out: Path) -> dict:
     from django.db import connection
 
     try:
-        from progress import digests, tasks
+        from notifications import digests, tasks
     except Exception as error:  # a module being rewritten may fail to import in any way
-        return {"error": f"progress.digests failed to import: {type(error).__name__}: {error}"}
+        return {"error": f"notifications.digests failed to import: {type(error).__name__}: {error}"}
 
     now = digest_now()
     _clear_ledger()

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("learners.urls")),
     path("", include("courses.urls")),
     path("", include("progress.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler404 = "config.views.page_not_found"

@@ -2,8 +2,8 @@
 
 Each strategy looks only at a question's wording (never at the lesson) and picks an answer:
 the longest choice, the shortest, the longest after dropping choices with absolute words, the
-choice sharing most words with the prompt, and for multiple-choice questions "all but the
-shortest". Its hit rate is compared with chance, computed per question (1/n for single choice;
+choice sharing most words with the prompt, the choice with most in common with the others
+(convergence), and for multiple-choice questions "all but the shortest". Its hit rate is compared with chance, computed per question (1/n for single choice;
 one of the 2^n - 1 non-empty sets for multiple choice). A quiz that a reader can pass by such
 rules certifies nothing, so `manage.py check_quizzes` fails when a strategy beats chance by more
 than `MARGIN` on a track.
@@ -176,6 +176,21 @@ def most_prompt_words(question: Question) -> float:
     return _credit_for_best(question, lambda c: len(prompt & _content_words(c.text)))
 
 
+def _similarity(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def most_in_common(question: Question) -> float:
+    """The convergence strategy: writers often make wrong choices by changing one detail of the
+    right one, so the choice sharing most with all the others gives the answer away."""
+    words = {choice: _content_words(choice.text) | set(re.findall(r"\d+", choice.text))
+             for choice in question.choices}  # fmt: skip
+    return _credit_for_best(
+        question,
+        lambda c: sum(_similarity(words[c], words[o]) for o in question.choices if o is not c),
+    )
+
+
 def all_but_shortest(question: Question) -> float:
     lengths = [len(c.text) for c in question.choices]
     least = min(lengths)
@@ -209,6 +224,7 @@ STRATEGIES = (
         longest_without_absolutes,
     ),
     Strategy("prompt_words", "most words shared with the prompt", ("single",), most_prompt_words),
+    Strategy("convergence", "most in common with the other choices", ("single",), most_in_common),
     Strategy(
         "all_but_shortest", "multiple choice: all but the shortest", ("multiple",), all_but_shortest
     ),

@@ -9,7 +9,7 @@ class ProgressConfig(AppConfig):
         from courses.signals import curriculum_changed
         from learners.signals import teams_changed
 
-        from . import rollups, team
+        from . import rollups, tasks, team  # noqa: F401 - tasks: registered for by-name use
 
         curriculum_changed.connect(
             rollups.curriculum_changed_receiver, dispatch_uid="progress.rollups.curriculum"

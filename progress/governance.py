@@ -9,6 +9,7 @@ promoted draft comes from a practice submission; the policy rows themselves are 
 import itertools
 from dataclasses import dataclass
 
+from celery import current_app
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
@@ -58,16 +59,18 @@ def publish_policy(*, organisation: Organisation, by: User) -> PolicyVersion:
     Raises learners.policy.PolicyError when the draft can't be published.
     """
     version = policies.publish_draft(organisation=organisation, by=by)
-    from . import tasks
-
-    transaction.on_commit(lambda: tasks.announce_policy_version.delay(version_id=version.pk))
+    transaction.on_commit(lambda: _task("announce_policy_version").delay(version_id=version.pk))
     return version
+
+
+def _task(name: str):
+    """A task of progress.tasks, by name: that module imports this one, so not the reverse."""
+    return current_app.tasks[f"progress.tasks.{name}"]
 
 
 def announce_policy_version(*, version_id: int) -> int:
     """Queue the "please acknowledge" message for every member, in batches; returns how many
     people were queued. Safe to run twice: each message is claimed under its ledger key."""
-    from . import tasks
 
     version = (
         PolicyVersion.objects.select_related("policy__organisation").filter(pk=version_id).first()
@@ -76,7 +79,7 @@ def announce_policy_version(*, version_id: int) -> int:
         return 0
     ids = list(members_of(version.policy.organisation).order_by("pk").values_list("pk", flat=True))
     for batch in itertools.batched(ids, ANNOUNCE_BATCH):
-        tasks.send_policy_updates.delay(version_id=version_id, user_ids=list(batch))
+        _task("send_policy_updates").delay(version_id=version_id, user_ids=list(batch))
     return len(ids)
 
 

@@ -143,7 +143,7 @@ class Outgoing:
 # memory grew with every batch of a new size. On SQLite a claim is therefore padded to a
 # multiple of CLAIM_ROWS rows with copies of its first row (a repeated key inserts nothing):
 # every claim has the same shape and one statement is kept. Other databases bind client-side.
-CLAIM_ROWS = 500  # the dispatcher's batch size (progress.tasks.BATCH_SIZE)
+CLAIM_ROWS = 500  # the dispatcher's batch size (notifications.dispatch.BATCH_SIZE)
 # Elsewhere (PostgreSQL) the driver builds each INSERT's text with the bodies in it: in chunks of
 # this many rows, a batch's claim peaks at a fifth of the memory, for one more INSERT per 100.
 CLAIM_CHUNK_ROWS = 100

@@ -13,10 +13,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from core import localtime
 from courses.models import Lesson, PracticeAssignment
 from learners.models import BannedTerm, Membership, User
 
-from . import messaging, networks, post_checks, previews, schedule
+from . import messaging, networks, post_checks, previews
 from .models import Enrolment, Evidence, PostReview, PracticePost
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class StudioError(Exception):
 
 def learner_today(user: User) -> date:
     """Today in the learner's own time zone (so "no future dates" means their future)."""
-    return schedule.local(timezone.now(), user.timezone).date()
+    return localtime.local(timezone.now(), user.timezone).date()
 
 
 # -- who may see and review what ---------------------------------------------------------

@@ -30,7 +30,6 @@ urlpatterns = [
     path("certificates/<str:code>/", views.certificate, name="certificate"),
     path("me/certificates/<str:code>/renew/", views.renew_certificate, name="renew_certificate"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("practice/<str:token>/", views.practice_answer, name="practice_answer"),
     path("invitations/<str:token>/", team_views.accept_invitation, name="invitation"),
     # Managers
     path("team/", team_views.dashboard, name="team"),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "courses",
     "learners",
     "progress",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -241,7 +242,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     # Each run sends what is due and not yet sent, so a missed hour is caught up by the next.
     "dispatch-due-messages": {
-        "task": "progress.tasks.dispatch_due_messages",
+        "task": "progress.tasks.dispatch_due_messages",  # notifications.tasks, by its first name
         "schedule": 60 * 60,
     },
 }

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from progress import dispatch, services
+from notifications import dispatch
+from progress import services
 from tests import clock, factories
 from tests.e2e.conftest import link_in, screenshot, sign_in
 

@@ -8,7 +8,8 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from progress import digests, journal, nudges, services
+from notifications import digests, nudges
+from progress import journal, services
 from progress.models import Evidence, GrowthProfile, GrowthSnapshot, Portfolio
 from tests import factories
 

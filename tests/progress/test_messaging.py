@@ -161,7 +161,7 @@ def test_a_web_request_survives_a_mail_server_failure_and_the_dispatcher_retries
 
     from django.utils import timezone
 
-    from progress import dispatch
+    from notifications import dispatch
 
     settings.MAILERS = {"default": {"BACKEND": "tests.progress.test_messaging.BrokenBackend"}}
     manager = factories.UserFactory()

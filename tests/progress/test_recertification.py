@@ -10,7 +10,8 @@ from django.urls import reverse
 from courses import services as course_services
 from courses.dates import add_months
 from learners.models import Preferences
-from progress import dispatch, recertification, services
+from notifications import dispatch
+from progress import recertification, services
 from progress.models import Certificate, Enrolment, Message
 from tests import factories
 from tests import governance as gov

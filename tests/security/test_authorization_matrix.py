@@ -78,7 +78,7 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "progress:submission": ((L, 200, 404, 200, 404, 200), (L, R, 404, R, 404, R)),
     "progress:certificate": (every(200), every(200)),  # public verification
     "progress:unsubscribe": (every(200), every(200)),  # the signed link is the credential
-    "progress:practice_answer": (every(200), every(200)),  # the signed link is the credential
+    "notifications:practice_answer": (every(200), every(200)),  # the signed link is the credential
     # POST signed in: the invitation is for another address, refused with a message.
     "progress:invitation": (every(200), (200, R, R, R, R, R)),
     "progress:team": (MANAGERS_ONLY, MANAGERS_ONLY),  # each manager sees their own teams
@@ -395,7 +395,7 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
         "progress:track",
         "progress:certificate",
         "progress:unsubscribe",
-        "progress:practice_answer",
+        "notifications:practice_answer",
         "progress:invitation",
         "progress:portfolio",
         "account_login",

@@ -124,7 +124,7 @@ def url_for(route: Route, world) -> str:
         values["token"] = messaging.unsubscribe_token(email=a.email, kind="manager_nudge")
     elif key == "progress:invitation":
         values["token"] = world.extra["invitation_token"]
-    elif key == "progress:practice_answer":
+    elif key == "notifications:practice_answer":
         values["token"] = world.extra["practice_token"]
     if key.startswith("admin:") or route.route.startswith("admin/"):
         parts = route.route.split("/")

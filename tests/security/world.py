@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from courses.models import Lesson, Track
 from learners.models import Invitation, PolicyOwner, Preferences, TrackAssignment, User
-from progress import messaging, nudges, services
+from notifications import nudges
+from progress import messaging, services
 from progress import team as team_services
 from progress.models import (
     Certificate,

@@ -8,7 +8,8 @@ import time_machine
 from django.core import mail
 
 from learners.models import Preferences
-from progress import dispatch, services
+from notifications import dispatch
+from progress import services
 from progress import team as team_services
 from progress.models import RetrievalAnswer
 from tests import factories

@@ -14,9 +14,10 @@ from django.urls import reverse
 
 from courses.models import Question
 from learners.models import Membership, Preferences, TrackAssignment, User
+from progress import messaging, recertification
+from progress.models import Enrolment, Message, QuizAttempt, Review
 
-from . import messaging, recertification, schedule
-from .models import Enrolment, Message, QuizAttempt, Review
+from . import schedule
 
 NUDGE = "nudge"
 INACTIVE_DAYS = 7
@@ -171,7 +172,7 @@ def cadence_candidates(user: User, *, today) -> list[Candidate]:
     """From Thursday of the learner's week, one reminder per posting goal that is short of
     posts; topic "cadence:<profile>:<ISO week>", so each goal is mentioned once a week. One
     query."""
-    from .journal import cadence_shortfalls
+    from progress.journal import cadence_shortfalls
 
     year, week, _ = today.isocalendar()
     return [
@@ -216,7 +217,7 @@ def practice_question(user: User, *, now: datetime) -> Candidate | None:
             "text": choice.text,
             "url": messaging.absolute(
                 reverse(
-                    "progress:practice_answer",
+                    "notifications:practice_answer",
                     args=[practice_token(user.pk, question.pk, choice.pk, day)],
                 )
             ),

@@ -16,9 +16,10 @@ from django.urls import reverse
 
 from courses.models import Lesson, Module
 from learners.models import Membership, Preferences, User
+from progress import dashboards, journal, messaging
+from progress.models import Certificate, EmailOptOut, Enrolment, LessonCompletion, Message, Review
 
-from . import dashboards, journal, messaging, schedule
-from .models import Certificate, EmailOptOut, Enrolment, LessonCompletion, Message, Review
+from . import schedule
 
 logger = logging.getLogger(__name__)
 

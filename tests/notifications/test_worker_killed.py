@@ -19,7 +19,8 @@ import pytest
 from django.db import connection
 
 from config.celery import app
-from progress import dispatch, messaging, services, tasks
+from notifications import dispatch, tasks
+from progress import messaging, services
 from progress.models import Message
 from tests import factories
 
@@ -42,7 +43,7 @@ def database_url() -> str:
 def start_worker_process(redis_url: str, mail_dir: Path, crash_after: int) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.progress.worker_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
         "WORKER_DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "MAIL_DIR": str(mail_dir),

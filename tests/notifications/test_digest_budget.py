@@ -8,7 +8,8 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from progress import digests, messaging, services, tasks
+from notifications import digests, tasks
+from progress import messaging, services
 from progress.models import Message
 from tests import factories
 

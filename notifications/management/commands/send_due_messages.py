@@ -5,7 +5,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from progress import dispatch
+from notifications import dispatch
 
 
 class Command(BaseCommand):

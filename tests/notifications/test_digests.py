@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from learners.models import Preferences
-from progress import digests, dispatch, messaging, services
+from notifications import digests, dispatch
+from progress import messaging, services
 from progress import team as team_services
 from progress.models import Message
 from tests import factories

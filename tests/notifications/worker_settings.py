@@ -11,7 +11,7 @@ DATABASES = {"default": dj_database_url.parse(os.environ["WORKER_DATABASE_URL"])
 REDIS_URL = os.environ["REDIS_URL"]
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
-MAILERS = {"default": {"BACKEND": "tests.progress.crashing_backend.CrashingBackend"}}
+MAILERS = {"default": {"BACKEND": "tests.notifications.crashing_backend.CrashingBackend"}}
 
 # A suite run with the clock moved ahead (tests/conftest.py) moves this worker's clock too, so
 # the claims it writes and the ones the test reads agree.

@@ -10,12 +10,26 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from . import digests, messaging, nudges
-from .models import Message
+from progress import messaging
+from progress.models import Message
+
+from . import digests, nudges
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+# Big enough to amortise the batch's few reads and its one claiming INSERT, small enough that a
+# retried or re-queued batch redoes little (and stays well inside the 300 s time limit).
+BATCH_SIZE = 500
+# The task that sends each kind of work, with the argument its ids go in (notifications.tasks
+# registers them when it is imported, which Celery's autodiscovery and `django.setup()` do).
+SENDERS: dict[str, tuple] = {}
+ARGUMENTS = {"learner_digest": "user_ids", "manager_digest": "user_ids", "nudge": "user_ids",
+             "retry": "message_ids"}  # fmt: skip
+
+
+def register_senders(**tasks) -> None:
+    SENDERS.update(tasks)
 
 
 def retry_candidates(*, now: datetime) -> list[int]:
@@ -43,19 +57,12 @@ def plan(*, now: datetime) -> dict[str, list[int]]:
 
 def dispatch(*, now: datetime, enqueue: bool) -> dict:
     """Send (enqueue=False: in this process) or enqueue everything due at `now`."""
-    from . import tasks
-
     work = plan(now=now)
     stamp = now.isoformat()
-    jobs = [
-        (tasks.send_learner_digests, "user_ids", work["learner_digest"]),
-        (tasks.send_manager_digests, "user_ids", work["manager_digest"]),
-        (tasks.send_nudges, "user_ids", work["nudge"]),
-        (tasks.resend_messages, "message_ids", work["retry"]),
-    ]
     failed_to_enqueue = False
-    for task, argument, ids in jobs:
-        for batch in itertools.batched(ids, tasks.BATCH_SIZE):
+    for kind, ids in work.items():
+        task, argument = SENDERS[kind], ARGUMENTS[kind]
+        for batch in itertools.batched(ids, BATCH_SIZE):
             kwargs = {argument: list(batch), "now": stamp}
             if not enqueue:
                 task.run(**kwargs)

@@ -7,7 +7,8 @@ from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from config.celery import app
-from progress import dispatch, services
+from notifications import dispatch
+from progress import services
 from progress.models import Message
 from tests import factories
 
@@ -68,7 +69,7 @@ def test_the_dispatcher_fans_out_to_a_worker_and_each_digest_goes_once(worker):
     assert wait_for(lambda: digests_sent() == 7)
     # A second run in the same hour and a duplicated batch task send nothing more.
     dispatch.dispatch(now=MONDAY_9, enqueue=True)
-    from progress import tasks
+    from notifications import tasks
 
     tasks.send_learner_digests.apply_async(
         kwargs={"user_ids": [p.pk for p in people], "now": MONDAY_9.isoformat()}
@@ -95,3 +96,25 @@ def test_with_redis_down_pages_work_and_the_next_run_catches_up(client, on_redis
         dispatch.dispatch(now=MONDAY_9.replace(hour=10), enqueue=True)
         assert wait_for(lambda: digests_sent() == 3)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+
+
+def test_tasks_keep_the_names_messages_already_queued_carry():
+    """The digest and nudge tasks moved from progress.tasks to notifications.tasks; a message
+    queued before the move (and beat's schedule) names the old task, which must still run."""
+    from celery import current_app
+    from django.conf import settings
+
+    from notifications import tasks
+
+    for name in (
+        "dispatch_due_messages",
+        "send_learner_digests",
+        "send_manager_digests",
+        "send_nudges",
+        "resend_messages",
+    ):
+        registered = current_app.tasks[f"progress.tasks.{name}"]
+        assert registered.run.__module__ == tasks.__name__ == "notifications.tasks"
+    assert current_app.tasks["progress.tasks.announce_policy_version"]
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled <= set(current_app.tasks)

@@ -1,25 +1,13 @@
 """Local-time arithmetic for digests and nudges: who is due at a given instant."""
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.utils import timezone
+from core.localtime import local, zone  # noqa: F401 - the digest code reads them from here
 
 QUIET_START, QUIET_END = 8, 20  # nudges only between 08:00 and 20:00 local time
 # A digest missed by up to two days (beat or workers down) is still sent; older ones are stale.
 CATCH_UP = timedelta(days=2)
-
-
-def zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def local(now: datetime, tz_name: str) -> datetime:
-    return timezone.localtime(now, zone(tz_name))
 
 
 def iso_week(moment: datetime) -> str:
