@@ -5,6 +5,7 @@ editing content updates rows in place and learners' records keep pointing at the
 learners have records for is archived, never deleted.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -164,6 +165,23 @@ class Lesson(models.Model):
         return reverse(
             "progress:lesson", kwargs={"track_slug": self.track.slug, "lesson_slug": self.slug}
         )
+
+    def _live_child(self, name: str):
+        try:
+            child = getattr(self, name)
+        except ObjectDoesNotExist:
+            return None
+        return child if child.archived_at is None else None
+
+    @property
+    def active_quiz(self) -> "Quiz | None":
+        """The lesson's quiz, unless it has none or it is archived."""
+        return self._live_child("quiz")
+
+    @property
+    def active_assignment(self) -> "PracticeAssignment | None":
+        """The lesson's practice assignment, unless it has none or it is archived."""
+        return self._live_child("assignment")
 
 
 class Quiz(models.Model):

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -270,8 +269,8 @@ def _build_lesson_page(lesson: Lesson, outline: Outline) -> LessonPage:
     track = lesson.track
     args = {"track_slug": track.slug, "lesson_slug": lesson.slug}
     index = next(i for i, item in enumerate(outline.lessons) if item.id == lesson.pk)
-    quiz = _active_child(lesson, "quiz")
-    assignment = _active_child(lesson, "assignment")
+    quiz = lesson.active_quiz
+    assignment = lesson.active_assignment
     return LessonPage(
         track=PageTrack(
             id=track.pk,
@@ -305,15 +304,6 @@ def _build_lesson_page(lesson: Lesson, outline: Outline) -> LessonPage:
         previous=outline.lessons[index - 1] if index > 0 else None,
         next=outline.lessons[index + 1] if index + 1 < len(outline.lessons) else None,
     )
-
-
-def _active_child(lesson: Lesson, name: str):
-    """The lesson's quiz or assignment ("quiz"/"assignment") unless missing or archived."""
-    try:
-        child = getattr(lesson, name)
-    except ObjectDoesNotExist:
-        return None
-    return child if child.archived_at is None else None
 
 
 # -- freshness ---------------------------------------------------------------------------

@@ -534,11 +534,6 @@ class Problem:
         return self.message
 
 
-def _active_child(lesson: Lesson, name: str):
-    child = getattr(lesson, name) if _has_child(lesson, name) else None
-    return child if child is not None and child.archived_at is None else None
-
-
 def validate_track_for_publishing(track: Track) -> list[Problem]:
     """Every reason the track's current content is not fit for learners; [] when it is.
 
@@ -573,7 +568,7 @@ def _lesson_problems(lesson: Lesson) -> list[Problem]:
     problems = []
     if not lesson.body_markdown.strip():
         problems.append(Problem(f"Lesson “{lesson.title}” has no text.", lesson))
-    quiz = _active_child(lesson, "quiz")
+    quiz = lesson.active_quiz
     if quiz is not None:
         where = f"The quiz of “{lesson.title}”"
         if not 1 <= quiz.pass_mark <= 100:
@@ -585,7 +580,7 @@ def _lesson_problems(lesson: Lesson) -> list[Problem]:
             problems.append(Problem(f"{where} has no questions.", quiz))
         for number, question in enumerate(questions, start=1):
             problems += _question_problems(question, f"{where}, question {number}")
-    assignment = _active_child(lesson, "assignment")
+    assignment = lesson.active_assignment
     if assignment is not None and assignment.required and not assignment.rubric.all():
         problems.append(
             Problem(

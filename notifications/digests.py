@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from courses.models import Lesson, Module
 from learners.models import Membership, Preferences, User
-from progress import dashboards, journal, messaging
+from progress import dashboards, journal, messaging, preferences
 from progress.models import Certificate, EmailOptOut, Enrolment, LessonCompletion, Message, Review
 
 from . import schedule
@@ -225,7 +225,7 @@ def _opted_out(kind: str) -> Exists:
     with the users, not in a query of its own."""
     return Exists(
         EmailOptOut.objects.filter(
-            email=Lower(OuterRef("email")), kind__in=[kind, messaging.ALL_KINDS]
+            email=Lower(OuterRef("email")), kind__in=[kind, preferences.ALL_KINDS]
         )
     )
 
@@ -233,7 +233,7 @@ def _opted_out(kind: str) -> Exists:
 def opted_out(emails: list[str], kind: str) -> set[str]:
     return set(
         EmailOptOut.objects.filter(
-            email__in=[e.lower() for e in emails], kind__in=[kind, messaging.ALL_KINDS]
+            email__in=[e.lower() for e in emails], kind__in=[kind, preferences.ALL_KINDS]
         ).values_list("email", flat=True)
     )
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from learners.models import User
 
 from .models import Message
+from .preferences import ALL_KINDS, is_suppressed
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ logger = logging.getLogger(__name__)
 # far longer than one send (SMTP timeout 10 s) so a slow but live worker is never doubled.
 CLAIM_TIMEOUT = timedelta(minutes=15)
 UNSUBSCRIBE_SALT = "progress.unsubscribe"
-ALL_KINDS = "all"
 
 
 @dataclass(frozen=True)
@@ -330,8 +330,6 @@ def send_message(
     A failed send is recorded as failed and re-raised, unless `retry_later` (for web requests):
     then it stays failed in the ledger and the hourly dispatcher retries it with backoff.
     """
-    from .preferences import is_suppressed
-
     if is_suppressed(email=to_email, kind=kind):
         return None
     full_context = build_context(kind=kind, to_email=to_email, recipient=recipient, context=context)

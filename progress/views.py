@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from courses import selectors as course_selectors
 from courses.markdown import render_markdown
-from courses.models import Lesson, Quiz, Track
+from courses.models import Lesson, Track
 from learners.selectors import has_manager, skim_module_ids
 
 from . import (
@@ -33,22 +33,6 @@ ANSWER_FIELD = re.compile(r"^q(\d+)$")
 def _lesson_or_404(request, track_slug: str, lesson_slug: str) -> tuple[Track, Lesson]:
     lesson = course_selectors.lesson_for_page(request.user, track_slug, lesson_slug)
     return lesson.track, lesson
-
-
-def _active_quiz(lesson: Lesson) -> Quiz | None:
-    try:
-        quiz = lesson.quiz
-    except Quiz.DoesNotExist:
-        return None
-    return quiz if quiz.archived_at is None else None
-
-
-def _active_assignment(lesson: Lesson):
-    try:
-        assignment = lesson.assignment
-    except Lesson.assignment.RelatedObjectDoesNotExist:
-        return None
-    return assignment if assignment.archived_at is None else None
 
 
 def track_detail(request, track_slug: str):
@@ -158,7 +142,7 @@ def start_track(request, track_slug: str):
 @login_required
 def quiz(request, track_slug: str, lesson_slug: str):
     track, lesson = _lesson_or_404(request, track_slug, lesson_slug)
-    active = _active_quiz(lesson)
+    active = lesson.active_quiz
     if active is None or not track.is_published:
         raise Http404("No quiz here")
     error = None
@@ -270,7 +254,7 @@ def quiz_result(request, track_slug: str, lesson_slug: str, attempt_id: int):
 @login_required
 def assignment(request, track_slug: str, lesson_slug: str):
     track, lesson = _lesson_or_404(request, track_slug, lesson_slug)
-    active = _active_assignment(lesson)
+    active = lesson.active_assignment
     if active is None or not track.is_published:
         raise Http404("No assignment here")
     history = list(
