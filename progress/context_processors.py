@@ -1,7 +1,7 @@
 from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
-from .team import is_a_manager
+from learners.selectors import is_a_manager
 
 NAV_CACHE_SECONDS = 300  # the "Team" link may lag a new manager role by up to five minutes
 

@@ -43,12 +43,6 @@ def managed_teams(user: User) -> QuerySet[Team]:
     ).distinct()
 
 
-def is_a_manager(user: User) -> bool:
-    return (
-        user.is_staff or Membership.objects.filter(user=user, role=Membership.Role.MANAGER).exists()
-    )
-
-
 def managed_team_ids(user: User, *, only: int | None = None) -> QuerySet:
     """The ids of the teams `user` manages (or the team with id `only`, if they manage it), as
     a subquery: cheaper than managed_teams' join and DISTINCT inside the team pages' queries."""

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_safe
 from courses.models import Quiz, Track
 from learners.models import Invitation, User
+from learners.selectors import is_a_manager
 
 from . import dashboard_sql, dashboards, governance, quizzes, services, team, team_table
 from .charts import month_starts, monthly_bars
@@ -42,7 +43,7 @@ def manager_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not team.is_a_manager(request.user):
+        if not is_a_manager(request.user):
             raise PermissionDenied(NOT_A_MANAGER)
         return view(request, *args, **kwargs)
 
