@@ -204,11 +204,15 @@ def submit_quiz_attempt(
     score = round(100 * correct_count / len(form.draw)) if form.draw else 0
     passed = score >= quiz.pass_mark
     for _ in range(ATTEMPT_NUMBER_RETRIES):
-        allowed = quizzes.allowance(learner=learner, quiz=quiz)
-        if not allowed.allowed:
-            raise LearningError(_refusal(allowed, quiz))
         try:
             with transaction.atomic():
+                # One learner's attempts are counted and numbered one at a time: the row lock
+                # (PostgreSQL) or the immediate transaction (SQLite) makes the count below the
+                # one the insert follows. The unique number is the backstop if it ever isn't.
+                list(User.objects.select_for_update().filter(pk=learner.pk).values_list("pk"))
+                allowed = quizzes.allowance(learner=learner, quiz=quiz)
+                if not allowed.allowed:
+                    raise LearningError(_refusal(allowed, quiz))
                 attempt = QuizAttempt.objects.create(
                     learner=learner,
                     quiz=quiz,

@@ -361,3 +361,36 @@ def test_ten_forms_posted_at_once_record_no_more_than_the_limit():
     assert QuizAttempt.objects.count() == 2
     assert sorted(QuizAttempt.objects.values_list("number", flat=True)) == [1, 2]
     assert statuses.count(302) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_forms_posted_at_once_without_a_limit_are_all_recorded_in_order():
+    """Counting and numbering happen under the learner's lock, so forms racing for the same
+    learner don't fail each other: every one is recorded, numbered 1 to 10."""
+    track = factories.make_track(slug="no-limit-race", modules=1, lessons_per_module=1)
+    lesson = track.lessons.get()
+    quiz = bank(lesson, objectives=1, per_objective=2, draw=None, max_attempts=None)
+    learner = factories.UserFactory()
+    tokens = [services.new_attempt_token(learner=learner, quiz=quiz) for _ in range(10)]
+    answers = answers_for(quiz)
+    barrier = threading.Barrier(len(tokens))
+    statuses: list[int] = []
+
+    def post(token):
+        client = Client(raise_request_exception=False)
+        client.force_login(learner)
+        try:
+            barrier.wait(timeout=30)
+            statuses.append(
+                client.post(quiz_url(lesson), {"attempt_token": token, **answers}).status_code
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 10
+    assert sorted(QuizAttempt.objects.values_list("number", flat=True)) == list(range(1, 11))
