@@ -97,7 +97,25 @@ def test_learner_pages(page, site, world):
         found += check_page(page, site.url + path, name, axe=True)
     certificate = world["certificate"].get_absolute_url()
     found += check_page(page, site.url + certificate, "certificate", axe=True)
+    found += check_page(
+        page, site.url + failed_attempt(world).get_absolute_url(), "quiz-result", axe=True
+    )
     assert found == []
+
+
+def failed_attempt(world):
+    """A wrong attempt at the quiz: its result page lists what was missed and where to read."""
+    from courses.models import Quiz
+
+    quiz = Quiz.objects.get(lesson__slug="lesson-1-2")
+    token = services.new_attempt_token(learner=world["learner"], quiz=quiz)
+    answers = {
+        str(question.pk): [str(question.choices.filter(is_correct=False).first().pk)]
+        for question in quiz.questions.all()
+    }
+    return services.submit_quiz_attempt(
+        learner=world["learner"], quiz=quiz, token=token, answers=answers
+    ).attempt
 
 
 MANAGER_PAGES = {
@@ -105,6 +123,7 @@ MANAGER_PAGES = {
     "team-reviews": "/team/reviews/",
     "team-assignments": "/team/assignments/",
     "team-invitations": "/team/invitations/",
+    "team-attempts": "/team/attempts/",
 }
 
 
@@ -115,6 +134,11 @@ def test_manager_pages(page, site, world):
     team_services.assign_track(
         manager=world["manager"], track=world["certificate"].track, learner=world["learner"]
     )
+    # Lena runs out of attempts at the quiz, so the attempts page has a row to grant from.
+    from courses.models import Quiz
+
+    Quiz.objects.filter(lesson__slug="lesson-1-2").update(max_attempts=1)
+    failed_attempt(world)
     sign_in(page, site.url, "max@example.com", factories.PASSWORD)
     found = check_page(page, site.url + world["submission"].get_absolute_url(), "review", axe=True)
     for name, path in MANAGER_PAGES.items():
