@@ -131,8 +131,8 @@ def build_plan(args) -> dict:
         "lesson": ("GET", lesson_path, learner, 200),
         "lesson_long": ("GET", reverse("progress:lesson", args=[track, LONG_LESSON_SLUG]), learner, 200),
         "me": ("GET", reverse("progress:me"), learner, 200),
-        "team_50": ("GET", reverse("progress:team"), manager, 200),
-        "team_all": ("GET", reverse("progress:team_export"), manager, 200),
+        "team_50": ("GET", reverse("teams:team"), manager, 200),
+        "team_all": ("GET", reverse("teams:team_export"), manager, 200),
         "quiz_submit": ("POST", reverse("progress:quiz", args=[track, LESSON_SLUG]), taker, 302),
     }  # fmt: skip
     plan = {"cases": {}}

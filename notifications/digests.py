@@ -16,8 +16,9 @@ from django.urls import reverse
 
 from courses.models import Lesson, Module
 from learners.models import Membership, Preferences, User
-from progress import dashboards, journal, messaging, preferences
+from progress import journal, messaging, preferences
 from progress.models import Certificate, EmailOptOut, Enrolment, LessonCompletion, Message, Review
+from teams import dashboards
 
 from . import schedule
 
@@ -319,8 +320,8 @@ def send_manager_digests(*, user_ids: list[int], now: datetime) -> int:
                 ],
                 "overdue": [{"name": r.learner.name, "track": r.track.title, "due": r.due_date} for r in overdue],
                 "inactive": [{"name": r.learner.name, "track": r.track.title} for r in inactive],
-                "dashboard_url": messaging.absolute(reverse("progress:team")),
-                "reviews_url": messaging.absolute(reverse("progress:team_reviews")),
+                "dashboard_url": messaging.absolute(reverse("teams:team")),
+                "reviews_url": messaging.absolute(reverse("teams:team_reviews")),
             },
         )  # fmt: skip
         outgoing.append(

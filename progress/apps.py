@@ -7,11 +7,9 @@ class ProgressConfig(AppConfig):
 
     def ready(self):
         from courses.signals import curriculum_changed
-        from learners.signals import teams_changed
 
-        from . import rollups, tasks, team  # noqa: F401 - tasks: registered for by-name use
+        from . import rollups, tasks  # noqa: F401 - tasks: registered for by-name use
 
         curriculum_changed.connect(
             rollups.curriculum_changed_receiver, dispatch_uid="progress.rollups.curriculum"
         )
-        teams_changed.connect(team.teams_changed_receiver, dispatch_uid="progress.team.teams")

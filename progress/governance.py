@@ -264,8 +264,9 @@ def my_governance(user: User, *, now=None) -> MyGovernance:
 def team_clearance(manager: User) -> list[tuple[Organisation, list]]:
     """For the team dashboard: per organisation of the manager's teams that defines levels, how
     many of their people hold, lost or lack each level. One query when none defines levels."""
+    from learners.selectors import managed_teams
+
     from . import clearance
-    from .team import managed_teams
 
     teams = managed_teams(manager)
     organisations = (

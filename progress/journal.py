@@ -11,9 +11,10 @@ from django.db.models import Count, DateField, IntegerField, OuterRef, QuerySet,
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
+from core import charts
 from learners.models import User
 
-from . import charts, networks
+from . import networks
 from .models import (
     Certificate,
     Evidence,
@@ -375,7 +376,7 @@ class TeamGrowth:
 
 def team_growth(manager: User) -> TeamGrowth:
     """Growth of the learners in the manager's teams who chose to share it. Three queries."""
-    from .team import managed_teams, team_learners
+    from learners.selectors import managed_teams, team_learners
 
     today = timezone.localdate()
     learners = team_learners(managed_teams(manager))

@@ -7,10 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from learners.decorators import manager_required
+
 from . import journal, studio
 from .models import Evidence, GrowthProfile
 from .studio_forms import EvidenceForm, GoalForm, GrowthProfileForm, PortfolioForm, SnapshotForm
-from .team_views import manager_required
 
 EVIDENCE_PAGE = 200  # the evidence list shows this many, newest first
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import governance_views, journal_views, studio_views, team_views, views
+from . import governance_views, journal_views, studio_views, views
 
 app_name = "progress"
 
@@ -30,30 +30,6 @@ urlpatterns = [
     path("certificates/<str:code>/", views.certificate, name="certificate"),
     path("me/certificates/<str:code>/renew/", views.renew_certificate, name="renew_certificate"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("invitations/<str:token>/", team_views.accept_invitation, name="invitation"),
-    # Managers
-    path("team/", team_views.dashboard, name="team"),
-    path("team/export.csv", team_views.export_csv, name="team_export"),
-    path("team/reviews/", team_views.review_queue, name="team_reviews"),
-    path("team/nudge/", team_views.nudge, name="team_nudge"),
-    path("team/attempts/", team_views.quiz_attempts, name="team_attempts"),
-    path("team/invitations/", team_views.invite, name="team_invitations"),
-    path(
-        "team/invitations/<int:invitation_id>/resend/",
-        team_views.resend_invitation,
-        name="team_invitation_resend",
-    ),
-    path(
-        "team/invitations/<int:invitation_id>/revoke/",
-        team_views.revoke_invitation,
-        name="team_invitation_revoke",
-    ),
-    path("team/assignments/", team_views.assignments, name="team_assignments"),
-    path(
-        "team/assignments/<int:assignment_id>/",
-        team_views.change_assignment,
-        name="team_assignment_change",
-    ),
     # Social governance: the policy, the clearance roster, content freshness
     path("policy/", governance_views.policy, name="policy"),
     path("policy/edit/", governance_views.policy_edit, name="policy_edit"),

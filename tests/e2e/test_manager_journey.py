@@ -114,7 +114,7 @@ def test_email_links_open_the_right_pages(page, site, team_setup, mailoutbox):
     Membership.objects.create(user=learner, team=team, role="learner")
     quizzed = track.lessons.get(slug="lesson-1-1")
     factories.add_quiz(quizzed)
-    from progress import team as team_services
+    from teams import services as team_services
 
     team_services.assign_track(manager=manager, track=track, team=team)
     token = services.new_attempt_token(learner=learner, quiz=quizzed.quiz)

@@ -128,7 +128,7 @@ MANAGER_PAGES = {
 
 
 def test_manager_pages(page, site, world):
-    from progress import team as team_services
+    from teams import services as team_services
     from tests.e2e.conftest import sign_in
 
     team_services.assign_track(

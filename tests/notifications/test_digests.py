@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from learners.models import Preferences
 from notifications import digests, dispatch
 from progress import messaging, services
-from progress import team as team_services
 from progress.models import Message
+from teams import services as team_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -224,7 +224,7 @@ def test_a_digest_batch_reads_in_constant_queries_and_writes_at_most_two_per_mes
 def test_a_manager_digest_costs_the_same_queries_for_a_team_of_5_and_of_200():
     """Manager digests are sent a few managers per batch with a fixed number of queries per
     manager (summary, reviews waiting, overdue, inactive, certificates): none per team member."""
-    from tests.progress.test_team_budget import build_team
+    from tests.teams.test_team_budget import build_team
 
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     costs = []

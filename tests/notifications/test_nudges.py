@@ -10,8 +10,8 @@ from django.core import mail
 from learners.models import Preferences
 from notifications import dispatch
 from progress import services
-from progress import team as team_services
 from progress.models import RetrievalAnswer
+from teams import services as team_services
 from tests import factories
 from tests.progress.helpers import take_quiz
 

@@ -299,16 +299,16 @@ def test_a_manager_grants_one_more_attempt_and_it_is_recorded(client, lesson):
     )
 
     client.force_login(manager)
-    page = client.get(reverse("progress:team_attempts")).content.decode()
+    page = client.get(reverse("teams:team_attempts")).content.decode()
     assert "Lena" in page and lesson.title in page
     response = client.post(
-        reverse("progress:team_attempts"), {"learner": learner.pk, "quiz": lesson.quiz.pk}
+        reverse("teams:team_attempts"), {"learner": learner.pk, "quiz": lesson.quiz.pk}
     )
     assert response.status_code == 302
     grant = AttemptGrant.objects.get()
     assert (grant.granted_by, grant.learner) == (manager, learner)
     assert grant.granted_at is not None
-    page = client.get(reverse("progress:team_attempts")).content.decode()
+    page = client.get(reverse("teams:team_attempts")).content.decode()
     assert "can now take the quiz" in page  # the confirmation
     assert f'name="learner" value="{learner.pk}"' not in page  # no longer out of attempts
 
@@ -322,7 +322,7 @@ def test_a_manager_cannot_grant_to_someone_outside_their_teams(client, lesson, l
     factories.team_with(manager=other_manager)
     client.force_login(other_manager)
     response = client.post(
-        reverse("progress:team_attempts"), {"learner": learner.pk, "quiz": lesson.quiz.pk}
+        reverse("teams:team_attempts"), {"learner": learner.pk, "quiz": lesson.quiz.pk}
     )
     assert response.status_code == 404
     assert not AttemptGrant.objects.exists()

@@ -244,7 +244,7 @@ def test_team_dashboard_counts_who_holds_each_level(client):
     )
     client.force_login(manager)
     with gov.at(day(10)):
-        body = client.get(reverse("progress:team")).content.decode()
+        body = client.get(reverse("teams:team")).content.decode()
     assert "Clearance" in body and "Cleared to post" in body
     assert "1 lost" in body
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from courses import services as course_services
 from learners.models import Invitation, Membership
-from progress import rollups, services, team
+from progress import rollups, services
 from progress.models import Enrolment, Submission
+from teams import services as team
 from tests import factories
 from tests.progress.helpers import take_quiz
 

@@ -23,7 +23,6 @@ from django.utils import timezone
 from learners import services as learner_services
 from learners.models import Invitation, Membership, Placement, User
 from progress import messaging, services
-from progress import team as team_services
 from progress.models import (
     Certificate,
     Enrolment,
@@ -32,6 +31,7 @@ from progress.models import (
     Review,
     Submission,
 )
+from teams import services as team_services
 from tests import factories
 from tests.security.urlwalk import LOGIN, classify
 from tests.security.world import build_world
@@ -260,10 +260,10 @@ def test_the_team_keeps_its_numbers_anonymously(world):
     assert not Certificate.objects.filter(learner=a).exists()  # a public page naming them
     client = Client()
     client.force_login(manager)
-    dashboard = client.get(reverse("progress:team")).content.decode()
+    dashboard = client.get(reverse("teams:team")).content.decode()
     assert learner_services.ANONYMOUS_NAME in dashboard
     assert "Learner A" not in dashboard and "learner.a@example.com" not in dashboard
-    export = b"".join(client.get(reverse("progress:team_export")).streaming_content).decode()
+    export = b"".join(client.get(reverse("teams:team_export")).streaming_content).decode()
     assert learner_services.ANONYMOUS_NAME in export and "learner.a@" not in export
 
 

@@ -80,21 +80,21 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "progress:unsubscribe": (every(200), every(200)),  # the signed link is the credential
     "notifications:practice_answer": (every(200), every(200)),  # the signed link is the credential
     # POST signed in: the invitation is for another address, refused with a message.
-    "progress:invitation": (every(200), (200, R, R, R, R, R)),
-    "progress:team": (MANAGERS_ONLY, MANAGERS_ONLY),  # each manager sees their own teams
-    "progress:team_export": (MANAGERS_ONLY, MANAGERS_ONLY),
-    "progress:team_reviews": (MANAGERS_ONLY, MANAGERS_ONLY),
-    "progress:team_nudge": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
+    "teams:invitation": (every(200), (200, R, R, R, R, R)),
+    "teams:team": (MANAGERS_ONLY, MANAGERS_ONLY),  # each manager sees their own teams
+    "teams:team_export": (MANAGERS_ONLY, MANAGERS_ONLY),
+    "teams:team_reviews": (MANAGERS_ONLY, MANAGERS_ONLY),
+    "teams:team_nudge": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
     # POST granting A an attempt at a quiz that doesn't exist in the world: 404 for all managers;
     # A is not in the other manager's teams, which is a 404 before the quiz is looked up.
-    "progress:team_attempts": (MANAGERS_ONLY, (L, 403, 403, 404, 404, 404)),
+    "teams:team_attempts": (MANAGERS_ONLY, (L, 403, 403, 404, 404, 404)),
     # POST inviting to A's team: the other manager's form has no such team (400).
-    "progress:team_invitations": (MANAGERS_ONLY, (L, 403, 403, R, 400, R)),
-    "progress:team_invitation_resend": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
-    "progress:team_invitation_revoke": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
+    "teams:team_invitations": (MANAGERS_ONLY, (L, 403, 403, R, 400, R)),
+    "teams:team_invitation_resend": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
+    "teams:team_invitation_revoke": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
     # POST assigning a track to A: the other manager's form has no such learner (400).
-    "progress:team_assignments": (MANAGERS_ONLY, (L, 403, 403, R, 400, R)),
-    "progress:team_assignment_change": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
+    "teams:team_assignments": (MANAGERS_ONLY, (L, 403, 403, R, 400, R)),
+    "teams:team_assignment_change": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
     "progress:renew_certificate": (signed_in(405), (L, R, 404, 404, 404, 404)),  # A's own only
     # -- governance: the policy (its owner is A's manager), the roster, content freshness --
     "progress:policy": (signed_in(200), signed_in(404)),
@@ -277,13 +277,13 @@ def post_data(key: str, world) -> dict:
         data = {"outcome": "approved", "feedback": "Well done."}
         data.update({f"criterion_{c.pk}": 1 for c in world.lesson.assignment.rubric.all()})
         return data
-    if key == "progress:team_nudge":
+    if key == "teams:team_nudge":
         return {"learner": a.pk, "track": track.pk}
-    if key == "progress:team_invitations":
+    if key == "teams:team_invitations":
         return {"team": world.extra["team"].pk, "emails": "someone.new@example.com"}
-    if key == "progress:team_assignments":
+    if key == "teams:team_assignments":
         return {"track": track.pk, "learner": a.pk}
-    if key == "progress:team_assignment_change":
+    if key == "teams:team_assignment_change":
         return {"due_date": (timezone.localdate() + timedelta(days=30)).isoformat()}
     return {}
 
@@ -369,10 +369,10 @@ def test_post_only_views_answer_405_to_get(world, clients):
     assert {
         "progress:start_track",
         "progress:complete_lesson",
-        "progress:team_nudge",
-        "progress:team_invitation_resend",
-        "progress:team_invitation_revoke",
-        "progress:team_assignment_change",
+        "teams:team_nudge",
+        "teams:team_invitation_resend",
+        "teams:team_invitation_revoke",
+        "teams:team_assignment_change",
     } <= set(post_only)
     for key in post_only:
         get, _ = MATRIX[key]
@@ -396,7 +396,7 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
         "progress:certificate",
         "progress:unsubscribe",
         "notifications:practice_answer",
-        "progress:invitation",
+        "teams:invitation",
         "progress:portfolio",
         "account_login",
         "account_signup",

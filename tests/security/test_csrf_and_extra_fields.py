@@ -143,7 +143,7 @@ def test_invitation_form_ignores_extra_fields(client, world):
     manager = world.users["manager"]
     client.force_login(manager)
     data = {"team": world.extra["team"].pk, "emails": "fresh@example.com,Fresh"}
-    response = client.post(reverse("progress:team_invitations"), tampered(data, world))
+    response = client.post(reverse("teams:team_invitations"), tampered(data, world))
     assert response.status_code == 302
     invitation = Invitation.objects.get(email="fresh@example.com")
     assert invitation.invited_by == manager

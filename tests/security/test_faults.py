@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from learners.models import Invitation, TrackAssignment, User
-from progress import team as team_services
 from progress.models import LessonCompletion, QuizAttempt, Review, Submission
+from teams import services as team_services
 from tests.progress.helpers import answers_for, attempt_token, quiz_url
 from tests.security.helpers import field_name, form_data
 from tests.security.world import build_world
@@ -130,7 +130,7 @@ def _invite(world):
     data = {"team": world.extra["team"].pk, "emails": "racer@example.com,Racer"}
     return (
         client,
-        reverse("progress:team_invitations"),
+        reverse("teams:team_invitations"),
         data,
         lambda: not (Invitation.objects.filter(email="racer@example.com").exists()),
     )
@@ -142,7 +142,7 @@ def _assign(world):
     data = {"track": world.track.pk, "learner": world.users["learner_b"].pk, "due_date": due}
     return (
         client,
-        reverse("progress:team_assignments"),
+        reverse("teams:team_assignments"),
         data,
         lambda: not (TrackAssignment.objects.filter(learner=world.users["learner_b"]).exists()),
     )
@@ -155,7 +155,7 @@ def _accept_invitation(world):
         invited_by=world.users["manager"],
     )
     client = signed_in(world.users["outsider"])
-    url = reverse("progress:invitation", args=[team_services.invitation_token(invitation)])
+    url = reverse("teams:invitation", args=[team_services.invitation_token(invitation)])
     return client, url, {}, lambda: Invitation.objects.get(pk=invitation.pk).accepted_at is None
 
 
@@ -224,7 +224,7 @@ def test_a_csv_with_a_null_character_is_refused_before_anything_is_sent(world, m
         "people.csv", b"first@example.com,First\nsecond@example.com,Sec\x00ond\n", "text/csv"
     )
     response = client.post(
-        reverse("progress:team_invitations"), {"team": world.extra["team"].pk, "csv_file": upload}
+        reverse("teams:team_invitations"), {"team": world.extra["team"].pk, "csv_file": upload}
     )
     assert response.status_code == 400
     assert "null character" in response.content.decode()
@@ -236,7 +236,7 @@ def test_an_address_too_long_to_store_is_a_problem_line_not_a_database_error(wor
     client = signed_in(world.users["manager"])
     too_long = "a" * 250 + "@example.com"  # valid by the email validator (up to 320), not storable
     response = client.post(
-        reverse("progress:team_invitations"),
+        reverse("teams:team_invitations"),
         {"team": world.extra["team"].pk, "emails": f"{too_long}\nfine@example.com"},
     )
     assert response.status_code == 400

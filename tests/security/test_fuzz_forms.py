@@ -133,7 +133,7 @@ def test_review_form(world):
 
 def test_invitation_form(world):
     client = signed_in(world.users["manager"])
-    url = reverse("progress:team_invitations")
+    url = reverse("teams:team_invitations")
     team = world.extra["team"]
     line = st.tuples(
         st.one_of(st.emails(), text), st.one_of(st.just(""), text), st.sampled_from(["", team.name])

@@ -31,7 +31,7 @@ def test_the_nudge_form_only_returns_to_the_site(target):
     client = Client()
     client.force_login(world.users["manager"])
     response = client.post(
-        reverse("progress:team_nudge"),
+        reverse("teams:team_nudge"),
         {"learner": world.a.pk, "track": world.track.pk, "next": target},
     )
     assert response.status_code == 302

@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from learners.models import Invitation, Membership, User
-from progress import team as team_services
 from progress.forms import SubmissionForm
 from progress.models import Certificate, Message, Review, Submission
+from teams import services as team_services
 from tests import factories
 from tests.html_checks import dangerous_parts, url_scheme
 from tests.security.helpers import (
@@ -158,7 +158,7 @@ def test_submitted_and_reviewed_markdown_is_stored_and_shown_sanitised(client, p
             rendered[f"submission/{learner.pk}"] = manager_client.get(
                 latest.get_absolute_url()
             ).content.decode()
-        rendered["reviews"] = manager_client.get(reverse("progress:team_reviews")).content.decode()
+        rendered["reviews"] = manager_client.get(reverse("teams:team_reviews")).content.decode()
         return rendered
 
     with_payloads = pages()
@@ -227,13 +227,13 @@ def _list_pages(manager_client, staff_client, learners_count: int) -> dict[str, 
     per_page = 50
     for number in range(1, math.ceil(learners_count / per_page) + 2):
         pages[f"team?page={number}"] = manager_client.get(
-            reverse("progress:team"), {"page": number}
+            reverse("teams:team"), {"page": number}
         ).content.decode()
         pages[f"reviews?page={number}"] = manager_client.get(
-            reverse("progress:team_reviews"), {"page": number}
+            reverse("teams:team_reviews"), {"page": number}
         ).content.decode()
-    pages["assignments"] = manager_client.get(reverse("progress:team_assignments")).content.decode()
-    pages["invitations"] = manager_client.get(reverse("progress:team_invitations")).content.decode()
+    pages["assignments"] = manager_client.get(reverse("teams:team_assignments")).content.decode()
+    pages["invitations"] = manager_client.get(reverse("teams:team_invitations")).content.decode()
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
@@ -296,7 +296,7 @@ def test_names_are_escaped_everywhere_they_are_shown(client, crowd, mailoutbox):
             )
         else:
             data["emails"] = buffer.getvalue()
-        return manager_client.post(reverse("progress:team_invitations"), data)
+        return manager_client.post(reverse("teams:team_invitations"), data)
 
     # Pasted and uploaded names are invited (and emailed); team names that match no team come
     # back as problems, each line quoted, compared with the same lines made harmless.
@@ -407,7 +407,7 @@ def test_team_csv_defuses_formulas_and_keeps_names_as_text(client, crowd):
         learner.display_name = payload.strip()[:80].replace("\x00", "")
     User.objects.bulk_update(learners, ["display_name"])
     client.force_login(manager)
-    response = client.get(reverse("progress:team_export"))
+    response = client.get(reverse("teams:team_export"))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == len(learners)
     expected = {learner.email: learner.name for learner in learners}
@@ -429,10 +429,10 @@ def test_reflected_query_strings_are_escaped(client, practice):
     client.force_login(manager)
     for payload in PAYLOADS[::14]:
         query = urlencode({"sort": payload, "status": payload, "page": payload, "team": payload})
-        response = client.get(f"{reverse('progress:team')}?{query}")
+        response = client.get(f"{reverse('teams:team')}?{query}")
         assert response.status_code == 200
         baseline = client.get(
-            f"{reverse('progress:team')}?"
+            f"{reverse('teams:team')}?"
             + urlencode({k: harmless_twin(payload) for k in ("sort", "status", "page", "team")})
         )
         assert added_dangers(response.content.decode(), baseline.content.decode()) == [], payload

@@ -122,7 +122,7 @@ def url_for(route: Route, world) -> str:
     }
     if key == "progress:unsubscribe":
         values["token"] = messaging.unsubscribe_token(email=a.email, kind="manager_nudge")
-    elif key == "progress:invitation":
+    elif key == "teams:invitation":
         values["token"] = world.extra["invitation_token"]
     elif key == "notifications:practice_answer":
         values["token"] = world.extra["practice_token"]

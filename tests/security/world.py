@@ -14,7 +14,6 @@ from courses.models import Lesson, Track
 from learners.models import Invitation, PolicyOwner, Preferences, TrackAssignment, User
 from notifications import nudges
 from progress import messaging, services
-from progress import team as team_services
 from progress.models import (
     Certificate,
     EmailOptOut,
@@ -25,6 +24,7 @@ from progress.models import (
     QuizAttempt,
     Submission,
 )
+from teams import services as team_services
 from tests import factories
 
 ROLES = ("anonymous", "learner_a", "learner_b", "manager", "other_manager", "staff")

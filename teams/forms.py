@@ -6,9 +6,9 @@ from django.utils.safestring import mark_safe
 
 from courses.models import Track
 from learners.models import TrackAssignment
+from learners.selectors import managed_teams, team_learners
 
 from .dashboards import SORTS, STATUSES
-from .team import managed_teams, team_learners
 
 MAX_CSV_BYTES = 512 * 1024
 

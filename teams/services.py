@@ -1,7 +1,7 @@
 """Managers' writes: invitations, track assignments with due dates, nudges.
 
-These live in `progress` because each of them touches learners' records (joining a team or
-receiving an assignment enrols the learner) or sends a message through the ledger.
+Each of them touches learners' records (joining a team or receiving an assignment enrols the
+learner) or sends a message through the ledger, so this app sits above `progress`.
 """
 
 import csv
@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from courses.models import Track
 from learners.models import Invitation, Membership, Team, TrackAssignment, User, normalise_email
-
-from . import messaging, rollups
-from .models import Enrolment
+from learners.selectors import managed_teams, team_learners
+from progress import messaging, rollups
+from progress.models import Enrolment
 
 INVITATION_SALT = "learners.invitation"
 INVITATION_MAX_AGE = timedelta(days=getattr(settings, "INVITATION_EXPIRY_DAYS", 7))
@@ -31,42 +31,6 @@ MAX_INVITE_LINES = 500  # one paste or upload; larger lists are split by the man
 
 class TeamError(Exception):
     """A manager's request the rules refuse; the message is shown as-is."""
-
-
-def managed_teams(user: User) -> QuerySet[Team]:
-    """Teams `user` manages; staff manage every team."""
-    teams = Team.objects.select_related("organisation")
-    if user.is_staff:
-        return teams
-    return teams.filter(
-        memberships__user=user, memberships__role=Membership.Role.MANAGER
-    ).distinct()
-
-
-def managed_team_ids(user: User, *, only: int | None = None) -> QuerySet:
-    """The ids of the teams `user` manages (or the team with id `only`, if they manage it), as
-    a subquery: cheaper than managed_teams' join and DISTINCT inside the team pages' queries."""
-    if user.is_staff:
-        teams = Team.objects.all() if only is None else Team.objects.filter(pk=only)
-        return teams.values("pk")
-    memberships = Membership.objects.filter(user=user, role=Membership.Role.MANAGER)
-    if only is not None:
-        memberships = memberships.filter(team_id=only)
-    return memberships.values("team_id")
-
-
-def learner_ids_in(team_ids) -> QuerySet:
-    """The ids of the people learning in these teams, as a subquery (repeats are harmless in
-    the `IN (...)` it is meant for)."""
-    return Membership.objects.filter(team_id__in=team_ids, role=Membership.Role.LEARNER).values(
-        "user_id"
-    )
-
-
-def team_learners(teams) -> QuerySet[User]:
-    return User.objects.filter(
-        memberships__team__in=teams, memberships__role=Membership.Role.LEARNER
-    ).distinct()
 
 
 # -- invitations -------------------------------------------------------------------------
@@ -192,7 +156,7 @@ def send_invitation(invitation: Invitation) -> None:
     Invitation.objects.filter(pk=invitation.pk).update(sent_at=now)
     invitation.send_count += 1
     Invitation.objects.filter(pk=invitation.pk).update(send_count=invitation.send_count)
-    url = messaging.absolute(reverse("progress:invitation", args=[invitation_token(invitation)]))
+    url = messaging.absolute(reverse("teams:invitation", args=[invitation_token(invitation)]))
     messaging.send_message(
         key=f"invitation:{invitation.pk}:{invitation.send_count}",
         kind="invitation",

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from courses.models import Track
 from learners.models import TrackAssignment, User
-from progress import services, team
+from progress import services
 from progress.models import Submission
+from teams import services as team
 
 PLAN = [
     # learner, track slug, days until due, lessons to complete

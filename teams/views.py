@@ -2,7 +2,6 @@
 
 import csv
 import io
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,36 +17,25 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from core.charts import month_starts, monthly_bars
 from core.csv import csv_safe
 from courses.models import Quiz, Track
+from learners import selectors as memberships
+from learners.decorators import NOT_A_MANAGER, manager_required
 from learners.models import Invitation, User
-from learners.selectors import is_a_manager
+from progress import governance, quizzes
+from progress import services as progress_services
 
-from . import dashboard_sql, dashboards, governance, quizzes, services, team, team_table
-from .charts import month_starts, monthly_bars
-from .team_forms import AssignForm, DashboardFilterForm, DueDateForm, InviteForm
+from . import dashboard_sql, dashboards
+from . import services as team
+from . import table as team_table
+from .forms import AssignForm, DashboardFilterForm, DueDateForm, InviteForm
 
 ROWS_PER_PAGE = 50
 # The monthly completions chart is drawn at most this often per manager: a month's bar may lag
 # a new certificate by up to ten minutes, which a monthly trend can afford (the counts and rows
 # above it are always current).
 CHART_SECONDS = 600
-
-
-NOT_A_MANAGER = "Only team managers can open this page."
-
-
-def manager_required(view):
-    """Signed in (else the login page) and managing at least one team (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_a_manager(request.user):
-            raise PermissionDenied(NOT_A_MANAGER)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _filters(
@@ -106,7 +94,7 @@ def dashboard(request):
     address.pop("page", None)
     return render(
         request,
-        "progress/team_dashboard.html",
+        "teams/team_dashboard.html",
         {
             "form": form,
             "page": page,
@@ -131,7 +119,7 @@ def _completions_chart(manager, today) -> str:
     html = cache.get_or_set(
         f"team-chart:{manager.pk}:{today.isoformat()}",
         lambda: render_to_string(
-            "progress/partials/completions_chart.html",
+            "teams/partials/completions_chart.html",
             {
                 "chart": monthly_bars(
                     dashboards.completions_by_month(manager, months=month_starts(today)),
@@ -207,26 +195,26 @@ def export_csv(request):
 def review_queue(request):
     submissions = dashboards.awaiting_review(request.user)
     page = Paginator(submissions, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "progress/team_reviews.html", {"page": page, "now": timezone.now()})
+    return render(request, "teams/team_reviews.html", {"page": page, "now": timezone.now()})
 
 
 @manager_required
 def quiz_attempts(request):
     """People in the manager's teams who ran out of attempts at a quiz; POST grants one more."""
-    learners = team.learner_ids_in(team.managed_team_ids(request.user))
+    learners = memberships.learner_ids_in(memberships.managed_team_ids(request.user))
     if request.method == "POST":
         learner = get_object_or_404(
             User.objects.filter(pk__in=learners), pk=request.POST.get("learner")
         )
         quiz = get_object_or_404(Quiz.objects.select_related("lesson"), pk=request.POST.get("quiz"))
-        services.grant_extra_attempt(granted_by=request.user, learner=learner, quiz=quiz)
+        progress_services.grant_extra_attempt(granted_by=request.user, learner=learner, quiz=quiz)
         messages.success(
             request, f"{learner.name} can now take the quiz on “{quiz.lesson.title}” once more."
         )
-        return redirect("progress:team_attempts")
+        return redirect("teams:team_attempts")
     return render(
         request,
-        "progress/team_attempts.html",
+        "teams/team_attempts.html",
         {"rows": quizzes.locked_out(learner_ids=learners)},
     )
 
@@ -235,7 +223,8 @@ def quiz_attempts(request):
 @require_POST
 def nudge(request):
     learner = get_object_or_404(
-        team.team_learners(team.managed_teams(request.user)), pk=request.POST.get("learner")
+        memberships.team_learners(memberships.managed_teams(request.user)),
+        pk=request.POST.get("learner"),
     )
     track = get_object_or_404(Track.objects.published(), pk=request.POST.get("track"))
     try:
@@ -252,7 +241,7 @@ def nudge(request):
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        target = reverse("progress:team")
+        target = reverse("teams:team")
     return redirect(target)
 
 
@@ -274,15 +263,15 @@ def invite(request):
             count = len(outcome.invited)
             messages.success(request, f"Invited {count} {'person' if count == 1 else 'people'}.")
         if not outcome.problems:
-            return redirect("progress:team_invitations")
+            return redirect("teams:team_invitations")
     invitations = (
-        Invitation.objects.filter(team__in=team.managed_teams(request.user))
+        Invitation.objects.filter(team__in=memberships.managed_teams(request.user))
         .select_related("team", "invited_by")
         .order_by("-created_at")[:200]
     )
     return render(
         request,
-        "progress/team_invite.html",
+        "teams/team_invite.html",
         {"form": form, "outcome": outcome, "invitations": invitations},
         status=400 if form.errors or (outcome is not None and outcome.problems) else 200,
     )
@@ -290,7 +279,8 @@ def invite(request):
 
 def _managed_invitation(request, invitation_id: int) -> Invitation:
     return get_object_or_404(
-        Invitation.objects.filter(team__in=team.managed_teams(request.user)), pk=invitation_id
+        Invitation.objects.filter(team__in=memberships.managed_teams(request.user)),
+        pk=invitation_id,
     )
 
 
@@ -303,7 +293,7 @@ def resend_invitation(request, invitation_id: int):
     else:
         team.send_invitation(invitation)
         messages.success(request, f"Invitation sent again to {invitation.email}.")
-    return redirect("progress:team_invitations")
+    return redirect("teams:team_invitations")
 
 
 @manager_required
@@ -312,7 +302,7 @@ def revoke_invitation(request, invitation_id: int):
     invitation = _managed_invitation(request, invitation_id)
     team.revoke_invitation(invitation)
     messages.success(request, f"Invitation for {invitation.email} withdrawn.")
-    return redirect("progress:team_invitations")
+    return redirect("teams:team_invitations")
 
 
 def accept_invitation(request, token: str):
@@ -320,8 +310,8 @@ def accept_invitation(request, token: str):
     try:
         invitation = team.invitation_from_token(token)
     except team.TeamError as error:
-        return render(request, "progress/invitation.html", {"error": str(error)}, status=400)
-    here = reverse("progress:invitation", args=[token])
+        return render(request, "teams/invitation.html", {"error": str(error)}, status=400)
+    here = reverse("teams:invitation", args=[token])
     if request.method == "POST" and request.user.is_authenticated:
         try:
             team.accept_invitation(invitation=invitation, user=request.user)
@@ -343,7 +333,7 @@ def accept_invitation(request, token: str):
     has_account = User.objects.filter(email__iexact=invitation.email).exists()
     return render(
         request,
-        "progress/invitation.html",
+        "teams/invitation.html",
         {"invitation": invitation, "has_account": has_account, "next": here},
     )
 
@@ -369,7 +359,7 @@ def assignments(request):
         else:
             target = data["team"].name if data["team"] else data["learner"].name
             messages.success(request, f"“{data['track'].title}” assigned to {target}.")
-            return redirect("progress:team_assignments")
+            return redirect("teams:team_assignments")
     items = (
         team.assignments_managed_by(request.user)
         .active()
@@ -378,7 +368,7 @@ def assignments(request):
     )
     return render(
         request,
-        "progress/team_assignments.html",
+        "teams/team_assignments.html",
         {"form": form, "assignments": items, "today": timezone.localdate()},
         status=400 if form.errors else 200,
     )
@@ -393,7 +383,7 @@ def change_assignment(request, assignment_id: int):
     if "cancel" in request.POST:
         team.cancel_assignment(assignment=assignment)
         messages.success(request, "Assignment cancelled. Everyone keeps their progress.")
-        return redirect("progress:team_assignments")
+        return redirect("teams:team_assignments")
     form = DueDateForm(request.POST, instance=assignment)
     if form.is_valid():
         try:
@@ -404,4 +394,4 @@ def change_assignment(request, assignment_id: int):
             messages.success(request, "Due date updated.")
     else:
         messages.error(request, "Enter a valid date.")
-    return redirect("progress:team_assignments")
+    return redirect("teams:team_assignments")

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from learners.models import Invitation, Membership, TrackAssignment
-from progress import team as team_services
 from progress.models import Enrolment, LessonCompletion, Message
+from teams import services as team_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_invite_a_pasted_list_reports_bad_lines_and_sends_the_good(client, org):
     client.force_login(org["manager"])
     text = "new1@example.com, Nora\nnot-an-email\nana@example.com\nnew2@example.com,Ned,Nowhere\nnew3@example.com"
     response = client.post(
-        reverse("progress:team_invitations"), {"team": org["team"].pk, "emails": text}
+        reverse("teams:team_invitations"), {"team": org["team"].pk, "emails": text}
     )
     body = response.content.decode()
     assert response.status_code == 400
@@ -76,7 +76,7 @@ def test_invite_from_an_uploaded_csv(client, org):
         "text/csv",
     )
     response = client.post(
-        reverse("progress:team_invitations"), {"team": org["team"].pk, "csv_file": upload}
+        reverse("teams:team_invitations"), {"team": org["team"].pk, "csv_file": upload}
     )
     assert response.status_code == 302
     assert Invitation.objects.filter(team=org["team"]).count() == 2
@@ -86,7 +86,7 @@ def test_a_new_person_accepts_through_signup_and_joins_the_team(client, org):
     team_services.assign_track(manager=org["manager"], track=org["track"], team=org["team"])
     client.force_login(org["manager"])
     client.post(
-        reverse("progress:team_invitations"),
+        reverse("teams:team_invitations"),
         {"team": org["team"].pk, "emails": "nia@example.com,Nia"},
     )
     link = accept_link(mail.outbox[-1])
@@ -162,17 +162,17 @@ def test_expired_tampered_and_revoked_links(client, org):
 def test_resend_and_revoke_from_the_list(client, org):
     client.force_login(org["manager"])
     client.post(
-        reverse("progress:team_invitations"), {"team": org["team"].pk, "emails": "re@example.com"}
+        reverse("teams:team_invitations"), {"team": org["team"].pk, "emails": "re@example.com"}
     )
     invitation = Invitation.objects.get()
-    client.post(reverse("progress:team_invitation_resend", args=[invitation.pk]))
+    client.post(reverse("teams:team_invitation_resend", args=[invitation.pk]))
     assert len(mail.outbox) == 2
-    client.post(reverse("progress:team_invitation_revoke", args=[invitation.pk]))
+    client.post(reverse("teams:team_invitation_revoke", args=[invitation.pk]))
     invitation.refresh_from_db()
     assert invitation.status == "revoked"
     client.force_login(org["other_manager"])
     assert (
-        client.post(reverse("progress:team_invitation_resend", args=[invitation.pk])).status_code
+        client.post(reverse("teams:team_invitation_resend", args=[invitation.pk])).status_code
         == 404
     )
 
@@ -184,7 +184,7 @@ def test_assigning_to_a_team_enrols_everyone_and_shows_on_me(client, org):
     client.force_login(org["manager"])
     due = (timezone.localdate() + timedelta(days=10)).isoformat()
     response = client.post(
-        reverse("progress:team_assignments"),
+        reverse("teams:team_assignments"),
         {"track": org["track"].pk, "team": org["team"].pk, "due_date": due},
     )
     assert response.status_code == 302
@@ -201,20 +201,20 @@ def test_assigning_to_a_team_enrols_everyone_and_shows_on_me(client, org):
 def test_assignment_to_one_person_and_due_date_change_and_cancel(client, org):
     client.force_login(org["manager"])
     client.post(
-        reverse("progress:team_assignments"), {"track": org["track"].pk, "learner": org["ana"].pk}
+        reverse("teams:team_assignments"), {"track": org["track"].pk, "learner": org["ana"].pk}
     )
     assignment = TrackAssignment.objects.get()
     assert list(Enrolment.objects.values_list("learner__email", flat=True)) == ["ana@example.com"]
     new_due = (timezone.localdate() + timedelta(days=3)).isoformat()
     client.post(
-        reverse("progress:team_assignment_change", args=[assignment.pk]), {"due_date": new_due}
+        reverse("teams:team_assignment_change", args=[assignment.pk]), {"due_date": new_due}
     )
     assignment.refresh_from_db()
     assert assignment.due_date.isoformat() == new_due
     from progress import services
 
     services.record_lesson_completion(learner=org["ana"], lesson=org["track"].lessons.first())
-    client.post(reverse("progress:team_assignment_change", args=[assignment.pk]), {"cancel": "1"})
+    client.post(reverse("teams:team_assignment_change", args=[assignment.pk]), {"cancel": "1"})
     assignment.refresh_from_db()
     assert assignment.cancelled_at is not None
     assert LessonCompletion.objects.filter(learner=org["ana"]).count() == 1  # progress kept
@@ -224,12 +224,12 @@ def test_assignment_to_one_person_and_due_date_change_and_cancel(client, org):
 def test_a_manager_cannot_assign_outside_their_teams(client, org):
     client.force_login(org["manager"])
     response = client.post(
-        reverse("progress:team_assignments"),
+        reverse("teams:team_assignments"),
         {"track": org["track"].pk, "learner": org["outsider"].pk},
     )
     assert response.status_code == 400
     response = client.post(
-        reverse("progress:team_assignments"),
+        reverse("teams:team_assignments"),
         {"track": org["track"].pk, "team": org["other_team"].pk},
     )
     assert response.status_code == 400
@@ -244,7 +244,7 @@ def test_past_due_dates_are_refused(client, org):
     client.force_login(org["manager"])
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     response = client.post(
-        reverse("progress:team_assignments"),
+        reverse("teams:team_assignments"),
         {"track": org["track"].pk, "team": org["team"].pk, "due_date": yesterday},
     )
     assert response.status_code == 400
@@ -263,7 +263,7 @@ def test_dashboard_rows_statuses_and_summary(client, org):
     )
     services.record_lesson_completion(learner=org["ana"], lesson=org["track"].lessons.first())
     client.force_login(org["manager"])
-    body = client.get(reverse("progress:team")).content.decode()
+    body = client.get(reverse("teams:team")).content.decode()
     assert "Ana" in body
     assert "Ben" in body
     assert "Otto" not in body
@@ -271,7 +271,7 @@ def test_dashboard_rows_statuses_and_summary(client, org):
     assert "In progress" in body
     assert "Not started" in body
     with time_machine.travel(timezone.now() + timedelta(days=7)):
-        body = client.get(reverse("progress:team") + "?status=overdue").content.decode()
+        body = client.get(reverse("teams:team") + "?status=overdue").content.decode()
         assert body.count("Overdue</span>") == 2
 
 
@@ -283,16 +283,16 @@ def test_dashboard_filters_and_sorting(client, org):
     team_services.assign_track(manager=org["manager"], track=other_track, learner=org["ben"])
     services.record_lesson_completion(learner=org["ben"], lesson=org["track"].lessons.first())
     client.force_login(org["manager"])
-    body = client.get(reverse("progress:team") + f"?track={other_track.pk}").content.decode()
+    body = client.get(reverse("teams:team") + f"?track={other_track.pk}").content.decode()
     assert body.count("<tr>") == 2  # header + Ben's row
-    body = client.get(reverse("progress:team") + "?sort=-progress").content.decode()
+    body = client.get(reverse("teams:team") + "?sort=-progress").content.decode()
     assert body.index("Ben") < body.index("Ana")
 
 
 def test_a_filter_for_someone_else_s_team_says_so_and_shows_everything(client, org):
     team_services.assign_track(manager=org["manager"], track=org["track"], team=org["team"])
     client.force_login(org["manager"])
-    response = client.get(reverse("progress:team") + f"?team={org['other_team'].pk}")
+    response = client.get(reverse("teams:team") + f"?team={org['other_team'].pk}")
     body = response.content.decode()
     assert response.status_code == 200
     assert "These filters could not be applied" in body
@@ -311,7 +311,7 @@ def test_review_queue_oldest_first_with_waiting_time(client, org):
     services.submit_assignment(learner=org["ana"], assignment=assignment, text="New")
     services.submit_assignment(learner=org["outsider"], assignment=assignment, text="Not mine")
     client.force_login(org["manager"])
-    body = client.get(reverse("progress:team_reviews")).content.decode()
+    body = client.get(reverse("teams:team_reviews")).content.decode()
     assert body.index("Ben") < body.index("Ana")
     assert "Otto" not in body
     assert "2\xa0days" in body
@@ -320,20 +320,20 @@ def test_review_queue_oldest_first_with_waiting_time(client, org):
 def test_nudge_sends_once_a_day(client, org):
     client.force_login(org["manager"])
     data = {"learner": org["ana"].pk, "track": org["track"].pk}
-    client.post(reverse("progress:team_nudge"), data)
-    client.post(reverse("progress:team_nudge"), data)
+    client.post(reverse("teams:team_nudge"), data)
+    client.post(reverse("teams:team_nudge"), data)
     nudges = [m for m in mail.outbox if m.to == ["ana@example.com"]]
     assert len(nudges) == 1
     assert "List-Unsubscribe" in nudges[0].extra_headers
     with time_machine.travel(timezone.now() + timedelta(days=1)):
-        client.post(reverse("progress:team_nudge"), data)
+        client.post(reverse("teams:team_nudge"), data)
     assert len([m for m in mail.outbox if m.to == ["ana@example.com"]]) == 2
 
 
 def test_nudge_outside_the_team_is_404(client, org):
     client.force_login(org["manager"])
     response = client.post(
-        reverse("progress:team_nudge"), {"learner": org["outsider"].pk, "track": org["track"].pk}
+        reverse("teams:team_nudge"), {"learner": org["outsider"].pk, "track": org["track"].pk}
     )
     assert response.status_code == 404
     assert not mail.outbox
@@ -355,7 +355,7 @@ def test_csv_matches_the_dashboard_and_defuses_formulas(client, org):
     )
     client.force_login(org["manager"])
 
-    response = client.get(reverse("progress:team_export") + "?sort=name")
+    response = client.get(reverse("teams:team_export") + "?sort=name")
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = read_csv(response)
@@ -363,7 +363,7 @@ def test_csv_matches_the_dashboard_and_defuses_formulas(client, org):
     assert names == ['\'=HYPERLINK("http://evil")', "'@SUM(1+1)"]
     assert {row["due_date"] for row in rows} == {due.isoformat()}
     assert {row["status"] for row in rows} == {"not_started"}
-    filtered = read_csv(client.get(reverse("progress:team_export") + "?status=completed"))
+    filtered = read_csv(client.get(reverse("teams:team_export") + "?status=completed"))
     assert filtered == []
 
 
@@ -378,11 +378,11 @@ def test_csv_safe_prefixes_formula_cells(value):
 # -- permissions -------------------------------------------------------------------------
 
 MANAGER_PAGES = [
-    "progress:team",
-    "progress:team_export",
-    "progress:team_reviews",
-    "progress:team_invitations",
-    "progress:team_assignments",
+    "teams:team",
+    "teams:team_export",
+    "teams:team_reviews",
+    "teams:team_invitations",
+    "teams:team_assignments",
 ]
 
 
@@ -399,13 +399,13 @@ def test_manager_pages_need_a_manager(client, org, name):
 def test_another_teams_manager_sees_none_of_our_people(client, org):
     team_services.assign_track(manager=org["manager"], track=org["track"], team=org["team"])
     client.force_login(org["other_manager"])
-    body = client.get(reverse("progress:team")).content.decode()
+    body = client.get(reverse("teams:team")).content.decode()
     assert "Ana" not in body
-    rows = read_csv(client.get(reverse("progress:team_export")))
+    rows = read_csv(client.get(reverse("teams:team_export")))
     assert rows == []
     assignment = TrackAssignment.objects.get()
     response = client.post(
-        reverse("progress:team_assignment_change", args=[assignment.pk]), {"cancel": "1"}
+        reverse("teams:team_assignment_change", args=[assignment.pk]), {"cancel": "1"}
     )
     assert response.status_code == 404
 
@@ -423,9 +423,9 @@ def test_pasted_lists_with_old_mac_line_endings_split_into_lines():
 def test_completions_chart_counts_certificates_by_month_within_its_window():
     from datetime import datetime, time
 
-    from progress.charts import month_starts
-    from progress.dashboards import completions_by_month
+    from core.charts import month_starts
     from progress.models import Certificate
+    from teams.dashboards import completions_by_month
 
     manager = factories.UserFactory()
     people = [factories.UserFactory() for _ in range(4)]
@@ -475,7 +475,7 @@ def test_completions_chart_counts_certificates_by_month_within_its_window():
     ],
 )
 def test_last_active_reads_in_one_unit(seconds, text):
-    from progress.team_table import short_ago
+    from teams.table import short_ago
 
     now = timezone.now()
     assert short_ago(now - timedelta(seconds=seconds), now) == text

@@ -68,8 +68,8 @@ class TableContext:
             csrf_token=escape(get_token(request)),
             next_url=escape(request.get_full_path()),
             now=now,
-            nudge_url=escape(reverse("progress:team_nudge")),
-            reviews_url=escape(reverse("progress:team_reviews")),
+            nudge_url=escape(reverse("teams:team_nudge")),
+            reviews_url=escape(reverse("teams:team_reviews")),
         )
 
 

@@ -77,9 +77,9 @@ def count(client, url, django_assert_max_num_queries, budget) -> int:
         ).decode()
     assert response.status_code == 200
     # The pages show the rows they were built for (an empty page would cost the same for both).
-    if url == reverse("progress:team"):
+    if url == reverse("teams:team"):
         assert body.count("<tr>") == 51, "header + a full page of 50 rows"
-    elif url == reverse("progress:team_export"):
+    elif url == reverse("teams:team_export"):
         assert body.count("\n") > 250, "header + a row per person and track"
     return len(captured)
 
@@ -88,7 +88,7 @@ def count(client, url, django_assert_max_num_queries, budget) -> int:
 # rows, the team of each person on the page = 5 (the session comes from the cache, the
 # curriculum figures from the curriculum page cache after the warm-up).
 # CSV: user, their teams, every row, every person's team = 4.
-BUDGETS = {"progress:team": 5, "progress:team_export": 4, "progress:team_reviews": 10}
+BUDGETS = {"teams:team": 5, "teams:team_export": 4, "teams:team_reviews": 10}
 
 
 @pytest.mark.parametrize("page", BUDGETS)
@@ -108,7 +108,7 @@ def test_dashboard_pages_through_1000_people_sorted_by_progress(client):
     manager = factories.UserFactory()
     build_team(manager, people=1000)
     client.force_login(manager)
-    response = client.get(reverse("progress:team") + "?sort=-progress&page=3")
+    response = client.get(reverse("teams:team") + "?sort=-progress&page=3")
     body = response.content.decode()
     assert response.status_code == 200
     assert body.count("<tr>") == 51  # header + 50 rows

@@ -1,5 +1,5 @@
-"""The dashboard page's SQL (progress.dashboard_sql) agrees with the ORM's statement of the
-same rules (progress.dashboards), which the CSV export and the manager digest use: the same
+"""The dashboard page's SQL (teams.dashboard_sql) agrees with the ORM's statement of the
+same rules (teams.dashboards), which the CSV export and the manager digest use: the same
 rows, in the same order, with the same figures and counts, for every filter and sort."""
 
 import itertools
@@ -13,9 +13,10 @@ from django.utils import timezone
 from courses import services as course_services
 from courses.models import Lesson
 from learners.models import Membership, Organisation, Team, TrackAssignment, User
-from progress import dashboard_sql, dashboards, rollups
+from learners.selectors import managed_teams
+from progress import rollups
 from progress.models import Enrolment
-from progress.team import managed_teams
+from teams import dashboard_sql, dashboards
 from tests import factories
 
 pytestmark = pytest.mark.django_db

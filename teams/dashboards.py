@@ -6,7 +6,7 @@ sorting, counting and paging are plain column reads in the database: a page of 5
 same queries and about the same time for a team of 5 or of 1,000.
 
 The rules are stated here with the ORM; the manager digest reads through them. The dashboard
-page and its CSV run the same reads as SQL (progress.dashboard_sql), and a test holds the two
+page and its CSV run the same reads as SQL (teams.dashboard_sql), and a test holds the two
 to the same rows, order and counts.
 """
 
@@ -31,9 +31,8 @@ from django.utils import timezone
 from courses import page_cache
 from courses.models import Lesson, Track
 from learners.models import User
-
-from .models import Enrolment, Submission
-from .team import learner_ids_in, managed_team_ids, managed_teams, team_learners
+from learners.selectors import learner_ids_in, managed_team_ids, managed_teams, team_learners
+from progress.models import Certificate, Enrolment, Submission
 
 STATUSES = [
     ("not_started", "Not started"),
@@ -198,7 +197,6 @@ def completions_by_month(manager: User, *, months: list[date]) -> list[ChartSeri
     """Certificates earned per track in each of `months` (first days, in order, in the current
     time zone) by the manager's people. One query, grouped by track, with a count per month
     bounded by plain comparisons (no date function per row)."""
-    from .models import Certificate
 
     starts = [timezone.make_aware(datetime.combine(m, time.min)) for m in months]
     following = months[-1].replace(day=28) + timedelta(days=4)  # some day of the next month
