@@ -310,32 +310,50 @@ def _import_quiz(lesson: Lesson, spec: cf.QuizSpec | None, report: ImportReport,
         archived_at=None,
     )
     _save(quiz, "quiz", report, changed)
-    questions = {q.position: q for q in quiz.questions.prefetch_related("choices")}
-    for position, q_spec in enumerate(spec.questions, start=1):
-        question = questions.pop(position, None) or Question(quiz=quiz, position=position)
-        changed = _assign(
-            question,
-            prompt=q_spec.prompt,
-            kind=q_spec.kind,
-            explanation=q_spec.explanation,
-            objective=q_spec.objective,
-            section=q_spec.section,
+    questions = _sync_positioned(
+        existing=quiz.questions.prefetch_related("choices"),
+        specs=spec.questions,
+        new=lambda position: Question(quiz=quiz, position=position),
+        values=lambda q_spec: {
+            "prompt": q_spec.prompt,
+            "kind": q_spec.kind,
+            "explanation": q_spec.explanation,
+            "objective": q_spec.objective,
+            "section": q_spec.section,
+        },
+        kind="question",
+        report=report,
+    )
+    for question, q_spec in questions:
+        _sync_positioned(
+            existing=question.choices.all(),
+            specs=q_spec.choices,
+            new=lambda position, _question=question: Choice(question=_question, position=position),
+            values=lambda c_spec: {
+                "text": c_spec.text,
+                "is_correct": c_spec.correct,
+                "feedback": c_spec.feedback,
+            },
+            kind="choice",
+            report=report,
         )
-        _save(question, "question", report, changed)
-        choices = {c.position: c for c in question.choices.all()} if question.pk else {}
-        for c_position, c_spec in enumerate(q_spec.choices, start=1):
-            choice = choices.pop(c_position, None) or Choice(question=question, position=c_position)
-            changed = _assign(
-                choice, text=c_spec.text, is_correct=c_spec.correct, feedback=c_spec.feedback
-            )
-            _save(choice, "choice", report, changed)
-        for choice in choices.values():
-            choice.delete()
-            report.record("choice", "deleted")
-    # Attempts keep a copy of what was asked and answered, so removed questions can go.
-    for question in questions.values():
-        question.delete()
-        report.record("question", "deleted")
+
+
+def _sync_positioned(*, existing, specs: list, new, values, kind: str, report) -> list[tuple]:
+    """Make a parent's ordered children match `specs`: update each in place by position (so
+    its id, and whatever points at it, survives), create the missing, delete the rest (what
+    learners did is kept elsewhere: attempts copy what was asked). Returns (child, spec) pairs.
+    """
+    by_position = {child.position: child for child in existing}
+    pairs = []
+    for position, child_spec in enumerate(specs, start=1):
+        child = by_position.pop(position, None) or new(position)
+        _save(child, kind, report, _assign(child, **values(child_spec)))
+        pairs.append((child, child_spec))
+    for child in by_position.values():
+        child.delete()
+        report.record(kind, "deleted")
+    return pairs
 
 
 def _import_assignment(
@@ -363,40 +381,36 @@ def _import_assignment(
         archived_at=None,
     )
     _save(assignment, "assignment", report, changed)
-    criteria = {c.position: c for c in assignment.rubric.all()}
-    for position, c_spec in enumerate(spec.rubric, start=1):
-        criterion = criteria.pop(position, None) or RubricCriterion(
-            assignment=assignment, position=position
-        )
-        changed = _assign(
-            criterion,
-            criterion=c_spec.criterion,
-            description=c_spec.description,
-            points=c_spec.points,
-            levels=[{"points": lv.points, "description": lv.description} for lv in c_spec.levels],
-            must_pass=c_spec.must_pass,
-            pass_at=c_spec.pass_at,
-        )
-        _save(criterion, "criterion", report, changed)
-    for criterion in criteria.values():
-        criterion.delete()
-        report.record("criterion", "deleted")
-    samples = {sample.position: sample for sample in assignment.samples.all()}
-    for position, s_spec in enumerate(spec.samples, start=1):
-        sample = samples.pop(position, None) or AssignmentSample(
-            assignment=assignment, position=position
-        )
-        changed = _assign(
-            sample,
-            level=s_spec.level,
-            submission=s_spec.submission,
-            scores=s_spec.scores,
-            why=s_spec.why,
-        )
-        _save(sample, "sample", report, changed)
-    for sample in samples.values():
-        sample.delete()
-        report.record("sample", "deleted")
+    _sync_positioned(
+        existing=assignment.rubric.all(),
+        specs=spec.rubric,
+        new=lambda position: RubricCriterion(assignment=assignment, position=position),
+        values=lambda c_spec: {
+            "criterion": c_spec.criterion,
+            "description": c_spec.description,
+            "points": c_spec.points,
+            "levels": [
+                {"points": lv.points, "description": lv.description} for lv in c_spec.levels
+            ],
+            "must_pass": c_spec.must_pass,
+            "pass_at": c_spec.pass_at,
+        },
+        kind="criterion",
+        report=report,
+    )
+    _sync_positioned(
+        existing=assignment.samples.all(),
+        specs=spec.samples,
+        new=lambda position: AssignmentSample(assignment=assignment, position=position),
+        values=lambda s_spec: {
+            "level": s_spec.level,
+            "submission": s_spec.submission,
+            "scores": s_spec.scores,
+            "why": s_spec.why,
+        },
+        kind="sample",
+        report=report,
+    )
 
 
 def track_specs(tracks=None) -> list[cf.TrackSpec]:
