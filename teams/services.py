@@ -14,7 +14,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -152,10 +152,11 @@ def invitation_token(invitation: Invitation) -> str:
 
 def send_invitation(invitation: Invitation) -> None:
     """Email the invitation (again). Each send is its own ledger entry."""
-    now = timezone.now()
-    Invitation.objects.filter(pk=invitation.pk).update(sent_at=now)
-    invitation.send_count += 1
-    Invitation.objects.filter(pk=invitation.pk).update(send_count=invitation.send_count)
+    # Counted in the database: two resends at once each get their own number (and ledger key).
+    Invitation.objects.filter(pk=invitation.pk).update(
+        sent_at=timezone.now(), send_count=F("send_count") + 1
+    )
+    invitation.refresh_from_db(fields=["sent_at", "send_count"])
     url = messaging.absolute(reverse("teams:invitation", args=[invitation_token(invitation)]))
     messaging.send_message(
         key=f"invitation:{invitation.pk}:{invitation.send_count}",

@@ -479,3 +479,19 @@ def test_last_active_reads_in_one_unit(seconds, text):
 
     now = timezone.now()
     assert short_ago(now - timedelta(seconds=seconds), now) == text
+
+
+def test_each_send_of_an_invitation_is_counted_in_the_database_with_its_own_ledger_key():
+    from learners.models import Invitation
+    from progress.models import Message
+
+    manager = factories.UserFactory()
+    team = factories.team_with(manager=manager)
+    invitation = Invitation.objects.create(team=team, email="new@example.com", invited_by=manager)
+    team_services.send_invitation(invitation)
+    stale = Invitation.objects.get(pk=invitation.pk)  # a second tab holding the old count
+    team_services.send_invitation(invitation)
+    team_services.send_invitation(stale)
+    assert Invitation.objects.get(pk=invitation.pk).send_count == 3
+    keys = set(Message.objects.filter(kind="invitation").values_list("key", flat=True))
+    assert keys == {f"invitation:{invitation.pk}:{n}" for n in (1, 2, 3)}
