@@ -1,7 +1,7 @@
 """Production: every secret comes from the environment, with no default.
 
-A missing SECRET_KEY, ALLOWED_HOSTS or DATABASE_URL stops the process at boot with a message
-naming the variable.
+A missing SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL or REDIS_URL stops the process at boot with a
+message naming the variable.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,6 +24,8 @@ SECRET_KEY = require("SECRET_KEY")
 require("ALLOWED_HOSTS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 require("DATABASE_URL")  # read by base.py; checked here so a missing one fails loudly
+# Without a broker, tasks would run inside web requests (the embedded default): never in production.
+require("REDIS_URL")
 SITE_URL = env("SITE_URL", f"https://{ALLOWED_HOSTS[0]}")  # absolute links in emails
 DEBUG = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

@@ -11,11 +11,12 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "a-production-like-secret-key-that-is-long-and-random-1234567890-abcdefghij",
     "ALLOWED_HOSTS": "learn.example.com",
     "DATABASE_URL": "sqlite:///:memory:",
+    "REDIS_URL": "redis://127.0.0.1:6399/0",  # never connected to by `check`
 }
 
 
 def run_manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    ignored = {*PRODUCTION_ENV, "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set for browser tests
+    ignored = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set for browser tests
     clean = {k: v for k, v in os.environ.items() if k not in ignored}
     return subprocess.run(  # noqa: S603 - runs this project's manage.py
         [sys.executable, "manage.py", *args],
@@ -46,3 +47,11 @@ def test_missing_database_url_stops_at_boot():
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "DATABASE_URL must be set" in result.stderr
+
+
+def test_missing_redis_url_stops_at_boot():
+    """Without a broker, Celery would run tasks inside web requests: refused in production."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "REDIS_URL"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "REDIS_URL must be set" in result.stderr
