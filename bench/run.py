@@ -82,6 +82,7 @@ def base_env(workdir: Path) -> dict:
         DB_CONN_MAX_AGE="600",  # persistent connections, as in production
         LOG_LEVEL="WARNING",
         PYTHONDONTWRITEBYTECODE="1",
+        BENCH_WITHOUT_BROKER="1",  # production requires REDIS_URL; the bench runs without Redis
     )
     return env
 
