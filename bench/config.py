@@ -49,12 +49,13 @@ CASES = [
     "team_50",
     "team_all",
     "quiz_submit",
+    "quiz_statistics",
 ]
 BASELINE = "bare_auth"
 # Pages that take a large part of a second: two connections, one per worker, so no request
 # waits in the listen queue (wrk would give up on it at the end of the window while a worker
 # still serves it, which only prolongs the wait for the next case).
-SLOW_CASES = {"team_50", "team_all"}
+SLOW_CASES = {"team_50", "team_all", "quiz_statistics"}
 SLOW_CASE_MIN_SECONDS = 6  # so that even a 2-second page completes a few requests per round
 
 # Pre-generated one-time quiz tokens per round: far more than two workers can use up at the

@@ -75,6 +75,7 @@ def build_plan(args) -> dict:
 
     from .config import QUIZ_TOKENS_PER_SECOND
     from .seed import (
+        BENCH_AUTHOR,
         BENCH_LEARNER,
         BENCH_MANAGER,
         BENCH_QUIZ_TAKER,
@@ -91,6 +92,7 @@ def build_plan(args) -> dict:
 
     learner = session_cookie(BENCH_LEARNER)
     manager = session_cookie(BENCH_MANAGER)
+    author = session_cookie(BENCH_AUTHOR)
     csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
     taker = f"{session_cookie(BENCH_QUIZ_TAKER)}; {settings.CSRF_COOKIE_NAME}={csrf}"
 
@@ -134,6 +136,8 @@ def build_plan(args) -> dict:
         "team_50": ("GET", reverse("teams:team"), manager, 200),
         "team_all": ("GET", reverse("teams:team_export"), manager, 200),
         "quiz_submit": ("POST", reverse("progress:quiz", args=[track, LESSON_SLUG]), taker, 302),
+        # Item analysis over the quiz's 10,000+ attempts (an author's admin page)
+        "quiz_statistics": ("GET", reverse("admin:progress_quizstatistics_change", args=[quiz.pk]), author, 200),
     }  # fmt: skip
     plan = {"cases": {}}
     for name, (method, path, cookie, expect) in cases.items():

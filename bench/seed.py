@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from courses.markdown import render_markdown
@@ -58,6 +59,10 @@ LONG_LESSON_SLUG = "lesson-2-4"
 BENCH_LEARNER = "learner@bench.example"
 BENCH_QUIZ_TAKER = "quiz-taker@bench.example"
 BENCH_MANAGER = "manager@bench.example"
+BENCH_AUTHOR = "author@bench.example"  # staff: the admin's quiz statistics are measured as them
+# The quiz the item-analysis page is measured on carries this many extra attempts, with
+# snapshots shaped like real ones (question and choice ids), whatever the scale.
+ITEM_ANALYSIS_ATTEMPTS = 10_000
 
 FIRST_NAMES = [
     "Aisha",
@@ -616,7 +621,9 @@ class People:
         learner = self._user(BENCH_LEARNER, "Bench Learner")
         taker = self._user(BENCH_QUIZ_TAKER, "Bench Quiz Taker")
         manager = self._user(BENCH_MANAGER, "Bench Manager")
-        users = User.objects.bulk_create([learner, taker, manager])
+        author = self._user(BENCH_AUTHOR, "Bench Author")
+        author.is_staff = author.is_superuser = True
+        users = User.objects.bulk_create([learner, taker, manager, author])
         EmailAddress.objects.bulk_create(
             [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
         )
@@ -645,10 +652,67 @@ def seed_people(scale: Scale) -> dict:
     people = People(scale)
     counts = people.seed()
     counts[Review._meta.label] = _reviews(people)
+    counts["item analysis attempts"] = _item_analysis_attempts()
     # Rows written in bulk skip the services: compute the figures the team pages read, as
     # `manage.py refresh_rollups` does after any bulk load.
     rollups.refresh_all()
     return counts
+
+
+@transaction.atomic
+def _item_analysis_attempts() -> int:
+    """ITEM_ANALYSIS_ATTEMPTS attempts at the measured quiz, spread over the learners (each
+    numbered after the learner's own earlier attempts), with realistic answer snapshots."""
+    rng = random.Random(11)
+    quiz = Quiz.objects.get(lesson__track__slug="bench-1", lesson__slug=LESSON_SLUG)
+    questions = list(quiz.questions.prefetch_related("choices"))
+    learners = list(
+        User.objects.filter(memberships__role="learner").values_list("pk", flat=True).distinct()
+    )
+    numbers = dict(
+        QuizAttempt.objects.filter(quiz=quiz)
+        .values("learner_id")
+        .annotate(last=Max("number"))
+        .values_list("learner_id", "last")
+    )
+    attempts = []
+    for n in range(ITEM_ANALYSIS_ATTEMPTS):
+        learner_id = learners[n % len(learners)]
+        numbers[learner_id] = numbers.get(learner_id, 0) + 1
+        skill = rng.random()  # stronger learners get more right: discrimination has signal
+        snapshot = []
+        for question in questions:
+            choices = list(question.choices.all())
+            right = rng.random() < 0.35 + 0.6 * skill
+            picked = {c.pk for c in choices if c.is_correct} if right else {rng.choice(choices).pk}
+            snapshot.append(
+                {
+                    "question": question.pk,
+                    "prompt": question.prompt,
+                    "kind": question.kind,
+                    "explanation": question.explanation,
+                    "correct": right,
+                    "choices": [
+                        {"choice": c.pk, "text": c.text, "correct": c.is_correct,
+                         "feedback": c.feedback, "chosen": c.pk in picked}
+                        for c in choices
+                    ],
+                }
+            )  # fmt: skip
+        score = round(100 * sum(item["correct"] for item in snapshot) / len(snapshot))
+        attempts.append(
+            QuizAttempt(
+                learner_id=learner_id,
+                quiz=quiz,
+                token=uuid.uuid4().hex,
+                number=numbers[learner_id],
+                score=score,
+                passed=score >= quiz.pass_mark,
+                answers=snapshot,
+            )
+        )
+    QuizAttempt.objects.bulk_create(attempts, batch_size=2_000)
+    return len(attempts)
 
 
 @transaction.atomic
