@@ -147,6 +147,7 @@ class History:
     attempt_times: list[datetime]  # read only when the quiz limits attempts
     best: int | None
     grant_times: list[datetime]
+    has_passed: bool = False  # any attempt recorded as a pass (whatever the pass mark is now)
 
 
 def history(*, learner: User, quiz: Quiz) -> History:
@@ -155,16 +156,23 @@ def history(*, learner: User, quiz: Quiz) -> History:
     attempts = QuizAttempt.objects.filter(learner=learner, quiz=quiz)
     grants = AttemptGrant.objects.filter(learner=learner, quiz=quiz)
     if quiz.max_attempts is None:
-        summary = attempts.aggregate(count=Count("pk"), best=Max("score"))
-        return History(
-            used=summary["count"], attempt_times=[], best=summary["best"], grant_times=[]
+        summary = attempts.aggregate(
+            count=Count("pk"), best=Max("score"), passes=Count("pk", filter=Q(passed=True))
         )
-    rows = list(attempts.order_by("number").values_list("submitted_at", "score"))
+        return History(
+            used=summary["count"],
+            attempt_times=[],
+            best=summary["best"],
+            grant_times=[],
+            has_passed=summary["passes"] > 0,
+        )
+    rows = list(attempts.order_by("number").values_list("submitted_at", "score", "passed"))
     return History(
         used=len(rows),
-        attempt_times=[moment for moment, _ in rows],
-        best=max((score for _, score in rows), default=None),
+        attempt_times=[moment for moment, _, _ in rows],
+        best=max((score for _, score, _ in rows), default=None),
         grant_times=list(grants.values_list("granted_at", flat=True)),
+        has_passed=any(passed for _, _, passed in rows),
     )
 
 
@@ -196,13 +204,15 @@ def answers_revealed(*, quiz: Quiz, has_passed: bool, allowance: Allowance) -> b
 
 
 def learner_may_see_answers(*, learner: User, quiz: Quiz) -> bool:
-    """`answers_revealed` for a learner as the database has them now. Up to three queries."""
+    """`answers_revealed` for a learner as the database has them now. Up to two queries."""
     if quiz.review == Quiz.Review.ALWAYS:
         return True
-    has_passed = QuizAttempt.objects.filter(learner=learner, quiz=quiz, passed=True).exists()
-    if has_passed or quiz.review != Quiz.Review.AFTER_LAST_ATTEMPT:
-        return has_passed
-    return allowance(learner=learner, quiz=quiz).final
+    past = history(learner=learner, quiz=quiz)
+    return answers_revealed(
+        quiz=quiz,
+        has_passed=past.has_passed,
+        allowance=allowance(learner=learner, quiz=quiz, past=past),
+    )
 
 
 def without_answers(snapshot: list[dict]) -> list[dict]:

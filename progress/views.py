@@ -223,9 +223,7 @@ def quiz_result(request, track_slug: str, lesson_slug: str, attempt_id: int):
     past = quizzes.history(learner=request.user, quiz=quiz)
     allowance = quizzes.allowance(learner=request.user, quiz=quiz, past=past)
     best = past.best
-    revealed = quizzes.answers_revealed(
-        quiz=quiz, has_passed=best is not None and best >= quiz.pass_mark, allowance=allowance
-    )
+    revealed = quizzes.answers_revealed(quiz=quiz, has_passed=past.has_passed, allowance=allowance)
     answers = attempt.answers if revealed else quizzes.without_answers(attempt.answers)
     for item in answers:
         item["anchor"] = quizzes.section_anchor(item["section"]) if item.get("section") else ""
