@@ -154,7 +154,7 @@ class Floor:
         blocked = digests.opted_out([d.user.email for d in built], digests.LEARNER_DIGEST)
         self.digests = [d for d in built if d.has_news and d.user.email.lower() not in blocked]
         self.me_url = messaging.absolute(reverse("progress:me"))
-        self.journal_url = messaging.absolute(reverse("progress:journal"))
+        self.journal_url = messaging.absolute(reverse("practice:journal"))
         self.next = 0
 
     def email(self, digest):

@@ -1,5 +1,6 @@
 """Reads that serve the curriculum pages; each runs a fixed number of queries."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -307,6 +308,25 @@ def _build_lesson_page(lesson: Lesson, outline: Outline) -> LessonPage:
 
 
 # -- freshness ---------------------------------------------------------------------------
+
+
+# Apps that keep a dated table of platform rules (the post studio's network table) register a
+# function returning {platform name or slug: date its rules were last reviewed}; the freshness
+# report reads them all without the curriculum knowing who keeps them.
+_platform_review_sources: list[Callable[[], dict[str, date]]] = []
+
+
+def register_platform_reviews(source: Callable[[], dict[str, date]]) -> None:
+    if source not in _platform_review_sources:
+        _platform_review_sources.append(source)
+
+
+def platform_reviews() -> dict[str, date] | None:
+    """Every registered platform's last review date; None when no table has one."""
+    reviews: dict[str, date] = {}
+    for source in _platform_review_sources:
+        reviews.update(source())
+    return reviews or None
 
 
 @dataclass

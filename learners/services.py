@@ -161,7 +161,7 @@ DELETED_WITH_ACCOUNT = {
     "learners.preferences",
     "learners.policyowner",  # a role, not a record: a deleted account owns nothing
     "progress.certificate",
-    "progress.portfolio",  # a public page too
+    "practice.portfolio",  # a public page too
 }
 # Free-text fields that hold system identifiers or labels, not anything about the person.
 NOT_PERSONAL = {

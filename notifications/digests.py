@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from courses.models import Lesson, Module
 from learners.models import Membership, Preferences, User
-from progress import journal, messaging, preferences
+from practice import journal
+from progress import messaging, preferences
 from progress.models import Certificate, EmailOptOut, Enrolment, LessonCompletion, Message, Review
 from teams import dashboards
 
@@ -252,7 +253,7 @@ def _learner_outgoing(user_ids: list[int], *, now: datetime) -> list[messaging.O
     """The batch's rendered digests (what they were built from is let go before sending)."""
     digests = build_learner_digests(user_ids, now=now)
     me_url = messaging.absolute(reverse("progress:me"))
-    journal_url = messaging.absolute(reverse("progress:journal"))
+    journal_url = messaging.absolute(reverse("practice:journal"))
     outgoing = []
     for digest in digests:
         if not digest.has_news or digest.user.digest_opted_out:

@@ -172,7 +172,7 @@ def cadence_candidates(user: User, *, today) -> list[Candidate]:
     """From Thursday of the learner's week, one reminder per posting goal that is short of
     posts; topic "cadence:<profile>:<ISO week>", so each goal is mentioned once a week. One
     query."""
-    from progress.journal import cadence_shortfalls
+    from practice.journal import cadence_shortfalls
 
     year, week, _ = today.isocalendar()
     return [
@@ -185,8 +185,8 @@ def cadence_candidates(user: User, *, today) -> list[Candidate]:
                 "goal": line.goal,
                 "posts": line.posts,
                 "days_left": 7 - today.weekday(),
-                "url": messaging.absolute(reverse("progress:journal_evidence")),
-                "studio_url": messaging.absolute(reverse("progress:studio")),
+                "url": messaging.absolute(reverse("practice:journal_evidence")),
+                "studio_url": messaging.absolute(reverse("practice:studio")),
             },
         )
         for line in cadence_shortfalls(user, today=today)

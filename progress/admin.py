@@ -22,15 +22,15 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 
+from core.admin import ReadOnlyAdmin
+
 from . import item_analysis
 from .models import (
     AttemptGrant,
     Certificate,
     EmailOptOut,
     Enrolment,
-    Evidence,
     Message,
-    PracticePost,
     QuizAttempt,
     QuizStatistics,
     Review,
@@ -48,19 +48,6 @@ EMAIL_PREVIEW_CSP = {
     "frame-ancestors": [CSP.SELF],
     "sandbox": True,  # rendered as a bare `sandbox`: no scripts, forms, popups or same origin
 }
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A ledger is history: viewable, never added to, changed or deleted from the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Message)
@@ -206,22 +193,6 @@ class CertificateAdmin(ReadOnlyAdmin):
     list_filter = ["track"]
     search_fields = ["learner_name", "learner__email", "code", "track_title"]
     list_select_related = ["track"]
-
-
-@admin.register(PracticePost)
-class PracticePostAdmin(ReadOnlyAdmin):
-    list_display = ["learner", "network", "status", "updated_at"]
-    list_filter = ["network", "status"]
-    search_fields = ["learner__email", "text"]
-    list_select_related = ["learner"]
-
-
-@admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdmin):
-    list_display = ["learner", "network", "url", "published_on"]
-    list_filter = ["network"]
-    search_fields = ["learner__email", "url"]
-    list_select_related = ["learner"]
 
 
 @admin.register(AttemptGrant)

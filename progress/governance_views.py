@@ -4,7 +4,6 @@ clearance roster (page and CSV) and the staff's content-freshness report."""
 import csv
 import itertools
 from dataclasses import dataclass
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -336,20 +335,6 @@ def roster_csv(request):
 DEFAULT_STALE_MONTHS = 6
 
 
-def platform_reviews() -> dict[str, date] | None:
-    """When each network's rules were last reviewed, from the post studio's network table
-    (progress/networks.py), by slug and by name; None when the table has no review date."""
-    from . import networks
-
-    table_date = getattr(networks, "LAST_REVIEWED", None)
-    reviews: dict[str, date] = {}
-    for network in getattr(networks, "NETWORKS", ()):
-        reviewed = getattr(network, "last_reviewed", None) or table_date
-        if reviewed is not None:
-            reviews[network.slug] = reviews[network.name.lower()] = reviewed
-    return reviews or None
-
-
 DEFAULT_FACTS_MONTHS = 3
 
 
@@ -373,7 +358,7 @@ def freshness(request):
     today = timezone.localdate()
     cutoff = add_months(today, -months)
     facts_cutoff = add_months(today, -facts_months)
-    reviews = platform_reviews()
+    reviews = course_selectors.platform_reviews()
     lessons = course_selectors.stale_lessons(
         reviewed_before=cutoff, platform_reviews=reviews, facts_checked_before=facts_cutoff
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import governance_views, journal_views, studio_views, views
+from . import governance_views, views
 
 app_name = "progress"
 
@@ -41,37 +41,4 @@ urlpatterns = [
     path("team/roster/", governance_views.roster, name="roster"),
     path("team/roster.csv", governance_views.roster_csv, name="roster_csv"),
     path("team/freshness/", governance_views.freshness, name="freshness"),
-    # Practice in public: the post studio, the growth journal, the public portfolio
-    path("studio/", studio_views.composer, name="studio"),
-    path("studio/preview/", studio_views.preview, name="studio_preview"),
-    path("studio/posts/<int:post_id>/", studio_views.post_detail, name="studio_post"),
-    path(
-        "studio/posts/<int:post_id>/request-review/",
-        studio_views.request_review,
-        name="studio_request_review",
-    ),
-    path(
-        "studio/posts/<int:post_id>/published/",
-        studio_views.log_published,
-        name="studio_log_published",
-    ),
-    path("studio/reviews/", studio_views.review_queue, name="studio_reviews"),
-    path("studio/reviews/<int:post_id>/", studio_views.review_post, name="studio_review"),
-    path("journal/", journal_views.journal_home, name="journal"),
-    path("journal/profiles/", journal_views.add_profile, name="journal_profiles"),
-    path(
-        "journal/profiles/<int:profile_id>/",
-        journal_views.change_profile,
-        name="journal_profile",
-    ),
-    path("journal/snapshots/", journal_views.add_snapshot, name="journal_snapshots"),
-    path("journal/evidence/", journal_views.evidence, name="journal_evidence"),
-    path(
-        "journal/evidence/<int:evidence_id>/",
-        journal_views.change_evidence,
-        name="journal_evidence_item",
-    ),
-    path("journal/portfolio/", journal_views.portfolio_settings, name="journal_portfolio"),
-    path("p/<slug:handle>/", journal_views.portfolio, name="portfolio"),
-    path("team/growth/", journal_views.team_growth, name="team_growth"),
 ]

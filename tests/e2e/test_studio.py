@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from progress.models import PracticePost
+from practice.models import PracticePost
 from tests import factories
 from tests.e2e.conftest import PageProblems, screenshot, sign_in
 
@@ -68,8 +68,9 @@ def journal_data(people):
 
     from django.utils import timezone
 
-    from progress import journal, services
-    from progress.models import Evidence, GrowthProfile, Portfolio
+    from practice import journal
+    from practice.models import Evidence, GrowthProfile, Portfolio
+    from progress import services
 
     learner, _ = people
     today = timezone.localdate()

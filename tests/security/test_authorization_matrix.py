@@ -105,23 +105,23 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "progress:roster_csv": (MANAGERS_ONLY, MANAGERS_ONLY),
     "progress:freshness": ((L, 403, 403, 403, 403, 200), (L, 403, 403, 403, 403, 200)),
     # -- practice in public: A's post (waiting for the manager's review), journal, portfolio --
-    "progress:studio": (signed_in(200), signed_in(400)),  # each person's own composer
-    "progress:studio_preview": (signed_in(405), signed_in(200)),
-    "progress:studio_post": ((L, 200, 404, 404, 404, 404), (L, 400, 404, 404, 404, 404)),
-    "progress:studio_request_review": (signed_in(405), (L, R, 404, 404, 404, 404)),
-    "progress:studio_log_published": (signed_in(405), (L, 400, 404, 404, 404, 404)),
-    "progress:studio_reviews": (signed_in(200), signed_in(200)),  # each reviewer's own queue
+    "practice:studio": (signed_in(200), signed_in(400)),  # each person's own composer
+    "practice:studio_preview": (signed_in(405), signed_in(200)),
+    "practice:studio_post": ((L, 200, 404, 404, 404, 404), (L, 400, 404, 404, 404, 404)),
+    "practice:studio_request_review": (signed_in(405), (L, R, 404, 404, 404, 404)),
+    "practice:studio_log_published": (signed_in(405), (L, 400, 404, 404, 404, 404)),
+    "practice:studio_reviews": (signed_in(200), signed_in(200)),  # each reviewer's own queue
     # Only the reviewer A asked (the manager); not even staff.
-    "progress:studio_review": ((L, 404, 404, 200, 404, 404), (L, 404, 404, 200, 404, 404)),
-    "progress:journal": (signed_in(200), signed_in(200)),
-    "progress:journal_profiles": (signed_in(405), signed_in(400)),
-    "progress:journal_profile": (signed_in(405), (L, R, 404, 404, 404, 404)),
-    "progress:journal_snapshots": (signed_in(405), signed_in(400)),
-    "progress:journal_evidence": (signed_in(200), signed_in(200)),
-    "progress:journal_evidence_item": (signed_in(405), (L, R, 404, 404, 404, 404)),
-    "progress:journal_portfolio": (signed_in(200), signed_in(200)),
-    "progress:portfolio": (every(200), every(200)),  # A switched it on: public
-    "progress:team_growth": (MANAGERS_ONLY, MANAGERS_ONLY),
+    "practice:studio_review": ((L, 404, 404, 200, 404, 404), (L, 404, 404, 200, 404, 404)),
+    "practice:journal": (signed_in(200), signed_in(200)),
+    "practice:journal_profiles": (signed_in(405), signed_in(400)),
+    "practice:journal_profile": (signed_in(405), (L, R, 404, 404, 404, 404)),
+    "practice:journal_snapshots": (signed_in(405), signed_in(400)),
+    "practice:journal_evidence": (signed_in(200), signed_in(200)),
+    "practice:journal_evidence_item": (signed_in(405), (L, R, 404, 404, 404, 404)),
+    "practice:journal_portfolio": (signed_in(200), signed_in(200)),
+    "practice:portfolio": (every(200), every(200)),  # A switched it on: public
+    "practice:team_growth": (MANAGERS_ONLY, MANAGERS_ONLY),
 }
 
 # -- allauth, pinned as it behaves ------------------------------------------------------------
@@ -208,9 +208,9 @@ ADMIN_MODELS = {
     "progress.certificate": READ_ONLY,
     "progress.emailoptout": READ_ONLY,
     "progress.enrolment": READ_ONLY,
-    "progress.evidence": READ_ONLY,
+    "practice.evidence": READ_ONLY,
     "progress.message": READ_ONLY,
-    "progress.practicepost": READ_ONLY,
+    "practice.practicepost": READ_ONLY,
     "progress.quizattempt": READ_ONLY,
     "progress.quizstatistics": READ_ONLY,  # item analysis: a report, nothing to save
     "progress.submission": READ_ONLY,
@@ -397,7 +397,7 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
         "progress:unsubscribe",
         "notifications:practice_answer",
         "teams:invitation",
-        "progress:portfolio",
+        "practice:portfolio",
         "account_login",
         "account_signup",
         "account_inactive",

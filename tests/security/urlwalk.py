@@ -75,9 +75,9 @@ def admin_object(world, app_label: str, model_name: str):
         "learners.invitation": world.invitation,
         "learners.trackassignment": world.track_assignment,
         "learners.team": world.extra["team"],
-        "progress.practicepost": world.extra["post"],
-        "progress.growthprofile": world.extra["growth_profile"],
-        "progress.evidence": world.extra["evidence"],
+        "practice.practicepost": world.extra["post"],
+        "practice.growthprofile": world.extra["growth_profile"],
+        "practice.evidence": world.extra["evidence"],
     }.get(f"{app_label}.{model_name}")
     if own is not None:
         return own

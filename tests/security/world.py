@@ -13,17 +13,9 @@ from django.utils import timezone
 from courses.models import Lesson, Track
 from learners.models import Invitation, PolicyOwner, Preferences, TrackAssignment, User
 from notifications import nudges
+from practice.models import Evidence, GrowthProfile, Portfolio, PracticePost
 from progress import messaging, services
-from progress.models import (
-    Certificate,
-    EmailOptOut,
-    Evidence,
-    GrowthProfile,
-    Portfolio,
-    PracticePost,
-    QuizAttempt,
-    Submission,
-)
+from progress.models import Certificate, EmailOptOut, QuizAttempt, Submission
 from teams import services as team_services
 from tests import factories
 

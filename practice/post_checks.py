@@ -1,7 +1,7 @@
 """Checks a draft post before anyone sees it: plain functions over text, no database.
 
 Each check looks for one thing and explains itself in a message a learner can act on. The rules,
-precisely (the tests in tests/progress/test_post_checks.py hold them):
+precisely (the tests in tests/practice/test_post_checks.py hold them):
 
 - over_limit: more characters than the network allows (counted as the network counts them).
 - too_many_hashtags: more hashtags than the network's guidance.

@@ -9,8 +9,9 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from notifications import digests, nudges
-from progress import journal, services
-from progress.models import Evidence, GrowthProfile, GrowthSnapshot, Portfolio
+from practice import journal
+from practice.models import Evidence, GrowthProfile, GrowthSnapshot, Portfolio
+from progress import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ must not. Plain functions: no database."""
 
 import pytest
 
-from progress import networks, post_checks, previews
-from progress.post_checks import BannedWord, Draft
+from practice import networks, post_checks, previews
+from practice.post_checks import BannedWord, Draft
 
 LINKEDIN = networks.get("linkedin")
 X = networks.get("x")

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from learners.decorators import manager_required
 
 from . import journal, studio
+from .forms import EvidenceForm, GoalForm, GrowthProfileForm, PortfolioForm, SnapshotForm
 from .models import Evidence, GrowthProfile
-from .studio_forms import EvidenceForm, GoalForm, GrowthProfileForm, PortfolioForm, SnapshotForm
 
 EVIDENCE_PAGE = 200  # the evidence list shows this many, newest first
 
@@ -21,7 +21,7 @@ def _journal(request, *, profile_form=None, snapshot_form=None, status=200):
     page = journal.journal_page(learner)
     return render(
         request,
-        "progress/journal.html",
+        "practice/journal.html",
         {
             "page": page,
             "chart": page.chart,
@@ -59,7 +59,7 @@ def add_profile(request):
         form.add_error(None, str(error))
         return _journal(request, profile_form=form, status=400)
     messages.success(request, f"Now tracking {data['handle']}.")
-    return redirect("progress:journal")
+    return redirect("practice:journal")
 
 
 @login_required
@@ -69,14 +69,14 @@ def change_profile(request, profile_id: int):
     if request.POST.get("action") == "delete":
         profile.delete()
         messages.success(request, f"Stopped tracking {profile.handle}; its snapshots are gone.")
-        return redirect("progress:journal")
+        return redirect("practice:journal")
     form = GoalForm(request.POST)
     if not form.is_valid():
         messages.error(request, "A goal is a whole number of posts a week, from 1 to 21.")
-        return redirect("progress:journal")
+        return redirect("practice:journal")
     journal.set_goal(profile=profile, weekly_post_goal=form.cleaned_data["weekly_post_goal"])
     messages.success(request, "Goal saved.")
-    return redirect("progress:journal")
+    return redirect("practice:journal")
 
 
 @login_required
@@ -100,7 +100,7 @@ def add_snapshot(request):
         form.add_error(None, str(error))
         return _journal(request, snapshot_form=form, status=400)
     messages.success(request, "Numbers recorded.")
-    return redirect("progress:journal")
+    return redirect("practice:journal")
 
 
 @login_required
@@ -128,7 +128,7 @@ def evidence(request):
             form.add_error(None, str(error))
         else:
             messages.success(request, "Evidence logged.")
-            return redirect("progress:journal_evidence")
+            return redirect("practice:journal_evidence")
     items = list(
         Evidence.objects.filter(learner=learner).select_related("post", "assignment")[
             :EVIDENCE_PAGE
@@ -136,7 +136,7 @@ def evidence(request):
     )
     return render(
         request,
-        "progress/journal_evidence.html",
+        "practice/journal_evidence.html",
         {"form": form, "items": items},
         status=400 if form.errors else 200,
     )
@@ -156,7 +156,7 @@ def change_evidence(request, evidence_id: int):
             request,
             "Shown on your portfolio." if action == "show" else "Hidden from your portfolio.",
         )
-    return redirect("progress:journal_evidence")
+    return redirect("practice:journal_evidence")
 
 
 @login_required
@@ -171,10 +171,10 @@ def portfolio_settings(request):
             if form.instance.is_public
             else "Your portfolio is private.",
         )
-        return redirect("progress:journal_portfolio")
+        return redirect("practice:journal_portfolio")
     return render(
         request,
-        "progress/journal_portfolio.html",
+        "practice/journal_portfolio.html",
         {"form": form, "portfolio": portfolio},
         status=400 if form.errors else 200,
     )
@@ -185,11 +185,11 @@ def portfolio(request, handle: str):
     found = journal.public_portfolio(handle)
     if found is None:
         raise Http404("No public portfolio here")
-    return render(request, "progress/portfolio.html", {"page": journal.portfolio_page(found)})
+    return render(request, "practice/portfolio.html", {"page": journal.portfolio_page(found)})
 
 
 @manager_required
 def team_growth(request):
     return render(
-        request, "progress/team_growth.html", {"growth": journal.team_growth(request.user)}
+        request, "practice/team_growth.html", {"growth": journal.team_growth(request.user)}
     )

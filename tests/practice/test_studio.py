@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from courses.models import Lesson, Module, Track
 from learners.models import BannedTerm, Organisation
-from progress import studio
-from progress.models import Evidence, PostReview, PracticePost
+from practice import studio
+from practice.models import Evidence, PostReview, PracticePost
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -216,13 +216,13 @@ def test_another_learners_draft_is_not_found(client, learner, team):
     assert client.get(post.get_absolute_url()).status_code == 404
     assert client.post(post.get_absolute_url(), draft_data()).status_code == 404
     assert (
-        client.post(reverse("progress:studio_request_review", args=[post.pk]), {}).status_code
+        client.post(reverse("practice:studio_request_review", args=[post.pk]), {}).status_code
         == 404
     )
     assert (
-        client.post(reverse("progress:studio_log_published", args=[post.pk]), {}).status_code == 404
+        client.post(reverse("practice:studio_log_published", args=[post.pk]), {}).status_code == 404
     )
-    assert client.get(reverse("progress:studio_review", args=[post.pk])).status_code == 404
+    assert client.get(reverse("practice:studio_review", args=[post.pk])).status_code == 404
 
 
 def test_another_learners_evidence_is_not_found(client, learner, team):
@@ -233,7 +233,7 @@ def test_another_learners_evidence_is_not_found(client, learner, team):
         published_on=timezone.localdate(),
     )
     client.force_login(learner)
-    url = reverse("progress:journal_evidence_item", args=[item.pk])
+    url = reverse("practice:journal_evidence_item", args=[item.pk])
     assert client.post(url, {"action": "delete"}).status_code == 404
     assert Evidence.objects.filter(pk=item.pk).exists()
     assert item.url not in client.get("/journal/evidence/").content.decode()
@@ -258,7 +258,7 @@ def test_peers_may_review_where_the_organisation_allows_it(client, learner, team
     studio.request_review(post=post, reviewer=team["peer"])
     client.force_login(team["peer"])
     response = client.post(
-        reverse("progress:studio_review", args=[post.pk]), {"outcome": "approved"}
+        reverse("practice:studio_review", args=[post.pk]), {"outcome": "approved"}
     )
     assert response.status_code == 302
     post.refresh_from_db()
@@ -271,10 +271,10 @@ def test_a_manager_of_another_team_cannot_open_the_review(client, learner, team)
     outsider = factories.UserFactory()
     factories.team_with(manager=outsider)
     client.force_login(outsider)
-    assert client.get(reverse("progress:studio_review", args=[post.pk])).status_code == 404
+    assert client.get(reverse("practice:studio_review", args=[post.pk])).status_code == 404
     assert (
         client.post(
-            reverse("progress:studio_review", args=[post.pk]), {"outcome": "approved"}
+            reverse("practice:studio_review", args=[post.pk]), {"outcome": "approved"}
         ).status_code
         == 404
     )
@@ -287,7 +287,7 @@ def test_a_reviewer_who_left_the_team_no_longer_sees_the_post(client, learner, t
     studio.request_review(post=post, reviewer=team["manager"])
     team["team"].memberships.filter(user=team["manager"]).delete()
     client.force_login(team["manager"])
-    assert client.get(reverse("progress:studio_review", args=[post.pk])).status_code == 404
+    assert client.get(reverse("practice:studio_review", args=[post.pk])).status_code == 404
     assert post.title not in client.get("/studio/reviews/").content.decode()
 
 
@@ -301,7 +301,7 @@ def test_review_then_publish_then_evidence(client, learner, team, mailoutbox):
     post = PracticePost.objects.get(learner=learner)
 
     response = client.post(
-        reverse("progress:studio_request_review", args=[post.pk]), {"reviewer": manager.pk}
+        reverse("practice:studio_request_review", args=[post.pk]), {"reviewer": manager.pk}
     )
     assert response.status_code == 302
     post.refresh_from_db()
@@ -313,14 +313,14 @@ def test_review_then_publish_then_evidence(client, learner, team, mailoutbox):
     client.force_login(manager)
     queue = client.get("/studio/reviews/").content.decode()
     assert "Lena Learner" in queue
-    review_page = client.get(reverse("progress:studio_review", args=[post.pk]))
+    review_page = client.get(reverse("practice:studio_review", args=[post.pk]))
     assert 'class="post-card' in review_page.content.decode()
     refused = client.post(
-        reverse("progress:studio_review", args=[post.pk]), {"outcome": "changes_requested"}
+        reverse("practice:studio_review", args=[post.pk]), {"outcome": "changes_requested"}
     )
     assert refused.status_code == 400  # asking for changes needs a comment
     client.post(
-        reverse("progress:studio_review", args=[post.pk]),
+        reverse("practice:studio_review", args=[post.pk]),
         {"outcome": "changes_requested", "comment": "Lead with the date."},
     )
     post.refresh_from_db()
@@ -332,7 +332,7 @@ def test_review_then_publish_then_evidence(client, learner, team, mailoutbox):
 
     client.force_login(learner)
     client.post(post.get_absolute_url(), draft_data(text="Saturday 11 April: repair days."))
-    client.post(reverse("progress:studio_request_review", args=[post.pk]), {"reviewer": manager.pk})
+    client.post(reverse("practice:studio_request_review", args=[post.pk]), {"reviewer": manager.pk})
     studio.review_post(reviewer=manager, post=post, outcome="approved", comment="")
     post.refresh_from_db()
     assert post.status == PracticePost.Status.APPROVED
@@ -341,7 +341,7 @@ def test_review_then_publish_then_evidence(client, learner, team, mailoutbox):
     page = client.get(post.get_absolute_url()).content.decode()
     assert "Log as published" in page
     response = client.post(
-        reverse("progress:studio_log_published", args=[post.pk]),
+        reverse("practice:studio_log_published", args=[post.pk]),
         {
             "url": "https://www.linkedin.com/posts/lena-repair-days",
             "published_on": timezone.localdate().isoformat(),

@@ -179,3 +179,12 @@ def get(slug: str) -> Network:
 def label(slug: str) -> str:
     network = BY_SLUG.get(slug)
     return network.name if network else slug
+
+
+def reviews() -> dict[str, date]:
+    """When each network's rules were last reviewed (the whole table at once), by slug and by
+    lowercased name: the freshness report compares lessons' platforms with it."""
+    found: dict[str, date] = {}
+    for network in NETWORKS:
+        found[network.slug] = found[network.name.lower()] = LAST_REVIEWED
+    return found

@@ -11,16 +11,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import networks, studio
-from .models import PracticePost
-from .studio_forms import (
+from .forms import (
     HTTP_URL,
     PostReviewForm,
     PracticePostForm,
     PublishedForm,
     ReviewRequestForm,
 )
+from .models import PracticePost
 
-COMPOSER = "progress/studio_post.html"
+COMPOSER = "practice/studio_post.html"
 RECENT_POSTS = 50
 
 
@@ -218,7 +218,7 @@ def log_published(request, post_id: int):
 @login_required
 def review_queue(request):
     return render(
-        request, "progress/studio_reviews.html", {"posts": studio.review_queue(request.user)}
+        request, "practice/studio_reviews.html", {"posts": studio.review_queue(request.user)}
     )
 
 
@@ -242,14 +242,14 @@ def review_post(request, post_id: int):
                 messages.error(request, str(error))
             else:
                 messages.success(request, f"Review sent to {post.learner.name}.")
-                return redirect("progress:studio_reviews")
+                return redirect("practice:studio_reviews")
     elif request.method == "POST":
         messages.error(request, "This post is not waiting for your review.")
-        return redirect("progress:studio_review", post.pk)
+        return redirect("practice:studio_review", post.pk)
     checked = studio.check_post(post)
     return render(
         request,
-        "progress/studio_review.html",
+        "practice/studio_review.html",
         {
             "post": post,
             "form": form,

@@ -16,9 +16,11 @@ from django.utils import timezone
 from core import localtime
 from courses.models import Lesson, PracticeAssignment
 from learners.models import BannedTerm, Membership, User
+from progress import messaging
+from progress.models import Enrolment
 
-from . import messaging, networks, post_checks, previews
-from .models import Enrolment, Evidence, PostReview, PracticePost
+from . import networks, post_checks, previews
+from .models import Evidence, PostReview, PracticePost
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +295,7 @@ def request_review(*, post: PracticePost, reviewer: User) -> PracticePost:
             "reviewer": reviewer,
             "network": networks.get(post.network).name,
             "excerpt": post.title,
-            "url": messaging.absolute(reverse("progress:studio_review", args=[post.pk])),
+            "url": messaging.absolute(reverse("practice:studio_review", args=[post.pk])),
         },
     )
     return post

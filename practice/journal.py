@@ -13,16 +13,11 @@ from django.utils import timezone
 
 from core import charts
 from learners.models import User
+from learners.selectors import managed_teams, team_learners
+from progress.models import Certificate, LessonCompletion
 
 from . import networks
-from .models import (
-    Certificate,
-    Evidence,
-    GrowthProfile,
-    GrowthSnapshot,
-    LessonCompletion,
-    Portfolio,
-)
+from .models import Evidence, GrowthProfile, GrowthSnapshot, Portfolio
 from .studio import learner_today
 
 WINDOW_DAYS = 364  # the journal's timeline: the last year
@@ -376,8 +371,6 @@ class TeamGrowth:
 
 def team_growth(manager: User) -> TeamGrowth:
     """Growth of the learners in the manager's teams who chose to share it. Three queries."""
-    from learners.selectors import managed_teams, team_learners
-
     today = timezone.localdate()
     learners = team_learners(managed_teams(manager))
     sharing = learners.filter(portfolio__share_growth_with_team=True)

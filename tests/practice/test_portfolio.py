@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from progress import journal, services
-from progress.models import Evidence, GrowthProfile, Portfolio
+from practice import journal
+from practice.models import Evidence, GrowthProfile, Portfolio
+from progress import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

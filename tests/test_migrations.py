@@ -1,0 +1,198 @@
+"""Moving models between apps loses nothing.
+
+The practice-in-public models moved from `progress` to `practice` (`practice.0001`,
+`progress.0010`). The test builds the database as it was before the move, fills it with the
+demo organisation and some of every model, migrates forward, and compares every row of every
+table, then follows the moved models' relations through today's ORM. It runs on SQLite and,
+under `make test-postgres`, on PostgreSQL.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from courses.models import AssignmentSample
+from learners import policy
+from learners.models import BannedTerm, ClearanceLevel, Placement, PolicyVersion, User
+from practice.models import (
+    Evidence,
+    GrowthProfile,
+    GrowthSnapshot,
+    Portfolio,
+    PostReview,
+    PracticePost,
+)
+from progress import services as progress_services
+from progress.models import RetrievalAnswer
+from tests import factories
+from tests.security.world import build_world
+
+BEFORE_THE_MOVE = [("progress", "0009_quiz_statistics_proxy"), ("practice", None)]
+MOVED = [PracticePost, PostReview, Evidence, GrowthProfile, GrowthSnapshot, Portfolio]
+# Tables a migration is expected to change: its own bookkeeping and the content types' labels.
+BOOKKEEPING = {"django_migrations", "django_content_type"}
+# Every table of these apps holds rows before the move (the others are allauth's and Django's).
+OURS = ("courses_", "learners_", "progress_", "teams_", "notifications_", "django_admin_log")
+
+
+def _migrate(targets) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    ContentType.objects.clear_cache()
+
+
+def _latest() -> list[tuple[str, str]]:
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+def _every_row() -> dict[str, list[tuple]]:
+    tables = {}
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names(cursor)):
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - names from introspection
+            tables[table] = sorted(cursor.fetchall(), key=repr)
+    return tables
+
+
+def _fill(tmp_path, settings) -> None:
+    """The demo organisation with its activity, and rows of every practice model."""
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", "--password", "demo-pass-123")
+    for slug in ("newcomer", "strategy-lead", "executive"):
+        track = factories.make_track(slug=slug, role_slug=slug, modules=1, lessons_per_module=3)
+        factories.add_rubric(factories.add_assignment(track.lessons.order_by("position").last()))
+    call_command("seed_demo_activity")
+    world = build_world()
+    post = world.extra["post"]
+    PostReview.objects.create(
+        post=post,
+        reviewer=world.users["manager"],
+        outcome=PostReview.Outcome.CHANGES_REQUESTED,
+        comment="Say who the client is.",
+        network_reviewed=post.network,
+        text_reviewed=post.text,
+    )
+    profile = world.extra["growth_profile"]
+    today = timezone.localdate()
+    for days_ago, followers in ((14, 480), (7, 502), (0, 530)):
+        GrowthSnapshot.objects.create(
+            profile=profile,
+            learner=profile.learner,
+            taken_on=today - timedelta(days=days_ago),
+            followers=followers,
+        )
+    Evidence.objects.create(
+        learner=world.a,
+        url="https://example.com/a-second-post",
+        network="linkedin",
+        published_on=today,
+        post=post,
+        assignment=world.lesson.assignment,
+    )
+    _fill_the_rest(world)
+
+
+def _fill_the_rest(world) -> None:
+    """A row in each table the demo and the security world leave empty."""
+    a, manager, staff = world.a, world.users["manager"], world.users["staff"]
+    assignment = world.lesson.assignment
+    AssignmentSample.objects.create(
+        assignment=assignment, level="borderline", submission="A draft", scores={}, why="Thin."
+    )
+    organisation = world.extra["team"].organisation
+    BannedTerm.objects.create(organisation=organisation, term="guaranteed", reason="Claims")
+    level = ClearanceLevel.objects.first()
+    level.tracks.add(world.track)
+    version = PolicyVersion.objects.exclude(published_at=None).first()
+    sean = User.objects.get(email="sean@example.com")
+    policy.acknowledge(user=sean, version=version, text_sha256=version.text_sha256)
+    placement = Placement.objects.create(user=a, role=world.track.role, answers={})
+    placement.skim_modules.add(world.lesson.module)
+    progress_services.grant_extra_attempt(granted_by=manager, learner=a, quiz=world.attempt.quiz)
+    RetrievalAnswer.objects.create(
+        learner=a, question=world.attempt.quiz.questions.first(), token="t" * 40, correct=True
+    )
+    progress_services.review_submission(
+        reviewer=manager,
+        submission=world.submission,
+        outcome="approved",
+        feedback="Clear and safe.",
+        points={c.pk: c.points for c in assignment.rubric.all()},
+    )
+    group = Group.objects.get(name="Editors")
+    group.permissions.add(Permission.objects.first())
+    staff.groups.add(group)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, settings):
+    latest = _latest()
+    _migrate(BEFORE_THE_MOVE)
+    try:
+        _fill(tmp_path, settings)
+        # Before the move the content types carry the old label (today's code, filling the
+        # old tables, may have made new-label ones, which the old code never would).
+        ContentType.objects.filter(app_label="practice").delete()
+        old_types = {
+            model._meta.model_name: ContentType.objects.get_or_create(
+                app_label="progress", model=model._meta.model_name
+            )[0]
+            for model in MOVED
+        }
+        view_post = Permission.objects.create(
+            codename="view_practicepost_test",
+            name="Can view practice post (test)",
+            content_type=old_types["practicepost"],
+        )
+        editor = User.objects.get(email="manager@example.com")
+        editor.user_permissions.add(view_post)
+        history = LogEntry.objects.create(
+            user=User.objects.get(email="staff@example.com"),
+            content_type=old_types["practicepost"],
+            object_id=str(PracticePost.objects.first().pk),
+            object_repr="A's practice post",
+            action_flag=CHANGE,
+        )
+        before = _every_row()
+        for model in MOVED:
+            assert before[model._meta.db_table], f"nothing in {model._meta.db_table} to move"
+        empty = sorted(t for t, rows in before.items() if not rows and t.startswith(OURS))
+        assert not empty, " ".join(empty)
+
+        _migrate(latest)
+        after = _every_row()
+    finally:
+        _migrate(latest)
+
+    for table in before.keys() - BOOKKEEPING:
+        assert after[table] == before[table], f"{table} changed"
+    # The moved models' content types kept their ids (so permissions and the admin's history
+    # stay attached), under the new label.
+    for model in MOVED:
+        moved = ContentType.objects.get_for_model(model)
+        assert (moved.app_label, moved.pk) == ("practice", old_types[model._meta.model_name].pk)
+    assert not ContentType.objects.filter(app_label="progress", model="practicepost").exists()
+    assert Permission.objects.get(pk=view_post.pk).content_type.app_label == "practice"
+    editor = User.objects.get(email="manager@example.com")
+    assert editor.has_perm("practice.view_practicepost_test")
+    assert LogEntry.objects.get(pk=history.pk).get_edited_object().text == "A's practice post"
+    # Today's ORM follows every relation the rows had.
+    for review in PostReview.objects.select_related("post__learner", "reviewer"):
+        assert review.post.learner.email == "learner.a@example.com"
+        assert review.reviewer.email == "manager@example.com"
+    snapshots = GrowthSnapshot.objects.select_related("profile")
+    assert [s.profile.handle for s in snapshots] == ["learner-a"] * 3
+    linked = Evidence.objects.get(url="https://example.com/a-second-post")
+    assert linked.post.text == "A's practice post"
+    assert linked.assignment.lesson.title
+    assert Portfolio.objects.get(handle="learner-a").learner.posts_to_review.count() == 0
+    assert PracticePost.objects.get(text="A's practice post").reviews.count() == 1
