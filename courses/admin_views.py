@@ -4,15 +4,12 @@ Each view is reached through a ModelAdmin's `get_urls` and wrapped in `admin_sit
 so only active staff reach it; each also checks the model permission it needs.
 
 The lesson preview renders the learner's page; what that page needs is built by the app that
-owns learners' progress. `courses` must not import it (DESIGN.md §4: dependencies point down),
-so the function is named in settings (LESSON_PREVIEW_CONTEXT) and the composition happens in
-config, as it does for the URLs.
+owns learners' progress, which registers it in `courses.pages` (dependencies point down).
 """
 
 import secrets
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.cache import cache
@@ -21,10 +18,9 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.module_loading import import_string
 
 from . import content_files as cf
-from . import content_zip, selectors, services
+from . import content_zip, pages, selectors, services
 from .markdown import render_markdown
 from .models import Track
 
@@ -186,7 +182,7 @@ def _confirm_import(model_admin, request) -> HttpResponse:
 
 def lesson_preview(model_admin, request, object_id: str) -> HttpResponse:
     """The lesson exactly as a learner sees it, drafts included; records nothing."""
-    lesson_context = import_string(settings.LESSON_PREVIEW_CONTEXT)  # see the module docstring
+    learner_pages = pages.learner_pages()
 
     lesson = model_admin.get_object(request, unquote(object_id))
     if lesson is None:
@@ -204,8 +200,8 @@ def lesson_preview(model_admin, request, object_id: str) -> HttpResponse:
             messages.WARNING,
         )
         return HttpResponseRedirect(reverse("admin:courses_lesson_change", args=[lesson.pk]))
-    context = lesson_context(request, page, preview=True)
-    return render(request, "progress/lesson_detail.html", context)
+    context = learner_pages.lesson_context(request, page, preview=True)
+    return render(request, learner_pages.lesson_template, context)
 
 
 def markdown_preview(model_admin, request) -> JsonResponse:

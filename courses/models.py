@@ -8,8 +8,8 @@ learners have records for is archived, never deleted.
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 
+from . import pages
 from .markdown import render_markdown
 
 
@@ -65,7 +65,7 @@ class Track(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("progress:track", kwargs={"track_slug": self.slug})
+        return pages.track_url(self.slug)
 
 
 class ModuleQuerySet(models.QuerySet):
@@ -162,9 +162,7 @@ class Lesson(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "progress:lesson", kwargs={"track_slug": self.track.slug, "lesson_slug": self.slug}
-        )
+        return pages.lesson_url(self.track.slug, self.slug)
 
     def _live_child(self, name: str):
         try:

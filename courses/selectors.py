@@ -7,9 +7,8 @@ from datetime import date
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.urls import reverse
 
-from . import page_cache
+from . import page_cache, pages
 from .models import Lesson, Question, Role, Track
 
 CURRENT_LESSONS = Q(lessons__archived_at__isnull=True, lessons__module__archived_at__isnull=True)
@@ -103,7 +102,7 @@ def _build_outline(track) -> Outline:
     heads: dict[int, list] = {}  # module id → slug, title, summary
     lessons_of: dict[int, list[OutlineLesson]] = {}
     for number, (pk, slug, title, minutes, module_id, *head) in enumerate(rows, start=1):
-        url = reverse("progress:lesson", kwargs={"track_slug": track.slug, "lesson_slug": slug})
+        url = pages.lesson_url(track.slug, slug)
         heads.setdefault(module_id, head)
         lessons_of.setdefault(module_id, []).append(
             OutlineLesson(pk, slug, title, minutes, module_id, number, url)
@@ -268,7 +267,7 @@ def lesson_preview_page(lesson_id: int) -> LessonPage | None:
 
 def _build_lesson_page(lesson: Lesson, outline: Outline) -> LessonPage:
     track = lesson.track
-    args = {"track_slug": track.slug, "lesson_slug": lesson.slug}
+    slugs = (track.slug, lesson.slug)
     index = next(i for i, item in enumerate(outline.lessons) if item.id == lesson.pk)
     quiz = lesson.active_quiz
     assignment = lesson.active_assignment
@@ -288,10 +287,10 @@ def _build_lesson_page(lesson: Lesson, outline: Outline) -> LessonPage:
             title=lesson.title,
             minutes=lesson.minutes,
             body_html=lesson.body_html,
-            url=reverse("progress:lesson", kwargs=args),
-            quiz_url=reverse("progress:quiz", kwargs=args),
-            assignment_url=reverse("progress:assignment", kwargs=args),
-            complete_url=reverse("progress:complete_lesson", kwargs=args),
+            url=pages.lesson_url(*slugs),
+            quiz_url=pages.lesson_url(*slugs, page="quiz"),
+            assignment_url=pages.lesson_url(*slugs, page="assignment"),
+            complete_url=pages.lesson_url(*slugs, page="complete_lesson"),
         ),
         quiz=None
         if quiz is None

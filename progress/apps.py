@@ -6,10 +6,22 @@ class ProgressConfig(AppConfig):
     verbose_name = "Learning records"
 
     def ready(self):
+        from courses import pages
         from courses.signals import curriculum_changed
 
-        from . import rollups, tasks  # noqa: F401 - tasks: registered for by-name use
+        from . import rollups, tasks, views  # noqa: F401 - tasks: registered for by-name use
 
+        pages.register(
+            pages.LearnerPages(
+                track="progress:track",
+                lesson="progress:lesson",
+                quiz="progress:quiz",
+                assignment="progress:assignment",
+                complete_lesson="progress:complete_lesson",
+                lesson_template="progress/lesson_detail.html",
+                lesson_context=views.lesson_context,
+            )
+        )
         curriculum_changed.connect(
             rollups.curriculum_changed_receiver, dispatch_uid="progress.rollups.curriculum"
         )

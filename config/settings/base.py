@@ -115,8 +115,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "learners.User"
-# The admin's lesson preview renders the learner's page with the context `progress` builds.
-LESSON_PREVIEW_CONTEXT = "progress.views.lesson_context"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
