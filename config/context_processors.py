@@ -23,7 +23,7 @@ SITE_URL_NAMES = {
     "team_growth": "practice:team_growth",
     "team_attempts": "teams:team_attempts",
     "team_export": "teams:team_export",
-    "roster": "progress:roster",
+    "roster": "governance:roster",
 }
 SITE_STATIC_NAMES = {
     "logo": "img/logo.svg",

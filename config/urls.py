@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("learners.urls")),
     path("", include("courses.urls")),
     path("", include("progress.urls")),
+    path("", include("governance.urls")),
     path("", include("practice.urls")),
     path("", include("teams.urls")),
     path("", include("notifications.urls")),

@@ -23,10 +23,11 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from courses.models import Track
-from learners.models import ClearanceLevel, Organisation, PolicyAcknowledgement, User
-from learners.policy import PolicyState, effective_at, policy_state
+from learners.models import Organisation, User
+from progress.models import Certificate, Submission
 
-from .models import Certificate, Submission
+from .models import ClearanceLevel, PolicyAcknowledgement
+from .policy import PolicyState, effective_at, policy_state
 
 POLICY, CERTIFICATE, ASSIGNMENT = "policy", "certificate", "assignment"
 POLICY_CHANGED, CERTIFICATE_EXPIRED = "policy_changed", "certificate_expired"

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from learners.models import PolicyVersion
+from .models import PolicyVersion
 
 MAX_POLICY_CHARS = 60_000
 

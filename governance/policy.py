@@ -1,7 +1,7 @@
 """The organisation's social media policy: who owns it, drafting, publishing, acknowledging.
 
 Only `learners` rows are written here. Announcing a new version to everyone (one message per
-person, through the ledger) is `progress.governance.publish_policy`, which calls
+person, through the ledger) is `governance.services.publish_policy`, which calls
 `publish_draft`; `manage.py seed_demo` calls `publish_draft` directly and announces nothing.
 
 "Today" is the site's local date: a version is *in effect* from its effective date on, and the
@@ -17,15 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from .models import (
-    Organisation,
-    Policy,
-    PolicyAcknowledgement,
-    PolicyOwner,
-    PolicyVersion,
-    User,
-    policy_text_hash,
-)
+from learners.models import Organisation, User
+
+from .models import Policy, PolicyAcknowledgement, PolicyOwner, PolicyVersion, policy_text_hash
 
 
 class PolicyError(Exception):

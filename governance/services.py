@@ -1,9 +1,7 @@
 """Social governance: publishing the policy to everyone, promoting a practice draft into it,
-and who may see which part of the clearance roster.
+who may see which part of the clearance roster, and what /me/ and the team dashboard show of it.
 
-Lives in `progress` because announcing a version sends messages through the ledger and a
-promoted draft comes from a practice submission; the policy rows themselves are written by
-`learners.policy`.
+The policy rows themselves are written by `governance.policy`.
 """
 
 import itertools
@@ -14,19 +12,14 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
-from learners import policy as policies
-from learners.models import (
-    ClearanceLevel,
-    Membership,
-    Organisation,
-    PolicyAcknowledgement,
-    PolicyVersion,
-    Team,
-    User,
-)
+from learners.models import Membership, Organisation, Team, User
+from learners.selectors import managed_teams
+from progress import messaging
+from progress.models import Submission
 
-from . import messaging
-from .models import Submission
+from . import clearance
+from . import policy as policies
+from .models import ClearanceLevel, PolicyAcknowledgement, PolicyVersion
 
 POLICY_UPDATE = "policy_update"
 POLICY_ASSIGNMENT_TITLE = "Write your team's social media policy"
@@ -56,7 +49,7 @@ def learners_of(teams) -> QuerySet[User]:
 def publish_policy(*, organisation: Organisation, by: User) -> PolicyVersion:
     """Publish the organisation's draft and, once committed, ask everyone to acknowledge it.
 
-    Raises learners.policy.PolicyError when the draft can't be published.
+    Raises governance.policy.PolicyError when the draft can't be published.
     """
     version = policies.publish_draft(organisation=organisation, by=by)
     transaction.on_commit(lambda: _task("announce_policy_version").delay(version_id=version.pk))
@@ -64,7 +57,8 @@ def publish_policy(*, organisation: Organisation, by: User) -> PolicyVersion:
 
 
 def _task(name: str):
-    """A task of progress.tasks, by name: that module imports this one, so not the reverse."""
+    """A task of governance.tasks (registered under its old name, progress.tasks.*), by name:
+    that module imports this one, so not the reverse."""
     return current_app.tasks[f"progress.tasks.{name}"]
 
 
@@ -95,7 +89,7 @@ def send_policy_updates(*, version_id: int, user_ids: list[int]) -> int:
     )
     if version is None or not version.is_published:
         return 0
-    url = messaging.absolute(reverse("progress:policy"))
+    url = messaging.absolute(reverse("governance:policy"))
     sent = 0
     for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
         message = messaging.send_message(
@@ -228,8 +222,6 @@ class MyGovernance:
 def my_governance(user: User, *, now=None) -> MyGovernance:
     """For /me/: one query for someone whose organisations have neither a policy nor levels;
     one more for the versions to acknowledge, and about seven per organisation with levels."""
-    from . import clearance
-
     published = PolicyVersion.objects.published().filter(policy__organisation=OuterRef("pk"))
     levels = ClearanceLevel.objects.filter(organisation=OuterRef("pk"))
     organisations = list(
@@ -264,10 +256,6 @@ def my_governance(user: User, *, now=None) -> MyGovernance:
 def team_clearance(manager: User) -> list[tuple[Organisation, list]]:
     """For the team dashboard: per organisation of the manager's teams that defines levels, how
     many of their people hold, lost or lack each level. One query when none defines levels."""
-    from learners.selectors import managed_teams
-
-    from . import clearance
-
     teams = managed_teams(manager)
     organisations = (
         Organisation.objects.filter(teams__in=teams.values("pk"), clearance_levels__isnull=False)

@@ -1,22 +1,22 @@
-"""Celery tasks for learning records: announcing a published policy version in batches.
+"""Celery tasks for governance: announcing a published policy version in batches.
 
 Tasks take ids, never model instances; the sending is idempotent (the ledger's unique keys).
-The digest, nudge and dispatch tasks live in notifications.tasks (under their old names).
+They keep the names they had in `progress.tasks`, so messages already queued still find them.
 """
 
 from celery import shared_task
 
 from core.tasks import SENDING
 
-from . import governance
+from . import services
 
 
-@shared_task(**SENDING)
+@shared_task(name="progress.tasks.announce_policy_version", **SENDING)
 def announce_policy_version(*, version_id: int) -> int:
     """A policy version was published: queue its "please acknowledge" messages in batches."""
-    return governance.announce_policy_version(version_id=version_id)
+    return services.announce_policy_version(version_id=version_id)
 
 
-@shared_task(**SENDING)
+@shared_task(name="progress.tasks.send_policy_updates", **SENDING)
 def send_policy_updates(*, version_id: int, user_ids: list[int]) -> int:
-    return governance.send_policy_updates(version_id=version_id, user_ids=user_ids)
+    return services.send_policy_updates(version_id=version_id, user_ids=user_ids)

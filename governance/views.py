@@ -20,12 +20,14 @@ from core.csv import Echo, csv_safe
 from courses import selectors as course_selectors
 from courses.dates import add_months
 from courses.markdown import render_markdown
-from learners import policy as policies
-from learners.models import Organisation, PolicyAcknowledgement, PolicyVersion, User
+from learners.models import Organisation, User
+from progress import selectors
 
-from . import clearance, governance, selectors
-from .governance_forms import PolicyDraftForm, RosterFilterForm
-from .models import Submission
+from . import clearance
+from . import policy as policies
+from . import services as governance
+from .forms import PolicyDraftForm, RosterFilterForm
+from .models import PolicyAcknowledgement, PolicyVersion
 
 ROSTER_PER_PAGE = 100
 CSV_BATCH = 500  # people evaluated per round of queries while the CSV streams
@@ -96,10 +98,10 @@ def policy(request):
                     f"Thank you: you acknowledged version {version.number} of "
                     f"{version.policy.organisation}'s policy.",
                 )
-        return redirect("progress:policy")
+        return redirect("governance:policy")
     return render(
         request,
-        "progress/policy_detail.html",
+        "governance/policy_detail.html",
         {"panels": _policy_panels(request.user), "today": timezone.localdate()},
     )
 
@@ -171,7 +173,7 @@ def policy_edit(request):
     )
     return render(
         request,
-        "progress/policy_edit.html",
+        "governance/policy_edit.html",
         {
             "organisation": organisation,
             "organisations": policies.owned_organisations(request.user).order_by("name"),
@@ -187,7 +189,7 @@ def policy_edit(request):
 
 
 def _edit_url(organisation: Organisation) -> str:
-    return f"{reverse('progress:policy_edit')}?organisation={organisation.slug}"
+    return f"{reverse('governance:policy_edit')}?organisation={organisation.slug}"
 
 
 @login_required
@@ -266,7 +268,7 @@ def roster(request):
     query.pop("page", None)
     return render(
         request,
-        "progress/roster.html",
+        "governance/roster.html",
         {
             "scope": scope,
             "scopes": scopes,
@@ -364,7 +366,7 @@ def freshness(request):
     )
     return render(
         request,
-        "progress/freshness.html",
+        "governance/freshness.html",
         {
             "months": months,
             "cutoff": cutoff,
@@ -374,8 +376,3 @@ def freshness(request):
             "compares_platforms": reviews is not None,
         },
     )
-
-
-def submission_is_promotable(user: User, submission: Submission) -> bool:
-    """For the submission page: show the "make it our policy draft" button."""
-    return governance.promotable_to(user, submission) is not None

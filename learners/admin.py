@@ -3,15 +3,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import services
 from .models import (
-    BannedTerm,
-    ClearanceLevel,
     Invitation,
     Membership,
     Organisation,
-    Policy,
-    PolicyAcknowledgement,
-    PolicyOwner,
-    PolicyVersion,
     Preferences,
     Team,
     TrackAssignment,
@@ -47,29 +41,12 @@ class TeamInline(admin.TabularInline):
     extra = 0
 
 
-class BannedTermInline(admin.TabularInline):
-    model = BannedTerm
-    extra = 0
-    fields = ["term", "reason"]
-
-
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "allow_peer_review", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [TeamInline, BannedTermInline]
-
-
-@admin.register(BannedTerm)
-class BannedTermAdmin(admin.ModelAdmin):
-    """The words an organisation keeps out of public posts; the post studio flags them."""
-
-    list_display = ["term", "organisation", "reason", "created_at"]
-    list_filter = ["organisation"]
-    search_fields = ["term", "reason", "organisation__name"]
-    list_select_related = ["organisation"]
-    autocomplete_fields = ["organisation"]
+    inlines = [TeamInline]
 
 
 # Memberships and assignments decide which of a learner's enrolments are assigned and when they
@@ -201,69 +178,3 @@ class PreferencesAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__display_name"]
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
-
-
-# -- social governance -------------------------------------------------------------------------
-
-
-@admin.register(PolicyOwner)
-class PolicyOwnerAdmin(admin.ModelAdmin):
-    list_display = ["user", "organisation", "created_at"]
-    list_filter = ["organisation"]
-    search_fields = ["user__email", "user__display_name", "organisation__name"]
-    autocomplete_fields = ["user", "organisation"]
-    list_select_related = ["user", "organisation"]
-
-
-class PolicyVersionInline(admin.TabularInline):
-    model = PolicyVersion
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["number", "effective_date", "published_at", "changes_summary"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False  # drafts are written on the policy owner's page (/policy/edit/)
-
-
-@admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
-    list_display = ["title", "organisation", "created_at"]
-    search_fields = ["title", "organisation__name"]
-    inlines = [PolicyVersionInline]
-
-
-@admin.register(PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
-    list_display = ["policy", "number", "effective_date", "published_at", "published_by"]
-    list_filter = ["policy__organisation"]
-    list_select_related = ["policy__organisation", "published_by"]
-    readonly_fields = ["text_sha256", "source_submission_id", "published_at", "published_by"]
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.is_published:
-            # People acknowledged this exact text (by hash): a published version never changes.
-            return [field.name for field in PolicyVersion._meta.fields]
-        return self.readonly_fields
-
-
-@admin.register(PolicyAcknowledgement)
-class PolicyAcknowledgementAdmin(admin.ModelAdmin):
-    list_display = ["user", "version", "acknowledged_at"]
-    list_filter = ["version__policy__organisation"]
-    search_fields = ["user__email", "user__display_name"]
-    list_select_related = ["user", "version__policy__organisation"]
-    readonly_fields = ["user", "version", "acknowledged_at", "text_sha256"]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # only the person acknowledges, on /policy/
-
-
-@admin.register(ClearanceLevel)
-class ClearanceLevelAdmin(admin.ModelAdmin):
-    list_display = ["name", "organisation", "position"]
-    list_filter = ["organisation"]
-    search_fields = ["name", "organisation__name"]
-    filter_horizontal = ["tracks"]
-    raw_id_fields = ["assignment"]

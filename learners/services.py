@@ -159,7 +159,7 @@ DELETED_WITH_ACCOUNT = {
     "socialaccount.socialaccount",
     "learners.placement",
     "learners.preferences",
-    "learners.policyowner",  # a role, not a record: a deleted account owns nothing
+    "governance.policyowner",  # a role, not a record: a deleted account owns nothing
     "progress.certificate",
     "practice.portfolio",  # a public page too
 }
@@ -171,7 +171,7 @@ NOT_PERSONAL = {
     ("progress.message", "claim_token"),
     ("progress.emailoptout", "kind"),
     ("progress.review", "scores"),  # criterion names and points: the aggregate managers keep
-    ("learners.policyacknowledgement", "text_sha256"),  # the hash of the policy, not of them
+    ("governance.policyacknowledgement", "text_sha256"),  # the hash of the policy, not of them
 }
 
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from core import localtime
 from courses.models import Lesson, PracticeAssignment
-from learners.models import BannedTerm, Membership, User
+from governance.models import BannedTerm
+from learners.models import Membership, User
 from progress import messaging
 from progress.models import Enrolment
 

@@ -9,7 +9,7 @@ class ProgressConfig(AppConfig):
         from courses import pages
         from courses.signals import curriculum_changed
 
-        from . import rollups, tasks, views  # noqa: F401 - tasks: registered for by-name use
+        from . import rollups, views
 
         pages.register(
             pages.LearnerPages(

@@ -4,6 +4,7 @@ The relations are found from the user model itself, so a new kind of record is e
 without changing this code (and a test checks that nothing is left out).
 """
 
+from django.apps import apps
 from django.core import serializers
 
 from courses.models import Quiz
@@ -26,12 +27,27 @@ def _rows(queryset) -> list[dict]:
     return rows
 
 
+def section_label(model) -> str:
+    """`app.model`, named after the table that holds the rows: a model that moved to another app
+    kept its table (`progress_practicepost`), so its section keeps the name people's scripts
+    already read."""
+    opts = model._meta
+    created_in = opts.db_table.removesuffix(f"_{opts.model_name}")
+    if created_in != opts.db_table and created_in in _app_labels():
+        return f"{created_in}.{opts.model_name}"
+    return opts.label_lower
+
+
+def _app_labels() -> set[str]:
+    return {config.label for config in apps.get_app_configs()}
+
+
 def related_sections() -> list[tuple[str, type, str]]:
     """(section name, model, field pointing at the user) for every relation to User."""
     sections = []
     for relation in User._meta.related_objects:
         model = relation.related_model
-        name = f"{model._meta.app_label}.{model._meta.model_name}"
+        name = section_label(model)
         if relation.field.name not in {"user", "learner"}:
             name = f"{name} ({relation.field.name})"
         sections.append((name, model, relation.field.name))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import governance_views, views
+from . import views
 
 app_name = "progress"
 
@@ -30,15 +30,4 @@ urlpatterns = [
     path("certificates/<str:code>/", views.certificate, name="certificate"),
     path("me/certificates/<str:code>/renew/", views.renew_certificate, name="renew_certificate"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    # Social governance: the policy, the clearance roster, content freshness
-    path("policy/", governance_views.policy, name="policy"),
-    path("policy/edit/", governance_views.policy_edit, name="policy_edit"),
-    path(
-        "policy/promote/<int:submission_id>/",
-        governance_views.promote_submission,
-        name="policy_promote",
-    ),
-    path("team/roster/", governance_views.roster, name="roster"),
-    path("team/roster.csv", governance_views.roster_csv, name="roster_csv"),
-    path("team/freshness/", governance_views.freshness, name="freshness"),
 ]

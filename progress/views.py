@@ -16,7 +16,7 @@ from learners.selectors import has_manager, skim_module_ids
 
 from . import (
     data_export,
-    governance,
+    extensions,
     messaging,
     preferences,
     quizzes,
@@ -336,6 +336,8 @@ def submission_detail(request, submission_id: int):
         .select_related("review__reviewer")
         .order_by("-version")
     )
+    actions, context = extensions.parts("submission", user=request.user, submission=submission)
+    context["actions"] = actions
     return render(
         request,
         "progress/submission_detail.html",
@@ -345,7 +347,7 @@ def submission_detail(request, submission_id: int):
             "history": history,
             "form": form,
             "is_reviewer": may_review,
-            "promote_to": governance.promotable_to(request.user, submission),
+            **context,
         },
         status=400 if form is not None and form.errors else 200,
     )
@@ -400,13 +402,15 @@ def me(request):
         for certificate in board.certificates
         if recertification.in_window(certificate, now=now)
     ]
+    sections, context = extensions.parts("me", user=request.user, now=now)
     return render(
         request,
         "progress/me.html",
         {
             "board": board,
             "now": now,
-            "governance": governance.my_governance(request.user, now=now),
+            "sections": sections,
+            **context,
             "refreshers": refreshers,
         },
     )

@@ -20,10 +20,11 @@ from django.views.decorators.http import require_POST
 from core.charts import month_starts, monthly_bars
 from core.csv import csv_safe
 from courses.models import Quiz, Track
+from governance import services as governance
 from learners import selectors as memberships
 from learners.decorators import NOT_A_MANAGER, manager_required
 from learners.models import Invitation, User
-from progress import governance, quizzes
+from progress import quizzes
 from progress import services as progress_services
 
 from . import dashboard_sql, dashboards

@@ -1,7 +1,8 @@
 """Moving models between apps loses nothing.
 
 The practice-in-public models moved from `progress` to `practice` (`practice.0001`,
-`progress.0010`). The test builds the database as it was before the move, fills it with the
+`progress.0010`), the governance models from `learners` to `governance` (`governance.0001`,
+`learners.0008`). The test builds the database as it was before the move, fills it with the
 demo organisation and some of every model, migrates forward, and compares every row of every
 table, then follows the moved models' relations through today's ORM. It runs on SQLite and,
 under `make test-postgres`, on PostgreSQL.
@@ -19,8 +20,16 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from courses.models import AssignmentSample
-from learners import policy
-from learners.models import BannedTerm, ClearanceLevel, Placement, PolicyVersion, User
+from governance import policy
+from governance.models import (
+    BannedTerm,
+    ClearanceLevel,
+    Policy,
+    PolicyAcknowledgement,
+    PolicyOwner,
+    PolicyVersion,
+)
+from learners.models import Placement, User
 from practice.models import (
     Evidence,
     GrowthProfile,
@@ -34,8 +43,22 @@ from progress.models import RetrievalAnswer
 from tests import factories
 from tests.security.world import build_world
 
-BEFORE_THE_MOVE = [("progress", "0009_quiz_statistics_proxy"), ("practice", None)]
-MOVED = [PracticePost, PostReview, Evidence, GrowthProfile, GrowthSnapshot, Portfolio]
+BEFORE_THE_MOVE = [
+    ("progress", "0009_quiz_statistics_proxy"),
+    ("practice", None),
+    ("learners", "0007_social_media_policy_and_clearance"),
+    ("governance", None),
+]
+# model → the app it moved from
+MOVED = {
+    **dict.fromkeys(
+        [PracticePost, PostReview, Evidence, GrowthProfile, GrowthSnapshot, Portfolio], "progress"
+    ),
+    **dict.fromkeys(
+        [BannedTerm, PolicyOwner, Policy, PolicyVersion, PolicyAcknowledgement, ClearanceLevel],
+        "learners",
+    ),
+}
 # Tables a migration is expected to change: its own bookkeeping and the content types' labels.
 BOOKKEEPING = {"django_migrations", "django_content_type"}
 # Every table of these apps holds rows before the move (the others are allauth's and Django's).
@@ -141,12 +164,12 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
         _fill(tmp_path, settings)
         # Before the move the content types carry the old label (today's code, filling the
         # old tables, may have made new-label ones, which the old code never would).
-        ContentType.objects.filter(app_label="practice").delete()
+        ContentType.objects.filter(app_label__in=["practice", "governance"]).delete()
         old_types = {
             model._meta.model_name: ContentType.objects.get_or_create(
-                app_label="progress", model=model._meta.model_name
+                app_label=source, model=model._meta.model_name
             )[0]
-            for model in MOVED
+            for model, source in MOVED.items()
         }
         view_post = Permission.objects.create(
             codename="view_practicepost_test",
@@ -177,10 +200,11 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
         assert after[table] == before[table], f"{table} changed"
     # The moved models' content types kept their ids (so permissions and the admin's history
     # stay attached), under the new label.
-    for model in MOVED:
+    for model, source in MOVED.items():
         moved = ContentType.objects.get_for_model(model)
-        assert (moved.app_label, moved.pk) == ("practice", old_types[model._meta.model_name].pk)
-    assert not ContentType.objects.filter(app_label="progress", model="practicepost").exists()
+        target = model._meta.app_label
+        assert (moved.app_label, moved.pk) == (target, old_types[model._meta.model_name].pk)
+        assert not ContentType.objects.filter(app_label=source, model=moved.model).exists()
     assert Permission.objects.get(pk=view_post.pk).content_type.app_label == "practice"
     editor = User.objects.get(email="manager@example.com")
     assert editor.has_perm("practice.view_practicepost_test")
@@ -196,3 +220,11 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
     assert linked.assignment.lesson.title
     assert Portfolio.objects.get(handle="learner-a").learner.posts_to_review.count() == 0
     assert PracticePost.objects.get(text="A's practice post").reviews.count() == 1
+    acknowledgement = PolicyAcknowledgement.objects.select_related("version__policy").get()
+    assert acknowledgement.user.email == "sean@example.com"
+    assert acknowledgement.text_sha256 == acknowledgement.version.text_sha256
+    organisation = acknowledgement.version.policy.organisation
+    assert organisation.policy_owners.get().user.email == "carrie@example.com"
+    level = ClearanceLevel.objects.get(organisation=organisation)
+    assert {track.slug for track in level.tracks.all()} >= {"secure-track"}
+    assert BannedTerm.objects.get(term="guaranteed").organisation.banned_terms.count() == 1

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "courses",
     "learners",
     "progress",
+    "governance",
     "practice",
     "teams",
     "notifications",

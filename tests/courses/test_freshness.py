@@ -10,12 +10,12 @@ from courses import selectors, services
 from courses.models import Lesson
 from practice import networks
 from tests import factories
-from tests import governance as gov
+from tests.governance import helpers as gov
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-URL = reverse("progress:freshness")
+URL = reverse("governance:freshness")
 
 
 @pytest.fixture

@@ -5,15 +5,9 @@ from datetime import UTC, date, datetime
 import time_machine
 
 from courses.dates import add_months
-from learners import policy as policies
-from learners.models import (
-    ClearanceLevel,
-    Membership,
-    Organisation,
-    PolicyOwner,
-    PolicyVersion,
-    Team,
-)
+from governance import policy as policies
+from governance.models import ClearanceLevel, PolicyOwner, PolicyVersion
+from learners.models import Membership, Organisation, Team
 from progress.models import Certificate
 from tests import factories
 

@@ -9,11 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.dates import add_months
-from learners.models import Membership, PolicyVersion, User
-from progress import clearance
+from governance import clearance
+from governance.models import PolicyVersion
+from learners.models import Membership, User
 from progress.models import Review, Submission
 from tests import factories
-from tests import governance as gov
+from tests.governance import helpers as gov
 
 pytestmark = pytest.mark.django_db
 

@@ -8,16 +8,17 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from learners.models import PolicyVersion, User
+from governance.models import PolicyVersion
+from learners.models import User
 from progress import services
 from tests import factories
-from tests import governance as gov
+from tests.governance import helpers as gov
 
 pytestmark = pytest.mark.django_db
 
 
 def roster_cell(client) -> str:
-    body = client.get(reverse("progress:roster")).content.decode()
+    body = client.get(reverse("governance:roster")).content.decode()
     row = body[body.index("<strong>Sean Newcomer</strong>") :]
     return row[: row.index("</tr>")]
 
@@ -36,7 +37,7 @@ def test_the_demo_story(client, settings, tmp_path, django_capture_on_commit_cal
     with gov.at(gov.JAN_1 + timedelta(days=1)):
         version = PolicyVersion.objects.get(number=1)
         client.post(
-            reverse("progress:policy"), {"version": version.pk, "sha256": version.text_sha256}
+            reverse("governance:policy"), {"version": version.pk, "sha256": version.text_sha256}
         )
     client.force_login(morgan)
     with gov.at(gov.JAN_1 + timedelta(days=2)):
@@ -47,7 +48,7 @@ def test_the_demo_story(client, settings, tmp_path, django_capture_on_commit_cal
 
     # Carrie publishes version 2: Sean's clearance pauses until he acknowledges it.
     client.force_login(carrie)
-    edit = reverse("progress:policy_edit")
+    edit = reverse("governance:policy_edit")
     with gov.at(gov.JAN_1 + timedelta(days=5)), django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             edit,
@@ -66,7 +67,7 @@ def test_the_demo_story(client, settings, tmp_path, django_capture_on_commit_cal
         assert "Adds rules for AI-written posts." in me
         version = PolicyVersion.objects.get(number=2)
         client.post(
-            reverse("progress:policy"), {"version": version.pk, "sha256": version.text_sha256}
+            reverse("governance:policy"), {"version": version.pk, "sha256": version.text_sha256}
         )
         client.force_login(carrie)
         assert "Cleared" in roster_cell(client) and "since 7 Jan 2026" in roster_cell(client)

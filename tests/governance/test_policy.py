@@ -7,13 +7,13 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from learners import policy as policies
+from governance import policy as policies
+from governance import services as governance
+from governance.models import PolicyAcknowledgement, PolicyVersion, policy_text_hash
 from learners import services as learner_services
-from learners.models import PolicyAcknowledgement, PolicyVersion, policy_text_hash
-from progress import governance
 from progress.models import Message, Submission
 from tests import factories
-from tests import governance as gov
+from tests.governance import helpers as gov
 
 pytestmark = pytest.mark.django_db
 
@@ -120,22 +120,22 @@ def test_policy_page_shows_the_text_and_acknowledges_it(client, org, people):
     _, sean, _ = people
     version = gov.publish(org, "## Rules\n\nDisclose **always**.")
     client.force_login(sean)
-    body = client.get(reverse("progress:policy")).content.decode()
+    body = client.get(reverse("governance:policy")).content.decode()
     assert "<strong>always</strong>" in body
     assert version.text_sha256 in body
     assert "I have read and accept version 1" in body
     response = client.post(
-        reverse("progress:policy"), {"version": version.pk, "sha256": version.text_sha256}
+        reverse("governance:policy"), {"version": version.pk, "sha256": version.text_sha256}
     )
     assert response.status_code == 302
     assert PolicyAcknowledgement.objects.filter(user=sean, version=version).exists()
     assert (
-        "You acknowledged this version" in client.get(reverse("progress:policy")).content.decode()
+        "You acknowledged this version" in client.get(reverse("governance:policy")).content.decode()
     )
 
 
 def test_policy_page_needs_a_sign_in(client):
-    response = client.get(reverse("progress:policy"))
+    response = client.get(reverse("governance:policy"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
@@ -182,7 +182,7 @@ def test_a_new_version_asks_everyone_once_and_shows_on_me(
 
 def test_only_the_policy_owner_or_staff_edit_the_policy(client, org, people, staff_user):
     carrie, sean, morgan = people
-    url = reverse("progress:policy_edit")
+    url = reverse("governance:policy_edit")
     assert client.get(url).status_code == 302  # to the sign-in page
     for user, status in ((sean, 403), (morgan, 403), (carrie, 200), (staff_user, 200)):
         client.force_login(user)
@@ -194,7 +194,7 @@ def test_owner_drafts_previews_and_publishes(
 ):
     carrie, sean, _ = people
     client.force_login(carrie)
-    url = reverse("progress:policy_edit")
+    url = reverse("governance:policy_edit")
     today = gov.JAN_1.date()
     with gov.at(gov.JAN_1):
         data = {"body": "## Hello\n\nBe *kind*.", "changes_summary": "", "effective_date": today}
@@ -229,7 +229,7 @@ def test_approved_policy_assignment_can_become_the_policy_draft(client, org, peo
     )
     client.force_login(morgan)  # the reviewer sees it, but doesn't own the policy
     assert "policy draft" not in client.get(submission.get_absolute_url()).content.decode()
-    promote = reverse("progress:policy_promote", args=[submission.pk])
+    promote = reverse("governance:policy_promote", args=[submission.pk])
     assert client.post(promote).status_code == 403
 
     client.force_login(carrie)
@@ -284,4 +284,4 @@ def test_policy_text_is_sanitised_like_every_other_markdown(client, org, people)
     )
     assert dangerous_parts(version.body_html) == []
     client.force_login(sean)
-    assert "<script>alert" not in client.get(reverse("progress:policy")).content.decode()
+    assert "<script>alert" not in client.get(reverse("governance:policy")).content.decode()

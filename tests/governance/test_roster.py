@@ -7,14 +7,15 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from learners.models import Membership, PolicyAcknowledgement, PolicyVersion, User
+from governance.models import PolicyAcknowledgement, PolicyVersion
+from learners.models import Membership, User
 from progress.models import Certificate
 from tests import factories
-from tests import governance as gov
+from tests.governance import helpers as gov
 
 pytestmark = pytest.mark.django_db
 
-ROSTER, CSV = reverse("progress:roster"), reverse("progress:roster_csv")
+ROSTER, CSV = reverse("governance:roster"), reverse("governance:roster_csv")
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def test_seed_demo_password_option_sets_every_password(settings, tmp_path):
 
 def test_seed_demo_sets_up_the_governance_demo_idempotently(settings, tmp_path):
     from courses.models import Track
-    from learners.models import ClearanceLevel, PolicyOwner, PolicyVersion
+    from governance.models import ClearanceLevel, PolicyOwner, PolicyVersion
     from tests import factories
 
     settings.VAR_DIR = tmp_path

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Lesson, Module, Track
-from learners.models import BannedTerm, Organisation
+from governance.models import BannedTerm
+from learners.models import Organisation
 from practice import studio
 from practice.models import Evidence, PostReview, PracticePost
 from tests import factories

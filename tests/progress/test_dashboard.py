@@ -63,6 +63,20 @@ def test_data_download_includes_every_model_that_points_at_the_user(client, lear
     assert data["progress.quizattempt"][0]["token"] == "[redacted]"
 
 
+def test_sections_of_moved_models_keep_their_names():
+    """Models that moved between apps kept their tables, and the export its section names."""
+    from governance.models import PolicyAcknowledgement
+    from learners.models import Placement
+    from practice.models import PracticePost
+
+    assert data_export.section_label(PracticePost) == "progress.practicepost"
+    assert data_export.section_label(PolicyAcknowledgement) == "learners.policyacknowledgement"
+    assert data_export.section_label(Placement) == "learners.placement"
+    sections = {name for name, _, _ in data_export.related_sections()}
+    assert "admin.logentry" in sections  # a table named otherwise (django_admin_log)
+    assert not any(name.startswith(("practice.", "governance.")) for name in sections)
+
+
 def test_every_relation_to_the_user_is_in_the_export():
     """A new model pointing at the user fails here until the export covers it (it does so by
     construction; this guards the construction)."""

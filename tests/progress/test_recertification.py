@@ -14,7 +14,7 @@ from notifications import dispatch
 from progress import recertification, services
 from progress.models import Certificate, Enrolment, Message
 from tests import factories
-from tests import governance as gov
+from tests.governance import helpers as gov
 from tests.progress.helpers import answers_for
 
 pytestmark = pytest.mark.django_db

@@ -97,13 +97,13 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "teams:team_assignment_change": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
     "progress:renew_certificate": (signed_in(405), (L, R, 404, 404, 404, 404)),  # A's own only
     # -- governance: the policy (its owner is A's manager), the roster, content freshness --
-    "progress:policy": (signed_in(200), signed_in(404)),
-    "progress:policy_edit": ((L, 403, 403, 200, 403, 200), (L, 403, 403, 200, 403, 200)),
+    "governance:policy": (signed_in(200), signed_in(404)),
+    "governance:policy_edit": ((L, 403, 403, 200, 403, 200), (L, 403, 403, 200, 403, 200)),
     # POST promoting A's submission: it isn't approved, so even its owner is refused (403).
-    "progress:policy_promote": (signed_in(405), (L, 403, 404, 403, 404, 403)),
-    "progress:roster": (MANAGERS_ONLY, MANAGERS_ONLY),  # each sees their own organisation
-    "progress:roster_csv": (MANAGERS_ONLY, MANAGERS_ONLY),
-    "progress:freshness": ((L, 403, 403, 403, 403, 200), (L, 403, 403, 403, 403, 200)),
+    "governance:policy_promote": (signed_in(405), (L, 403, 404, 403, 404, 403)),
+    "governance:roster": (MANAGERS_ONLY, MANAGERS_ONLY),  # each sees their own organisation
+    "governance:roster_csv": (MANAGERS_ONLY, MANAGERS_ONLY),
+    "governance:freshness": ((L, 403, 403, 403, 403, 200), (L, 403, 403, 403, 403, 200)),
     # -- practice in public: A's post (waiting for the manager's review), journal, portfolio --
     "practice:studio": (signed_in(200), signed_in(400)),  # each person's own composer
     "practice:studio_preview": (signed_in(405), signed_in(200)),
@@ -190,15 +190,15 @@ ADMIN_MODELS = {
     "courses.quiz": PROTECTED,
     "courses.role": FULL,
     "courses.track": PROTECTED,
-    "learners.bannedterm": NO_ROW,
-    "learners.clearancelevel": NO_ROW,
+    "governance.bannedterm": NO_ROW,
+    "governance.clearancelevel": NO_ROW,
     "learners.invitation": FULL,
     "learners.membership": FULL,
     "learners.organisation": FULL,
-    "learners.policy": NO_ROW,
-    "learners.policyacknowledgement": RECORD_NO_ROW,
-    "learners.policyowner": FULL,
-    "learners.policyversion": NO_ROW,
+    "governance.policy": NO_ROW,
+    "governance.policyacknowledgement": RECORD_NO_ROW,
+    "governance.policyowner": FULL,
+    "governance.policyversion": NO_ROW,
     "learners.preferences": FULL,
     "learners.team": FULL,
     "learners.trackassignment": FULL,

@@ -11,7 +11,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from courses.models import Lesson, Track
-from learners.models import Invitation, PolicyOwner, Preferences, TrackAssignment, User
+from governance.models import PolicyOwner
+from learners.models import Invitation, Preferences, TrackAssignment, User
 from notifications import nudges
 from practice.models import Evidence, GrowthProfile, Portfolio, PracticePost
 from progress import messaging, services

@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses.models import Track
-from learners import policy, services
-from learners.models import ClearanceLevel, Membership, PolicyVersion, User
+from governance import policy
+from governance.models import ClearanceLevel, PolicyVersion
+from learners import services
+from learners.models import Membership, User
 
 DEMO_PEOPLE = [
     # email, display name, role in the Marketing team (None: staff admin)

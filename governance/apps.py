@@ -1,0 +1,32 @@
+from django.apps import AppConfig
+
+
+class GovernanceConfig(AppConfig):
+    name = "governance"
+    verbose_name = "Social governance"
+
+    def ready(self):
+        from progress import extensions
+
+        from . import services, tasks  # noqa: F401 - tasks: registered for by-name use
+
+        extensions.register(
+            "me",
+            extensions.PagePart(
+                template="governance/partials/my_governance.html",
+                context=lambda *, user, now: {"governance": services.my_governance(user, now=now)},
+                shows=lambda context: (
+                    context["governance"].has_policy or bool(context["governance"].clearances)
+                ),
+            ),
+        )
+        extensions.register(
+            "submission",
+            extensions.PagePart(
+                template="governance/partials/promote_submission.html",
+                context=lambda *, user, submission: {
+                    "promote_to": services.promotable_to(user, submission)
+                },
+                shows=lambda context: context["promote_to"] is not None,
+            ),
+        )
