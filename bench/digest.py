@@ -129,8 +129,8 @@ def _use_locmem() -> None:
 
 
 def _clear_ledger() -> None:
+    from ledger.models import Message
     from notifications import digests
-    from progress.models import Message
 
     Message.objects.filter(kind=digests.LEARNER_DIGEST).delete()
 
@@ -145,8 +145,8 @@ class Floor:
     def __init__(self, user_ids: list[int], *, now: datetime) -> None:
         from django.urls import reverse
 
+        from ledger import messaging
         from notifications import digests
-        from progress import messaging
 
         step = max(1, len(user_ids) // FLOOR_SAMPLE)
         sample = user_ids[::step][:FLOOR_SAMPLE]
@@ -158,8 +158,8 @@ class Floor:
         self.next = 0
 
     def email(self, digest):
+        from ledger import messaging
         from notifications import digests
-        from progress import messaging
 
         kind = digests.LEARNER_DIGEST
         context = messaging.build_context(
@@ -194,8 +194,8 @@ class Floor:
     def matches(self) -> list[int]:
         """[emails whose subject and text equal the run's own (unsubscribe tokens, which carry
         a timestamp, aside), sample size]: the floor builds the same emails."""
+        from ledger.models import Message
         from notifications import digests
-        from progress.models import Message
 
         token = re.compile(r"/unsubscribe/[^/\s>]+/")
 
@@ -346,8 +346,8 @@ def _managers() -> list[int]:
 def managers(*, now: datetime) -> dict:
     from django.db import connection
 
+    from ledger.models import Message
     from notifications import digests
-    from progress.models import Message
 
     _use_locmem()
     chosen = _managers()

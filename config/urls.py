@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("learners.urls")),
     path("", include("courses.urls")),
+    path("", include("ledger.urls")),
     path("", include("progress.urls")),
     path("", include("governance.urls")),
     path("", include("practice.urls")),

@@ -327,6 +327,33 @@ def _read_track(track_dir: Path, known_roles: set[str], errors: list) -> TrackSp
         report("a track needs at least one [[modules]] entry", "modules" if modules else None)
         modules = []
 
+    expected_dirs = _listed_module_dirs(modules, lines, report)
+
+    present_dirs = {
+        p.name: p for p in track_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    }
+    errors.extend(
+        ContentError(
+            present_dirs[dir_name],
+            0,
+            "folder is not a module listed in track.toml (expected NN-<slug> with NN its "
+            "position in [[modules]])",
+        )
+        for dir_name in sorted(set(present_dirs) - set(expected_dirs))
+    )
+
+    lesson_slugs: dict[str, Path] = {}
+    for dir_name, (index, module) in expected_dirs.items():
+        module_spec = _read_module(
+            module, index, present_dirs.get(dir_name), dir_name, lesson_slugs, errors, report, lines
+        )
+        if module_spec is not None:
+            spec.modules.append(module_spec)
+    return spec
+
+
+def _listed_module_dirs(modules: list, lines: _Lines, report) -> dict[str, tuple[int, dict]]:
+    """The folder each [[modules]] entry expects (NN-<slug>), with its position and table."""
     expected_dirs: dict[str, tuple[int, dict]] = {}
     seen_modules: set[str] = set()
     for index, module in enumerate(modules, start=1):
@@ -346,56 +373,53 @@ def _read_track(track_dir: Path, known_roles: set[str], errors: list) -> TrackSp
             module_report(f"duplicate module slug '{module_slug}'", None)
         seen_modules.add(module_slug)
         expected_dirs[f"{index:02d}-{module_slug}"] = (index, module)
+    return expected_dirs
 
-    present_dirs = {
-        p.name: p for p in track_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-    }
-    errors.extend(
-        ContentError(
-            present_dirs[dir_name],
-            0,
-            "folder is not a module listed in track.toml (expected NN-<slug> with NN its "
-            "position in [[modules]])",
-        )
-        for dir_name in sorted(set(present_dirs) - set(expected_dirs))
+
+def _read_module(
+    module: dict,
+    index: int,
+    module_dir: Path | None,
+    dir_name: str,
+    lesson_slugs: dict[str, Path],
+    errors: list,
+    report,
+    lines: _Lines,
+) -> ModuleSpec | None:
+    """A module's table and its folder's lessons; `lesson_slugs` collects slugs across the
+    track, so a lesson slug used twice is reported where it repeats."""
+    module_spec = ModuleSpec(
+        slug=module.get("slug", ""),
+        title=module.get("title", "") if isinstance(module.get("title"), str) else "",
+        summary=module.get("summary", "") if isinstance(module.get("summary"), str) else "",
+        self_check=module.get("self_check", "")
+        if isinstance(module.get("self_check"), str)
+        else "",
     )
-
-    lesson_slugs: dict[str, Path] = {}
-    for dir_name, (index, module) in expected_dirs.items():
-        module_spec = ModuleSpec(
-            slug=module.get("slug", ""),
-            title=module.get("title", "") if isinstance(module.get("title"), str) else "",
-            summary=module.get("summary", "") if isinstance(module.get("summary"), str) else "",
-            self_check=module.get("self_check", "")
-            if isinstance(module.get("self_check"), str)
-            else "",
+    if module_dir is None:
+        report(
+            f"module {index} '{module_spec.slug}' has no folder {dir_name}/",
+            None,
+            lines.table("modules", index),
         )
-        module_dir = present_dirs.get(dir_name)
-        if module_dir is None:
-            report(
-                f"module {index} '{module_spec.slug}' has no folder {dir_name}/",
-                None,
-                lines.table("modules", index),
-            )
-            continue
-        lesson_files = _lesson_files(module_dir, errors)
-        if not lesson_files:
-            errors.append(ContentError(module_dir, 0, "module folder has no lesson files"))
-        for lesson_path, lesson_slug in lesson_files:
-            if lesson_slug in lesson_slugs:
-                errors.append(
-                    ContentError(
-                        lesson_path,
-                        1,
-                        f"duplicate lesson slug '{lesson_slug}' (also {lesson_slugs[lesson_slug]})",
-                    )
+        return None
+    lesson_files = _lesson_files(module_dir, errors)
+    if not lesson_files:
+        errors.append(ContentError(module_dir, 0, "module folder has no lesson files"))
+    for lesson_path, lesson_slug in lesson_files:
+        if lesson_slug in lesson_slugs:
+            errors.append(
+                ContentError(
+                    lesson_path,
+                    1,
+                    f"duplicate lesson slug '{lesson_slug}' (also {lesson_slugs[lesson_slug]})",
                 )
-            lesson_slugs[lesson_slug] = lesson_path
-            lesson = _read_lesson(lesson_path, lesson_slug, errors)
-            if lesson is not None:
-                module_spec.lessons.append(lesson)
-        spec.modules.append(module_spec)
-    return spec
+            )
+        lesson_slugs[lesson_slug] = lesson_path
+        lesson = _read_lesson(lesson_path, lesson_slug, errors)
+        if lesson is not None:
+            module_spec.lessons.append(lesson)
+    return module_spec
 
 
 def _lesson_files(module_dir: Path, errors: list) -> list[tuple[Path, str]]:
@@ -524,82 +548,91 @@ def _read_quiz(data, lines: _Lines, report, headings: set[str]) -> QuizSpec | No
         def q_report(message, key, _line=line, _number=number):
             report(f"quiz question {_number} {message}", None, _line)
 
-        if not isinstance(question, dict):
-            q_report("must be a table", None)
-            continue
-        _check_keys(
-            question,
-            QUESTION_KEYS,
-            f"quiz question {number}",
-            lambda m, k: q_report(f"has an {m}", k),
-        )
-        kind = question.get("kind", "single")
-        if kind not in KINDS:
-            q_report(f"has kind '{kind}'; use 'single' or 'multiple'", None)
-        prompt = question.get("prompt")
-        explanation = question.get("explanation")
-        if not isinstance(prompt, str) or not prompt.strip():
-            q_report("has no prompt", None)
-        if not isinstance(explanation, str) or not explanation.strip():
-            q_report("has no explanation", None)
-        choices = question.get("choices", [])
-        choice_specs = []
-        if not isinstance(choices, list) or len(choices) < 2:
-            q_report("needs at least two choices", None)
-            choices = choices if isinstance(choices, list) else []
-        for c_number, choice in enumerate(choices, start=1):
-            if not isinstance(choice, dict):
-                q_report(f"choice {c_number} must be a table", None)
-                continue
-            unknown = sorted(set(choice) - CHOICE_KEYS)
-            if unknown:
-                q_report(f"choice {c_number} has unknown key '{unknown[0]}'", None)
-            text = choice.get("text")
-            feedback = choice.get("feedback")
-            correct = choice.get("correct", False)
-            if not isinstance(text, str) or not text.strip():
-                q_report(f"choice {c_number} has no text", None)
-            if not isinstance(feedback, str) or not feedback.strip():
-                q_report(f"choice {c_number} has no feedback", None)
-            if not isinstance(correct, bool):
-                q_report(f"choice {c_number}: 'correct' must be true or false", None)
-                correct = False
-            choice_specs.append(
-                ChoiceSpec(
-                    text=text if isinstance(text, str) else "",
-                    correct=correct,
-                    feedback=feedback if isinstance(feedback, str) else "",
-                )
-            )
-        correct_count = sum(choice.correct for choice in choice_specs)
-        if choice_specs and correct_count == 0:
-            q_report("has no correct choice", None)
-        elif kind == "single" and correct_count > 1:
-            q_report(f"is single choice but has {correct_count} correct choices", None)
-        objective = question.get("objective", "")
-        if not isinstance(objective, str) or (objective and not SLUG_RE.match(objective)):
-            q_report("has an 'objective' that isn't a slug (lowercase, digits, hyphens)", None)
-            objective = ""
-        section = question.get("section", "")
-        if not isinstance(section, str):
-            section = ""
-        if section and section.strip() not in headings:
-            q_report(f"names section '{section}', which is not a heading of this lesson", None)
-        spec.questions.append(
-            QuestionSpec(
-                prompt=prompt if isinstance(prompt, str) else "",
-                kind=kind if kind in KINDS else "single",
-                explanation=explanation if isinstance(explanation, str) else "",
-                choices=choice_specs,
-                objective=objective,
-                section=section.strip(),
-            )
-        )
+        read = _read_question(question, number, q_report, headings)
+        if read is not None:
+            spec.questions.append(read)
     if spec.draw is not None and spec.questions and spec.draw > len(spec.questions):
         quiz_report(
             f"'draw' is {spec.draw} but the bank has {len(spec.questions)} questions", "draw"
         )
     return spec
+
+
+def _read_question(question, number: int, q_report, headings: set[str]) -> QuestionSpec | None:
+    """One [[quiz.questions]] entry; every problem is reported, and what can be read is kept."""
+    if not isinstance(question, dict):
+        q_report("must be a table", None)
+        return None
+    _check_keys(
+        question,
+        QUESTION_KEYS,
+        f"quiz question {number}",
+        lambda m, k: q_report(f"has an {m}", k),
+    )
+    kind = question.get("kind", "single")
+    if kind not in KINDS:
+        q_report(f"has kind '{kind}'; use 'single' or 'multiple'", None)
+    prompt = question.get("prompt")
+    explanation = question.get("explanation")
+    if not isinstance(prompt, str) or not prompt.strip():
+        q_report("has no prompt", None)
+    if not isinstance(explanation, str) or not explanation.strip():
+        q_report("has no explanation", None)
+    choice_specs = _read_choices(question.get("choices", []), q_report)
+    correct_count = sum(choice.correct for choice in choice_specs)
+    if choice_specs and correct_count == 0:
+        q_report("has no correct choice", None)
+    elif kind == "single" and correct_count > 1:
+        q_report(f"is single choice but has {correct_count} correct choices", None)
+    objective = question.get("objective", "")
+    if not isinstance(objective, str) or (objective and not SLUG_RE.match(objective)):
+        q_report("has an 'objective' that isn't a slug (lowercase, digits, hyphens)", None)
+        objective = ""
+    section = question.get("section", "")
+    if not isinstance(section, str):
+        section = ""
+    if section and section.strip() not in headings:
+        q_report(f"names section '{section}', which is not a heading of this lesson", None)
+    return QuestionSpec(
+        prompt=prompt if isinstance(prompt, str) else "",
+        kind=kind if kind in KINDS else "single",
+        explanation=explanation if isinstance(explanation, str) else "",
+        choices=choice_specs,
+        objective=objective,
+        section=section.strip(),
+    )
+
+
+def _read_choices(choices, q_report) -> list[ChoiceSpec]:
+    if not isinstance(choices, list) or len(choices) < 2:
+        q_report("needs at least two choices", None)
+        choices = choices if isinstance(choices, list) else []
+    specs = []
+    for c_number, choice in enumerate(choices, start=1):
+        if not isinstance(choice, dict):
+            q_report(f"choice {c_number} must be a table", None)
+            continue
+        unknown = sorted(set(choice) - CHOICE_KEYS)
+        if unknown:
+            q_report(f"choice {c_number} has unknown key '{unknown[0]}'", None)
+        text = choice.get("text")
+        feedback = choice.get("feedback")
+        correct = choice.get("correct", False)
+        if not isinstance(text, str) or not text.strip():
+            q_report(f"choice {c_number} has no text", None)
+        if not isinstance(feedback, str) or not feedback.strip():
+            q_report(f"choice {c_number} has no feedback", None)
+        if not isinstance(correct, bool):
+            q_report(f"choice {c_number}: 'correct' must be true or false", None)
+            correct = False
+        specs.append(
+            ChoiceSpec(
+                text=text if isinstance(text, str) else "",
+                correct=correct,
+                feedback=feedback if isinstance(feedback, str) else "",
+            )
+        )
+    return specs
 
 
 def _read_assignment(data, lines: _Lines, report) -> AssignmentSpec | None:

@@ -73,7 +73,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     list_display = ["policy", "number", "effective_date", "published_at", "published_by"]
     list_filter = ["policy__organisation"]
     list_select_related = ["policy__organisation", "published_by"]
-    readonly_fields = ["text_sha256", "source_submission_id", "published_at", "published_by"]
+    readonly_fields = ["text_sha256", "source_submission", "published_at", "published_by"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_published:

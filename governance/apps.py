@@ -6,9 +6,17 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Social governance"
 
     def ready(self):
+        from learners.services import declare_account_data
         from progress import extensions
 
         from . import services, tasks  # noqa: F401 - tasks: registered for by-name use
+
+        declare_account_data(
+            # A role, not a record: a deleted account owns nothing.
+            deleted_with_account={"governance.policyowner"},
+            # The hash of the policy's text, not anything about them.
+            not_personal={("governance.policyacknowledgement", "text_sha256")},
+        )
 
         extensions.register(
             "me",

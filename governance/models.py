@@ -115,9 +115,16 @@ class PolicyVersion(models.Model):
         help_text="One or two sentences people read before acknowledging the new version.",
     )
     effective_date = models.DateField(null=True, blank=True)
-    # The practice submission a draft was promoted from: a plain id, kept from when these models
-    # lived in `learners` (below `progress`); a foreign key is a schema change for another day.
-    source_submission_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The practice submission a draft was promoted from (policy_promote).
+    source_submission = models.ForeignKey(
+        "progress.Submission",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_column="source_submission_id",
+    )
     published_by = models.ForeignKey(
         User,
         on_delete=models.SET_NULL,

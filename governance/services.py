@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from learners.models import Membership, Organisation, Team, User
 from learners.selectors import managed_teams
-from progress import messaging
+from ledger import messaging
 from progress.models import Submission
 
 from . import clearance

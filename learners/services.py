@@ -5,6 +5,9 @@ import secrets
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
+from ledger import preferences as ledger_preferences
+from ledger.models import EmailOptOut
+
 from . import signals
 from .models import (
     Invitation,
@@ -115,17 +118,12 @@ PREFERENCE_KINDS = {
 
 @transaction.atomic
 def save_preferences(*, user: User, form) -> None:
-    """Save the preferences form. Re-enabling a digest removes the matching one-click opt-out
-    (the opt-out records live in `progress`, which this app must not import; they are reached
-    through the model registry)."""
-    from django.apps import apps
-
+    """Save the preferences form. Re-enabling a digest removes the matching one-click opt-out."""
     before = {name: form.initial.get(name) for name in PREFERENCE_KINDS}
     preferences = form.save()
-    opt_out = apps.get_model("progress", "EmailOptOut")
     for name, kind in PREFERENCE_KINDS.items():
         if getattr(preferences, name) and not before.get(name):
-            opt_out.objects.filter(email=user.email.lower(), kind=kind).delete()
+            EmailOptOut.objects.filter(email=user.email.lower(), kind=kind).delete()
 
 
 # -- deleting an account -----------------------------------------------------------------
@@ -142,7 +140,7 @@ ANONYMOUS_NAME = "Former learner"
 # Which rows are the person's: those that would be deleted with the account (on_delete
 # CASCADE), plus these that outlive it but are about them...
 ABOUT_THEM = {
-    ("progress.message", "recipient"),  # emails sent to them
+    ("ledger.message", "recipient"),  # emails sent to them
     ("learners.invitation", "accepted_by"),  # the invitation that brought them in
 }
 # ...minus these, where they acted on someone else's record (the admin's history of what a
@@ -159,20 +157,27 @@ DELETED_WITH_ACCOUNT = {
     "socialaccount.socialaccount",
     "learners.placement",
     "learners.preferences",
-    "governance.policyowner",  # a role, not a record: a deleted account owns nothing
-    "progress.certificate",
-    "practice.portfolio",  # a public page too
 }
 # Free-text fields that hold system identifiers or labels, not anything about the person.
 NOT_PERSONAL = {
-    ("progress.message", "key"),  # the idempotency key: a retried task must still find it
-    ("progress.message", "kind"),
-    ("progress.message", "topic"),
-    ("progress.message", "claim_token"),
-    ("progress.emailoptout", "kind"),
-    ("progress.review", "scores"),  # criterion names and points: the aggregate managers keep
-    ("governance.policyacknowledgement", "text_sha256"),  # the hash of the policy, not of them
+    ("ledger.message", "key"),  # the idempotency key: a retried task must still find it
+    ("ledger.message", "kind"),
+    ("ledger.message", "topic"),
+    ("ledger.message", "claim_token"),
+    ("ledger.emailoptout", "kind"),
 }
+
+
+def declare_account_data(
+    *,
+    deleted_with_account: set[str] = frozenset(),
+    not_personal: set[tuple[str, str]] = frozenset(),
+) -> None:
+    """The apps above state, for their own models, which rows go with a deleted account
+    (`app.model` labels) and which free-text fields hold nothing about the person
+    (`(label, field)`), from their AppConfig.ready: this app doesn't know them."""
+    DELETED_WITH_ACCOUNT.update(deleted_with_account)
+    NOT_PERSONAL.update(not_personal)
 
 
 def relations_to_users() -> list:
@@ -348,5 +353,5 @@ def delete_account(*, user: User) -> User:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
-    apps.get_model("progress", "EmailOptOut").objects.get_or_create(email=email, kind="all")
+    EmailOptOut.objects.get_or_create(email=email, kind=ledger_preferences.ALL_KINDS)
     return user

@@ -1,7 +1,7 @@
 """The message service: every email the system sends (allauth's account emails aside) goes here.
 
 send_message() renders a template pair, claims the message's idempotency key in the ledger
-(progress.Message, unique key), sends it, and marks it sent: two writes per message. A key that
+(ledger.Message, unique key), sends it, and marks it sent: two writes per message. A key that
 was already sent, or that another worker claimed moments ago, sends nothing. A failed send is
 recorded as failed (never as sent) and re-raised so the caller's retry takes it up again.
 
@@ -19,6 +19,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.base_user import (
+    AbstractBaseUser as User,  # the ledger sits below the user model's app
+)
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connections, router, transaction
@@ -26,8 +29,6 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-
-from learners.models import User
 
 from .models import Message
 from .preferences import ALL_KINDS, is_suppressed
@@ -64,9 +65,7 @@ def read_unsubscribe_token(token: str) -> dict:
 
 
 def unsubscribe_url(*, email: str, kind: str) -> str:
-    return absolute(
-        reverse("progress:unsubscribe", args=[unsubscribe_token(email=email, kind=kind)])
-    )
+    return absolute(reverse("ledger:unsubscribe", args=[unsubscribe_token(email=email, kind=kind)]))
 
 
 def message_id(key: str) -> str:

@@ -16,9 +16,10 @@ from django.urls import reverse
 
 from courses.models import Lesson, Module
 from learners.models import Membership, Preferences, User
+from ledger import messaging, preferences
+from ledger.models import EmailOptOut, Message
 from practice import journal
-from progress import messaging, preferences
-from progress.models import Certificate, EmailOptOut, Enrolment, LessonCompletion, Message, Review
+from progress.models import Certificate, Enrolment, LessonCompletion, Review
 from teams import dashboards
 
 from . import schedule

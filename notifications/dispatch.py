@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from progress import messaging
-from progress.models import Message
+from ledger import messaging
+from ledger.models import Message
 
 from . import digests, nudges
 

@@ -14,8 +14,10 @@ from django.urls import reverse
 
 from courses.models import Question
 from learners.models import Membership, Preferences, TrackAssignment, User
-from progress import messaging, recertification
-from progress.models import Enrolment, Message, QuizAttempt, Review
+from ledger import messaging
+from ledger.models import Message
+from progress import recertification
+from progress.models import Enrolment, QuizAttempt, Review
 
 from . import schedule
 

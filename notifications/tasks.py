@@ -10,7 +10,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from core.tasks import SENDING
-from progress import messaging
+from ledger import messaging
 
 from . import digests, dispatch, nudges
 

@@ -124,7 +124,30 @@ class PostReviewForm(forms.Form):
         return data
 
 
-class EvidenceForm(forms.ModelForm):
+def not_in_the_future(day, learner: User):
+    """A date the learner reports (published on, taken on) can't be after their today."""
+    if day > studio.learner_today(learner):
+        raise forms.ValidationError("That date is in the future.")
+    return day
+
+
+class LoggedPublication:
+    """The checks shared by the two ways of logging a published post (evidence, or an approved
+    studio post marked published): not dated in the future, and each URL logged once."""
+
+    learner: User
+
+    def clean_published_on(self):
+        return not_in_the_future(self.cleaned_data["published_on"], self.learner)
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if Evidence.objects.filter(learner=self.learner, url=url).exists():
+            raise forms.ValidationError("You've already logged this URL.")
+        return url
+
+
+class EvidenceForm(LoggedPublication, forms.ModelForm):
     url = _url_field("Public URL of the post", required=True)
     network = forms.ChoiceField(label="Network", choices=networks.CHOICES)
 
@@ -152,20 +175,8 @@ class EvidenceForm(forms.ModelForm):
         )
         self.fields["note"].max_length = 2000
 
-    def clean_published_on(self):
-        day = self.cleaned_data["published_on"]
-        if day > studio.learner_today(self.learner):
-            raise forms.ValidationError("That date is in the future.")
-        return day
 
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        if Evidence.objects.filter(learner=self.learner, url=url).exists():
-            raise forms.ValidationError("You've already logged this URL.")
-        return url
-
-
-class PublishedForm(forms.Form):
+class PublishedForm(LoggedPublication, forms.Form):
     """Logging an approved post as published: its network and assignment come from the post."""
 
     url = _url_field("Public URL of the post", required=True)
@@ -181,18 +192,6 @@ class PublishedForm(forms.Form):
     def __init__(self, *args, learner: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.learner = learner
-
-    def clean_published_on(self):
-        day = self.cleaned_data["published_on"]
-        if day > studio.learner_today(self.learner):
-            raise forms.ValidationError("That date is in the future.")
-        return day
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        if Evidence.objects.filter(learner=self.learner, url=url).exists():
-            raise forms.ValidationError("You've already logged this URL.")
-        return url
 
 
 class GrowthProfileForm(forms.ModelForm):
@@ -255,10 +254,7 @@ class SnapshotForm(forms.ModelForm):
             field.choices = [(p.id, f"{p.network_name} · {p.handle}") for p in profiles]
 
     def clean_taken_on(self):
-        day = self.cleaned_data["taken_on"]
-        if day > studio.learner_today(self.learner):
-            raise forms.ValidationError("That date is in the future.")
-        return day
+        return not_in_the_future(self.cleaned_data["taken_on"], self.learner)
 
     def clean(self):
         data = super().clean()

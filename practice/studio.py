@@ -17,7 +17,7 @@ from core import localtime
 from courses.models import Lesson, PracticeAssignment
 from governance.models import BannedTerm
 from learners.models import Membership, User
-from progress import messaging
+from ledger import messaging
 from progress.models import Enrolment
 
 from . import networks, post_checks, previews

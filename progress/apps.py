@@ -8,6 +8,7 @@ class ProgressConfig(AppConfig):
     def ready(self):
         from courses import pages
         from courses.signals import curriculum_changed
+        from learners.services import declare_account_data
 
         from . import rollups, views
 
@@ -21,6 +22,12 @@ class ProgressConfig(AppConfig):
                 lesson_template="progress/lesson_detail.html",
                 lesson_context=views.lesson_context,
             )
+        )
+        declare_account_data(
+            # A certificate is a public page about the person: it goes with the account.
+            deleted_with_account={"progress.certificate"},
+            # Criterion names and points: the aggregate managers keep.
+            not_personal={("progress.review", "scores")},
         )
         curriculum_changed.connect(
             rollups.curriculum_changed_receiver, dispatch_uid="progress.rollups.curriculum"

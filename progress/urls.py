@@ -29,5 +29,4 @@ urlpatterns = [
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("certificates/<str:code>/", views.certificate, name="certificate"),
     path("me/certificates/<str:code>/renew/", views.renew_certificate, name="renew_certificate"),
-    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

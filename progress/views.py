@@ -2,11 +2,9 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from courses import selectors as course_selectors
@@ -17,8 +15,6 @@ from learners.selectors import has_manager, skim_module_ids
 from . import (
     data_export,
     extensions,
-    messaging,
-    preferences,
     quizzes,
     recertification,
     selectors,
@@ -438,19 +434,3 @@ def my_data(request):
     )
     response["Content-Disposition"] = 'attachment; filename="socialcraft-my-data.json"'
     return response
-
-
-@csrf_exempt  # one-click unsubscribe (RFC 8058): mail clients POST without a session or token
-def unsubscribe(request, token: str):
-    try:
-        data = messaging.read_unsubscribe_token(token)
-    except signing.BadSignature:
-        return render(request, "progress/unsubscribe_invalid.html", status=400)
-    kind = data["kind"]
-    label = preferences.KIND_LABELS.get(kind, kind.replace("_", " "))
-    if request.method == "POST":
-        preferences.unsubscribe(email=data["email"], kind=kind)
-        return render(request, "progress/unsubscribe_done.html", {"label": label})
-    return render(
-        request, "progress/unsubscribe_confirm.html", {"label": label, "email": data["email"]}
-    )

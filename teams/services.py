@@ -21,7 +21,8 @@ from django.utils import timezone
 from courses.models import Track
 from learners.models import Invitation, Membership, Team, TrackAssignment, User, normalise_email
 from learners.selectors import managed_teams, team_learners
-from progress import messaging, rollups
+from ledger import messaging
+from progress import rollups
 from progress.models import Enrolment
 
 INVITATION_SALT = "learners.invitation"

@@ -2,7 +2,8 @@
 
 The practice-in-public models moved from `progress` to `practice` (`practice.0001`,
 `progress.0010`), the governance models from `learners` to `governance` (`governance.0001`,
-`learners.0008`). The test builds the database as it was before the move, fills it with the
+`learners.0008`), the message ledger from `progress` to `ledger` (`ledger.0001`,
+`progress.0011`). The test builds the database as it was before the move, fills it with the
 demo organisation and some of every model, migrates forward, and compares every row of every
 table, then follows the moved models' relations through today's ORM. It runs on SQLite and,
 under `make test-postgres`, on PostgreSQL.
@@ -30,6 +31,7 @@ from governance.models import (
     PolicyVersion,
 )
 from learners.models import Placement, User
+from ledger.models import EmailOptOut, Message
 from practice.models import (
     Evidence,
     GrowthProfile,
@@ -46,6 +48,7 @@ from tests.security.world import build_world
 BEFORE_THE_MOVE = [
     ("progress", "0009_quiz_statistics_proxy"),
     ("practice", None),
+    ("ledger", None),
     ("learners", "0007_social_media_policy_and_clearance"),
     ("governance", None),
 ]
@@ -58,6 +61,7 @@ MOVED = {
         [BannedTerm, PolicyOwner, Policy, PolicyVersion, PolicyAcknowledgement, ClearanceLevel],
         "learners",
     ),
+    **dict.fromkeys([Message, EmailOptOut], "progress"),
 }
 # Tables a migration is expected to change: its own bookkeeping and the content types' labels.
 BOOKKEEPING = {"django_migrations", "django_content_type"}
@@ -80,8 +84,15 @@ def _every_row() -> dict[str, list[tuple]]:
     tables = {}
     with connection.cursor() as cursor:
         for table in sorted(connection.introspection.table_names(cursor)):
+            # Columns by name, in a fixed order: a migration may rebuild a table (SQLite's
+            # ALTER) and put a column elsewhere without changing a value.
+            columns = sorted(
+                column.name
+                for column in connection.introspection.get_table_description(cursor, table)
+            )
+            names = ", ".join(connection.ops.quote_name(column) for column in columns)
             quoted = connection.ops.quote_name(table)
-            cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - names from introspection
+            cursor.execute(f"SELECT {names} FROM {quoted}")  # noqa: S608 - names from introspection
             tables[table] = sorted(cursor.fetchall(), key=repr)
     return tables
 
@@ -136,6 +147,8 @@ def _fill_the_rest(world) -> None:
     level = ClearanceLevel.objects.first()
     level.tracks.add(world.track)
     version = PolicyVersion.objects.exclude(published_at=None).first()
+    # A version promoted from a practice submission (a plain id before governance.0002).
+    PolicyVersion.objects.filter(pk=version.pk).update(source_submission_id=world.submission.pk)
     sean = User.objects.get(email="sean@example.com")
     policy.acknowledge(user=sean, version=version, text_sha256=version.text_sha256)
     placement = Placement.objects.create(user=a, role=world.track.role, answers={})
@@ -164,7 +177,7 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
         _fill(tmp_path, settings)
         # Before the move the content types carry the old label (today's code, filling the
         # old tables, may have made new-label ones, which the old code never would).
-        ContentType.objects.filter(app_label__in=["practice", "governance"]).delete()
+        ContentType.objects.filter(app_label__in=["practice", "governance", "ledger"]).delete()
         old_types = {
             model._meta.model_name: ContentType.objects.get_or_create(
                 app_label=source, model=model._meta.model_name
@@ -223,8 +236,13 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
     acknowledgement = PolicyAcknowledgement.objects.select_related("version__policy").get()
     assert acknowledgement.user.email == "sean@example.com"
     assert acknowledgement.text_sha256 == acknowledgement.version.text_sha256
+    promoted = PolicyVersion.objects.exclude(source_submission=None).get()
+    assert promoted.source_submission.learner.email == "learner.a@example.com"
     organisation = acknowledgement.version.policy.organisation
     assert organisation.policy_owners.get().user.email == "carrie@example.com"
     level = ClearanceLevel.objects.get(organisation=organisation)
     assert {track.slug for track in level.tracks.all()} >= {"secure-track"}
     assert BannedTerm.objects.get(term="guaranteed").organisation.banned_terms.count() == 1
+    nudge = Message.objects.filter(kind="manager_nudge").select_related("recipient").get()
+    assert nudge.recipient.email == "learner.a@example.com"
+    assert EmailOptOut.objects.filter(email="learner.a@example.com").exists()

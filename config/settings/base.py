@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "courses",
     "learners",
+    "ledger",
     "progress",
     "governance",
     "practice",

@@ -19,10 +19,10 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from . import content_files as cf
-from . import content_zip, pages, selectors, services
-from .markdown import render_markdown
-from .models import Track
+from .. import content_files as cf
+from .. import content_zip, pages, selectors, services
+from ..markdown import render_markdown
+from ..models import Track
 
 IMPORT_CACHE_SECONDS = 60 * 60  # an author has an hour between the report and "Import"
 IMPORT_CACHE_PREFIX = "courses:admin-import"

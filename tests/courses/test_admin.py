@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.models import Lesson, Module, Quiz, Track
-from progress.models import EmailOptOut, Enrolment, LessonCompletion, Message
+from ledger.models import EmailOptOut, Message
+from progress.models import Enrolment, LessonCompletion
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -161,8 +162,8 @@ def test_every_admin_changelist_add_change_and_history_page_loads(author, staff_
     # apps' models without rows here still had their list and add pages walked above.
     opened = {
         "courses.Role", "courses.Track", "courses.Module", "courses.Lesson", "courses.Quiz",
-        "courses.Question", "courses.PracticeAssignment", "progress.Message",
-        "progress.EmailOptOut", "learners.User", "learners.Organisation", "learners.Team",
+        "courses.Question", "courses.PracticeAssignment", "ledger.Message",
+        "ledger.EmailOptOut", "learners.User", "learners.Organisation", "learners.Team",
         "learners.Membership", "auth.Group", "sites.Site", "account.EmailAddress",
     }  # fmt: skip
     assert not opened & set(without_rows)

@@ -151,6 +151,6 @@ def test_email_links_open_the_right_pages(page, site, team_setup, mailoutbox):
     page.goto(site.url + urlparse(unsubscribe).path)
     page.get_by_role("button", name="Unsubscribe").click()
     expect(page.get_by_role("heading", name="You're unsubscribed")).to_be_visible()
-    from progress.models import EmailOptOut
+    from ledger.models import EmailOptOut
 
     assert EmailOptOut.objects.filter(email="lena@example.com", kind="learner_digest").exists()

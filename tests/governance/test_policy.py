@@ -11,7 +11,8 @@ from governance import policy as policies
 from governance import services as governance
 from governance.models import PolicyAcknowledgement, PolicyVersion, policy_text_hash
 from learners import services as learner_services
-from progress.models import Message, Submission
+from ledger.models import Message
+from progress.models import Submission
 from tests import factories
 from tests.governance import helpers as gov
 

@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from progress import messaging
-from progress.models import EmailOptOut, Message
+from ledger import messaging
+from ledger.models import EmailOptOut, Message
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ class BrokenBackend:
 
 
 def test_a_failed_send_is_recorded_never_marked_sent_and_retried(settings):
-    settings.MAILERS = {"default": {"BACKEND": "tests.progress.test_messaging.BrokenBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "tests.ledger.test_messaging.BrokenBackend"}}
     with pytest.raises(ConnectionRefusedError):
         send(key="fails")
     row = Message.objects.get()
@@ -163,7 +163,7 @@ def test_a_web_request_survives_a_mail_server_failure_and_the_dispatcher_retries
 
     from notifications import dispatch
 
-    settings.MAILERS = {"default": {"BACKEND": "tests.progress.test_messaging.BrokenBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "tests.ledger.test_messaging.BrokenBackend"}}
     manager = factories.UserFactory()
     team = factories.team_with(manager=manager)
     client.force_login(manager)

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from progress.models import EmailOptOut, Message
+from ledger.models import EmailOptOut, Message
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def author(client, staff_user):
 
 
 def html_url(message: Message) -> str:
-    return reverse("admin:progress_message_html", args=[message.pk])
+    return reverse("admin:ledger_message_html", args=[message.pk])
 
 
 def test_the_outbox_lists_messages_with_filters_and_search(author, message):
@@ -52,7 +52,7 @@ def test_the_outbox_lists_messages_with_filters_and_search(author, message):
         key="nudge:x", kind="nudge", to_email="sam@example.com", subject="Keep going",
         body_text="x", body_html="<p>x</p>", status=Message.Status.SENT,
     )  # fmt: skip
-    url = reverse("admin:progress_message_changelist")
+    url = reverse("admin:ledger_message_changelist")
 
     body = author.get(url).content.decode()
     assert "Your week in Socialcraft" in body and "Keep going" in body
@@ -70,7 +70,7 @@ def test_the_outbox_lists_messages_with_filters_and_search(author, message):
 
 
 def test_a_message_page_shows_the_text_and_the_html_in_a_sandboxed_frame(author, message):
-    response = author.get(reverse("admin:progress_message_change", args=[message.pk]))
+    response = author.get(reverse("admin:ledger_message_change", args=[message.pk]))
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -105,20 +105,18 @@ def test_the_html_preview_carries_its_own_policy_without_scripts(author, message
 
 
 def test_the_rest_of_the_admin_keeps_the_strict_policy(author, message):
-    response = author.get(reverse("admin:progress_message_change", args=[message.pk]))
+    response = author.get(reverse("admin:ledger_message_change", args=[message.pk]))
 
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
 
 
 def test_the_outbox_is_read_only(author, message):
-    add = author.get(reverse("admin:progress_message_add"))
+    add = author.get(reverse("admin:ledger_message_add"))
     change = author.post(
-        reverse("admin:progress_message_change", args=[message.pk]), {"subject": "Edited"}
+        reverse("admin:ledger_message_change", args=[message.pk]), {"subject": "Edited"}
     )
-    delete = author.post(
-        reverse("admin:progress_message_delete", args=[message.pk]), {"post": "yes"}
-    )
+    delete = author.post(reverse("admin:ledger_message_delete", args=[message.pk]), {"post": "yes"})
 
     assert add.status_code == 403
     assert change.status_code == 403
@@ -138,23 +136,22 @@ def test_the_html_preview_is_for_staff_only(client, learner, message):
 
 def test_opt_outs_are_listed_read_only(author):
     opt_out = EmailOptOut.objects.create(email="lena@example.com", kind="all")
-    url = reverse("admin:progress_emailoptout_changelist")
+    url = reverse("admin:ledger_emailoptout_changelist")
 
     assert "lena@example.com" in author.get(f"{url}?q=lena").content.decode()
     assert (
-        author.get(reverse("admin:progress_emailoptout_change", args=[opt_out.pk])).status_code
-        == 200
+        author.get(reverse("admin:ledger_emailoptout_change", args=[opt_out.pk])).status_code == 200
     )
-    assert author.get(reverse("admin:progress_emailoptout_add")).status_code == 403
+    assert author.get(reverse("admin:ledger_emailoptout_add")).status_code == 403
     response = author.post(
-        reverse("admin:progress_emailoptout_delete", args=[opt_out.pk]), {"post": "yes"}
+        reverse("admin:ledger_emailoptout_delete", args=[opt_out.pk]), {"post": "yes"}
     )
     assert response.status_code == 403
     assert EmailOptOut.objects.filter(pk=opt_out.pk).exists()
 
 
 def test_the_outbox_list_queries_do_not_grow_with_messages(author, message):
-    url = reverse("admin:progress_message_changelist")
+    url = reverse("admin:ledger_message_changelist")
 
     def queries() -> int:
         author.get(url)

@@ -7,9 +7,9 @@ from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from config.celery import app
+from ledger.models import Message
 from notifications import dispatch
 from progress import services
-from progress.models import Message
 from tests import factories
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]

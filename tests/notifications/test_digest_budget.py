@@ -8,9 +8,10 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ledger import messaging
+from ledger.models import Message
 from notifications import digests, tasks
-from progress import messaging, services
-from progress.models import Message
+from progress import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

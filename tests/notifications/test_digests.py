@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from learners.models import Preferences
+from ledger import messaging
+from ledger.models import Message
 from notifications import digests, dispatch
-from progress import messaging, services
-from progress.models import Message
+from progress import services
 from teams import services as team_services
 from tests import factories
 
@@ -104,7 +105,7 @@ def test_two_runs_in_the_same_hour_and_a_duplicated_batch_send_one(track):
 def test_digest_is_off_when_disabled_or_unsubscribed(track):
     off = enrolled(learner("off@example.com", digest_enabled=False), track)
     gone = enrolled(learner("gone@example.com"), track)
-    from progress import preferences
+    from ledger import preferences
 
     preferences.unsubscribe(email=gone.email, kind="learner_digest")
     dispatch.dispatch(now=datetime(2026, 11, 30, 9, 0, tzinfo=UTC), enqueue=False)

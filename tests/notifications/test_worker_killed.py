@@ -19,9 +19,10 @@ import pytest
 from django.db import connection
 
 from config.celery import app
+from ledger import messaging
+from ledger.models import Message
 from notifications import dispatch, tasks
-from progress import messaging, services
-from progress.models import Message
+from progress import services
 from tests import factories
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]

@@ -447,8 +447,8 @@ def test_a_draft_can_be_for_an_assignment_of_the_learners_tracks(client, learner
 def test_a_failed_email_leaves_the_request_standing_for_the_dispatcher(learner, team, monkeypatch):
     from smtplib import SMTPException
 
-    from progress import messaging
-    from progress.models import Message
+    from ledger import messaging
+    from ledger.models import Message
 
     def refuse(self, *args, **kwargs):
         raise SMTPException("mail server down")

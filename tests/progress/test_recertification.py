@@ -10,9 +10,10 @@ from django.urls import reverse
 from courses import services as course_services
 from courses.dates import add_months
 from learners.models import Preferences
+from ledger.models import Message
 from notifications import dispatch
 from progress import recertification, services
-from progress.models import Certificate, Enrolment, Message
+from progress.models import Certificate, Enrolment
 from tests import factories
 from tests.governance import helpers as gov
 from tests.progress.helpers import answers_for

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from learners import services as learner_services
 from learners.models import Invitation, Membership, Placement, User
-from progress import messaging, services
+from ledger import messaging
+from progress import services
 from progress.models import (
     Certificate,
     Enrolment,
@@ -231,7 +232,7 @@ def test_rows_that_outlive_the_account_are_kept_only_where_they_are_someone_else
     }
     assert ("progress.review", "reviewer") in kept
     assert ("learners.invitation", "invited_by") in kept
-    assert ("progress.message", "recipient") not in kept
+    assert ("ledger.message", "recipient") not in kept
     assert ("learners.invitation", "accepted_by") not in kept
     for relation in learner_services.relations_to_users():
         key = (relation.related_model._meta.label_lower, relation.field.name)

@@ -77,7 +77,7 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     # POST a valid review: A can't review their own work; A's manager and staff can.
     "progress:submission": ((L, 200, 404, 200, 404, 200), (L, R, 404, R, 404, R)),
     "progress:certificate": (every(200), every(200)),  # public verification
-    "progress:unsubscribe": (every(200), every(200)),  # the signed link is the credential
+    "ledger:unsubscribe": (every(200), every(200)),  # the signed link is the credential
     "notifications:practice_answer": (every(200), every(200)),  # the signed link is the credential
     # POST signed in: the invitation is for another address, refused with a message.
     "teams:invitation": (every(200), (200, R, R, R, R, R)),
@@ -206,10 +206,10 @@ ADMIN_MODELS = {
     # Ledgers and learners' records: history, looked at, never edited in the admin.
     "progress.attemptgrant": NO_ROW,  # staff grant extra attempts here; a grant is never edited
     "progress.certificate": READ_ONLY,
-    "progress.emailoptout": READ_ONLY,
+    "ledger.emailoptout": READ_ONLY,
     "progress.enrolment": READ_ONLY,
     "practice.evidence": READ_ONLY,
-    "progress.message": READ_ONLY,
+    "ledger.message": READ_ONLY,
     "practice.practicepost": READ_ONLY,
     "progress.quizattempt": READ_ONLY,
     "progress.quizstatistics": READ_ONLY,  # item analysis: a report, nothing to save
@@ -232,7 +232,7 @@ ADMIN_EXTRA: dict[str, tuple[tuple, tuple]] = {
     "admin:view_on_site": staff_only(R, R),
     "admin/(?P<url>.*)$": staff_only(404, 404),
     "admin:auth_user_password_change": staff_only(200, 200),
-    "admin:progress_message_html": staff_only(200, 200),
+    "admin:ledger_message_html": staff_only(200, 200),
     "admin:progress_quizstatistics_csv": staff_only(200, 405),
     "admin:courses_lesson_preview": staff_only(200, 200),
     "admin:courses_lesson_markdown_preview": staff_only(405, 200),
@@ -289,7 +289,7 @@ def post_data(key: str, world) -> dict:
 
 
 # Pages whose link is A's own credential (a signed token) may show A's address to its holder.
-MAY_SHOW_A_TO_ANYONE = {"progress:unsubscribe"}
+MAY_SHOW_A_TO_ANYONE = {"ledger:unsubscribe"}
 NOT_ENTITLED_TO_A = ("anonymous", "learner_b", "other_manager")
 
 
@@ -394,7 +394,7 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
         "courses:catalogue",
         "progress:track",
         "progress:certificate",
-        "progress:unsubscribe",
+        "ledger:unsubscribe",
         "notifications:practice_answer",
         "teams:invitation",
         "practice:portfolio",

@@ -5,7 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from learners.models import Invitation, User
-from progress.models import EmailOptOut, QuizAttempt, Review, Submission
+from ledger.models import EmailOptOut
+from progress.models import QuizAttempt, Review, Submission
 from tests.progress.helpers import answers_for, attempt_token, quiz_url
 from tests.security import urlwalk
 from tests.security.helpers import field_name, form_data
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # One-click unsubscribe (RFC 8058): mail clients POST without a session or a token. The signed
 # link is the credential and the only thing it can do is stop emails to its address.
-CSRF_EXEMPT_BY_DESIGN = {"progress:unsubscribe"}
+CSRF_EXEMPT_BY_DESIGN = {"ledger:unsubscribe"}
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_every_post_without_a_csrf_token_is_refused(world):
 
 
 def test_the_one_click_unsubscribe_works_without_a_token(world):
-    url = urlwalk.url_for(urlwalk.all_routes()["progress:unsubscribe"], world)
+    url = urlwalk.url_for(urlwalk.all_routes()["ledger:unsubscribe"], world)
     response = Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert EmailOptOut.objects.filter(email=world.a.email, kind="manager_nudge").exists()

@@ -39,7 +39,7 @@ PRODUCTION_VALUES = [
 ]
 # The admin's outbox shows an email's HTML in a sandboxed iframe of the admin itself: that one
 # response may be framed by the site (never by others) and has its own, stricter policy.
-FRAMED_BY_THE_SITE = {"admin:progress_message_html"}
+FRAMED_BY_THE_SITE = {"admin:ledger_message_html"}
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from learners.models import Invitation, Membership, User
+from ledger.models import Message
 from progress.forms import SubmissionForm
-from progress.models import Certificate, Message, Review, Submission
+from progress.models import Certificate, Review, Submission
 from teams import services as team_services
 from tests import factories
 from tests.html_checks import dangerous_parts, url_scheme

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from progress import messaging
+from ledger import messaging
 from progress.models import Submission
 
 LOGIN = "login"  # 302 to the sign-in page
@@ -120,7 +120,7 @@ def url_for(route: Route, world) -> str:
         "key": "not-a-real-key",
         "url": "no-such-admin-page/",
     }
-    if key == "progress:unsubscribe":
+    if key == "ledger:unsubscribe":
         values["token"] = messaging.unsubscribe_token(email=a.email, kind="manager_nudge")
     elif key == "teams:invitation":
         values["token"] = world.extra["invitation_token"]

@@ -13,10 +13,12 @@ from django.utils import timezone
 from courses.models import Lesson, Track
 from governance.models import PolicyOwner
 from learners.models import Invitation, Preferences, TrackAssignment, User
+from ledger import messaging
+from ledger.models import EmailOptOut
 from notifications import nudges
 from practice.models import Evidence, GrowthProfile, Portfolio, PracticePost
-from progress import messaging, services
-from progress.models import Certificate, EmailOptOut, QuizAttempt, Submission
+from progress import services
+from progress.models import Certificate, QuizAttempt, Submission
 from teams import services as team_services
 from tests import factories
 

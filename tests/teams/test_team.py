@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from learners.models import Invitation, Membership, TrackAssignment
-from progress.models import Enrolment, LessonCompletion, Message
+from ledger.models import Message
+from progress.models import Enrolment, LessonCompletion
 from teams import services as team_services
 from tests import factories
 
@@ -483,7 +484,7 @@ def test_last_active_reads_in_one_unit(seconds, text):
 
 def test_each_send_of_an_invitation_is_counted_in_the_database_with_its_own_ledger_key():
     from learners.models import Invitation
-    from progress.models import Message
+    from ledger.models import Message
 
     manager = factories.UserFactory()
     team = factories.team_with(manager=manager)

@@ -1,0 +1,72 @@
+"""The message ledger: every email the system sends (allauth's account emails aside), and the
+addresses that unsubscribed from a kind of email or from all of them.
+
+The models moved here from `progress` and keep its table names (`progress_*`): the move changed
+where the code lives, not a row of data.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Message(models.Model):
+    """The ledger of every email the system sends (allauth's account emails aside).
+
+    The unique `key` is the idempotency key: a message is claimed by inserting its row, so a
+    retried or duplicated task finds the row and sends nothing twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=40, db_index=True)
+    # What a nudge is about ("due-soon:<assignment>"): each topic is sent once, while the key
+    # ("nudge:<user>:<local date>") keeps nudges to one a day.
+    topic = models.CharField(max_length=120, blank=True, db_index=True)
+    # Set when a batch claims rows in one statement, to find the rows that batch owns.
+    claim_token = models.CharField(max_length=32, blank=True, db_index=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    to_email = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "progress_message"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "claimed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_email} ({self.status})"
+
+
+class EmailOptOut(models.Model):
+    """An address that unsubscribed from one kind of email, or from all of them ("all")."""
+
+    email = models.EmailField(max_length=254)
+    kind = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "progress_emailoptout"
+        constraints = [
+            models.UniqueConstraint(fields=["email", "kind"], name="opt_out_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} unsubscribed from {self.kind}"
