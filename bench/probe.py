@@ -139,6 +139,7 @@ def build_plan(args) -> dict:
         # Item analysis over the quiz's 10,000+ attempts (an author's admin page)
         "quiz_statistics": ("GET", reverse("admin:progress_quizstatistics_change", args=[quiz.pk]), author, 200),
     }  # fmt: skip
+    cases.update(page_cases(track, learner=learner, manager=manager, author=author))
     plan = {"cases": {}}
     for name, (method, path, cookie, expect) in cases.items():
         plan["cases"][name] = {
@@ -158,6 +159,109 @@ def build_plan(args) -> dict:
         ).values_list("slug", "body_html")
     }
     return plan
+
+
+def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
+    """Every other page, as the person who opens it, on the seeded records (a few rows are
+    added here: a self-placement, an invitation to accept)."""
+    from django.urls import reverse
+
+    from courses.models import PracticeAssignment, Question
+    from learners.models import Invitation, Placement, Team, User
+    from ledger import messaging
+    from notifications import nudges
+    from practice.models import Portfolio, PracticePost
+    from progress.models import Certificate, QuizAttempt, Submission
+    from teams import services as team_services
+
+    from .config import PAGE_CASES
+    from .seed import BENCH_LEARNER, BENCH_MANAGER
+
+    me = User.objects.get(email=BENCH_LEARNER)
+    boss = User.objects.get(email=BENCH_MANAGER)
+    attempt = (
+        QuizAttempt.objects.filter(learner=me, quiz__lesson__track__slug=track)
+        .select_related("quiz__lesson")
+        .latest("pk")
+    )
+    assignment = PracticeAssignment.objects.filter(lesson__track__slug=track).select_related(
+        "lesson"
+    )[0]
+    waiting = Submission.objects.filter(
+        learner__memberships__team__name="Big team", status="awaiting_review"
+    ).first()
+    question = Question.objects.filter(quiz=attempt.quiz).prefetch_related("choices")[0]
+    big_team = Team.objects.get(name="Big team")
+    invitation = Invitation.objects.create(
+        team=big_team, email="invited@bench.example", name="Invited", invited_by=boss
+    )
+    Placement.objects.get_or_create(user=me, defaults={"role": track_role(track), "answers": {}})
+    own_post = PracticePost.objects.filter(learner=me).order_by("pk")[0]
+    to_review = PracticePost.objects.filter(reviewer=boss, status="in_review")[0]
+    lesson = (track, attempt.quiz.lesson.slug)
+    paths = {
+        "healthz": (reverse("healthz"), learner),
+        "security_txt": (reverse("security_txt"), learner),
+        "security_policy": (reverse("security_policy"), learner),
+        "profile": (reverse("profile"), learner),
+        "profile_delete": (reverse("profile_delete"), learner),
+        "placement": (reverse("placement"), learner),
+        "placement_result": (reverse("placement_result"), learner),
+        "my_data": (reverse("progress:my_data"), learner),
+        "quiz_form": (reverse("progress:quiz", args=lesson), learner),
+        "quiz_result": (reverse("progress:quiz_result", args=[*lesson, attempt.pk]), learner),
+        "assignment": (
+            reverse("progress:assignment", args=[track, assignment.lesson.slug]),
+            learner,
+        ),
+        "submission": (reverse("progress:submission", args=[waiting.pk]), manager),
+        "certificate": (reverse("progress:certificate", args=[Certificate.objects.first().code]), learner),
+        "unsubscribe": (
+            reverse("ledger:unsubscribe", args=[messaging.unsubscribe_token(email=me.email, kind="nudge")]),
+            learner,
+        ),
+        "practice_answer": (
+            reverse(
+                "notifications:practice_answer",
+                args=[nudges.practice_token(me.pk, question.pk, question.choices.all()[0].pk, "2026-01-05")],
+            ),
+            learner,
+        ),
+        "invitation": (reverse("teams:invitation", args=[team_services.invitation_token(invitation)]), learner),
+        "team_staff": (reverse("teams:team"), author),
+        "team_reviews": (reverse("teams:team_reviews"), manager),
+        "team_attempts": (reverse("teams:team_attempts"), manager),
+        "team_invitations": (reverse("teams:team_invitations"), manager),
+        "team_assignments": (reverse("teams:team_assignments"), manager),
+        "team_growth": (reverse("practice:team_growth"), manager),
+        "policy": (reverse("governance:policy"), learner),
+        "policy_edit": (reverse("governance:policy_edit"), author),
+        "roster": (reverse("governance:roster"), manager),
+        "roster_csv": (reverse("governance:roster_csv"), manager),
+        "freshness": (reverse("governance:freshness"), author),
+        "studio": (reverse("practice:studio"), learner),
+        "studio_post": (reverse("practice:studio_post", args=[own_post.pk]), learner),
+        "studio_reviews": (reverse("practice:studio_reviews"), manager),
+        "studio_review": (reverse("practice:studio_review", args=[to_review.pk]), manager),
+        "journal": (reverse("practice:journal"), learner),
+        "journal_evidence": (reverse("practice:journal_evidence"), learner),
+        "journal_portfolio": (reverse("practice:journal_portfolio"), learner),
+        "portfolio": (
+            reverse("practice:portfolio", args=[Portfolio.objects.filter(is_public=True)[0].handle]),
+            learner,
+        ),
+    }  # fmt: skip
+    if set(paths) != set(PAGE_CASES):
+        raise RuntimeError(
+            f"page cases without a path, or paths without a case: {set(paths) ^ set(PAGE_CASES)}"
+        )
+    return {name: ("GET", path, cookie, 200) for name, (path, cookie) in paths.items()}
+
+
+def track_role(track_slug: str):
+    from courses.models import Track
+
+    return Track.objects.select_related("role").get(slug=track_slug).role
 
 
 def _one_body(taker, quiz, right_answers) -> dict:

@@ -22,6 +22,8 @@ from .config import (
     CASES,
     DEFAULT,
     DEFAULT_TIMING,
+    PAGE_CASES,
+    PAGE_SECONDS,
     QUICK,
     QUICK_TIMING,
     SCALES,
@@ -140,6 +142,13 @@ def _finite(value):
     return value
 
 
+def _seconds(case: str, timing: Timing) -> float:
+    """wrk's duration for `case` in one round: the pages beyond the core cases briefly, slow
+    pages long enough to complete a few requests."""
+    seconds = min(timing.seconds, PAGE_SECONDS) if case in PAGE_CASES else timing.seconds
+    return max(seconds, SLOW_CASE_MIN_SECONDS) if case in SLOW_CASES else seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.digest_only:
@@ -218,9 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                 m = measure(
                     server,
                     case,
-                    seconds=max(timing.seconds, SLOW_CASE_MIN_SECONDS)
-                    if case.name in SLOW_CASES
-                    else timing.seconds,
+                    seconds=_seconds(case.name, timing),
                     connections=connections[case.name],
                     round_number=round_number,
                 )

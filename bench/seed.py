@@ -34,7 +34,25 @@ from courses.models import (
     RubricCriterion,
     Track,
 )
-from learners.models import Membership, Organisation, Team, TrackAssignment, User
+from governance.models import (
+    BannedTerm,
+    ClearanceLevel,
+    Policy,
+    PolicyAcknowledgement,
+    PolicyOwner,
+    PolicyVersion,
+    policy_text_hash,
+)
+from learners.models import Membership, Organisation, Preferences, Team, TrackAssignment, User
+from ledger.models import Message
+from practice.models import (
+    Evidence,
+    GrowthProfile,
+    GrowthSnapshot,
+    Portfolio,
+    PostReview,
+    PracticePost,
+)
 from progress import rollups
 from progress.models import (
     Certificate,
@@ -160,7 +178,7 @@ def historical_timestamps() -> Iterator[None]:
     touched = []
     for model in (
         Enrolment, LessonCompletion, QuizAttempt, Submission, Review, Certificate,
-        Membership, TrackAssignment,
+        Membership, TrackAssignment, PracticePost, PostReview, Evidence, GrowthProfile, Message,
     ):  # fmt: skip
         for model_field in model._meta.concrete_fields:
             if getattr(model_field, "auto_now_add", False):
@@ -427,6 +445,9 @@ class People:
             self._assignments_and_progress(teams, members)
             self._bench_people(teams)
             self.buffer.flush()
+            self._governance(organisations, teams, members)
+            self._practice_and_notifications(members)
+            self.buffer.flush()
         return self.buffer.counts
 
     def _people(self, teams: list[Team]) -> dict[int, list[int]]:
@@ -614,6 +635,234 @@ class People:
             self.buffer.add(submission)
             if status != "awaiting_review":
                 self.reviewed[(user_id, assignment_id, version)] = status
+
+    def _governance(self, organisations, teams: list[Team], members: dict[int, list[int]]) -> None:
+        """What organisations switch on: a policy with two versions (most people acknowledged
+        the current one, some only the first), two clearance levels (the policy and a
+        certificate; the policy, two certificates and an approved assignment), a policy owner,
+        banned terms, and some certificates expired or running out."""
+        rng = random.Random(31)
+        big_tracks = self.tracks[-self.scale.big_team_tracks :]
+        first, second = big_tracks[0], big_tracks[1 % len(big_tracks)]
+        assignment_id = next(iter(first.assignment_by_lesson.values()), None)
+        people_of: dict[int, list[int]] = {}
+        for team in teams:
+            people_of.setdefault(team.organisation_id, []).extend(members[team.pk])
+        for organisation in organisations:
+            policy = Policy.objects.create(organisation=organisation)
+            versions = []
+            for number, days_ago in ((1, 200), (2, 30)):
+                text = f"## Social media policy, version {number}\n\n" + " ".join(SENTENCES)
+                versions.append(
+                    PolicyVersion(
+                        policy=policy,
+                        number=number,
+                        body_markdown=text,
+                        body_html=render_markdown(text),
+                        text_sha256=policy_text_hash(text),
+                        changes_summary="" if number == 1 else "Disclosure wording changed.",
+                        effective_date=self.today - timedelta(days=days_ago),
+                        published_at=self.now - timedelta(days=days_ago + 3),
+                        published_by_id=self.managers[teams[0].pk],
+                    )
+                )
+            versions = PolicyVersion.objects.bulk_create(versions)
+            owner_id = people_of[organisation.pk][0]
+            PolicyOwner.objects.create(organisation=organisation, user_id=owner_id)
+            BannedTerm.objects.bulk_create(
+                BannedTerm(organisation=organisation, term=term, reason="Not announced yet")
+                for term in ("Project Falcon", "Q3 forecast", "Acme merger")
+            )
+            post = ClearanceLevel.objects.create(
+                organisation=organisation, name="Can post for the brand", position=1
+            )
+            post.tracks.set([first.id])
+            campaigns = ClearanceLevel.objects.create(
+                organisation=organisation,
+                name="Can run paid campaigns",
+                position=2,
+                assignment_id=assignment_id,
+            )
+            campaigns.tracks.set([first.id, second.id])
+            for user_id in people_of[organisation.pk]:
+                roll = rng.random()
+                acknowledged = versions[1:] if roll < 0.7 else versions[:1] if roll < 0.85 else []
+                for version in acknowledged:
+                    self.buffer.add(
+                        PolicyAcknowledgement(
+                            version=version,
+                            user_id=user_id,
+                            acknowledged_at=version.published_at + timedelta(days=2),
+                            text_sha256=version.text_sha256,
+                        )
+                    )
+        self.buffer.flush(PolicyAcknowledgement)
+        # A tenth of certificates expired, half run out within a year, the rest never do.
+        ids = list(Certificate.objects.values_list("pk", flat=True))
+        rng.shuffle(ids)
+        tenth = len(ids) // 10
+        Certificate.objects.filter(pk__in=ids[:tenth]).update(
+            expires_at=self.now - timedelta(days=20)
+        )
+        for start in range(tenth, tenth + len(ids) // 2, CHUNK):
+            chunk = ids[start : min(start + CHUNK, tenth + len(ids) // 2)]
+            Certificate.objects.filter(pk__in=chunk).update(
+                expires_at=self.now + timedelta(days=200)
+            )
+
+    def _practice_and_notifications(self, members: dict[int, list[int]]) -> None:
+        """Practice in public and the ledger, as active organisations have them: drafts in the
+        studio (some reviewed), growth profiles with weekly snapshots, evidence, portfolios,
+        preferences, and a month of weekly digests in the ledger."""
+        rng = random.Random(47)
+        everyone = [user_id for ids in members.values() for user_id in ids]
+        reviewer_of = {
+            user_id: self.managers[team_id] for team_id, ids in members.items() for user_id in ids
+        }
+        for user_id in everyone:
+            if rng.random() < 0.3:
+                for _ in range(rng.randint(1, 3)):
+                    status = rng.choice(["draft", "in_review", "approved", "published"])
+                    self.buffer.add(
+                        PracticePost(
+                            learner_id=user_id,
+                            network=rng.choice(["linkedin", "instagram", "x", "threads"]),
+                            text=" ".join(rng.sample(SENTENCES, 2)),
+                            status=status,
+                            reviewer_id=reviewer_of[user_id] if status != "draft" else None,
+                            created_at=self._ago(90, 5),
+                            updated_at=self._ago(5),
+                        )
+                    )
+            if rng.random() < 0.2:
+                self.buffer.add(
+                    GrowthProfile(
+                        learner_id=user_id,
+                        network="linkedin",
+                        handle=f"person-{user_id}",
+                        weekly_post_goal=rng.choice([None, 1, 2, 3]),
+                        created_at=self._ago(120, 60),
+                    )
+                )
+            if rng.random() < 0.15:
+                self.buffer.add(
+                    Evidence(
+                        learner_id=user_id,
+                        url=f"https://www.linkedin.com/posts/person-{user_id}-1",
+                        network="linkedin",
+                        published_on=self.today - timedelta(days=rng.randint(1, 60)),
+                        on_portfolio=rng.random() < 0.5,
+                        created_at=self._ago(60),
+                    )
+                )
+            if rng.random() < 0.1:
+                self.buffer.add(
+                    Portfolio(
+                        learner_id=user_id,
+                        handle=f"person-{user_id}",
+                        is_public=True,
+                        headline="Learning the craft in public",
+                        share_growth_with_team=rng.random() < 0.5,
+                    )
+                )
+            if rng.random() < 0.5:
+                self.buffer.add(Preferences(user_id=user_id, digest_weekday=rng.randint(0, 6)))
+            for week in range(4):
+                sent_at = self.now - timedelta(days=7 * week + 1)
+                self.buffer.add(
+                    Message(
+                        key=f"learner_digest:{user_id}:{sent_at:%G-W%V}",
+                        kind="learner_digest",
+                        recipient_id=user_id,
+                        to_email=f"person{user_id}@bench.example",
+                        subject="Your week in Socialcraft",
+                        body_text="Your week.",
+                        body_html="<p>Your week.</p>",
+                        status=Message.Status.SENT,
+                        attempts=1,
+                        created_at=sent_at,
+                        sent_at=sent_at,
+                    )
+                )
+        self._bench_learner_practice()
+        self.buffer.flush()
+        posts = PracticePost.objects.filter(status__in=["approved", "published"]).values_list(
+            "pk", "reviewer_id", "text", "network"
+        )
+        for post_id, reviewer_id, text, network in posts.iterator(chunk_size=CHUNK):
+            self.buffer.add(
+                PostReview(
+                    post_id=post_id,
+                    reviewer_id=reviewer_id,
+                    outcome="approved",
+                    network_reviewed=network,
+                    text_reviewed=text,
+                    created_at=self._ago(30, 2),
+                )
+            )
+        for profile_id, learner_id in GrowthProfile.objects.values_list("pk", "learner_id"):
+            followers = rng.randint(200, 3_000)
+            for week in range(8):
+                followers += rng.randint(0, 40)
+                self.buffer.add(
+                    GrowthSnapshot(
+                        profile_id=profile_id,
+                        learner_id=learner_id,
+                        taken_on=self.today - timedelta(days=7 * (8 - week)),
+                        followers=followers,
+                        posts_published=rng.randint(0, 3),
+                        engagement=rng.randint(0, 200),
+                    )
+                )
+
+    def _bench_learner_practice(self) -> None:
+        """The bench learner's own studio, journal and public portfolio, and a draft waiting
+        for the bench manager's review: the same at every scale."""
+        learner = User.objects.get(email=BENCH_LEARNER)
+        manager = User.objects.get(email=BENCH_MANAGER)
+        # The bench manager reviews the big team: the draft waiting for them is a member's.
+        member_id = (
+            Membership.objects.filter(team__name="Big team", role=Membership.Role.LEARNER)
+            .order_by("pk")
+            .values_list("user_id", flat=True)[0]
+        )
+        for author_id, status, reviewer in (
+            (learner.pk, "draft", None),
+            (member_id, "in_review", manager),
+            (learner.pk, "approved", None),
+        ):
+            self.buffer.add(
+                PracticePost(
+                    learner_id=author_id,
+                    network="linkedin",
+                    text=" ".join(SENTENCES[:2]),
+                    status=status,
+                    reviewer=reviewer,
+                    created_at=self.now - timedelta(days=3),
+                )
+            )
+        self.buffer.add(
+            GrowthProfile(
+                learner=learner,
+                network="linkedin",
+                handle="bench-learner",
+                weekly_post_goal=2,
+                created_at=self.now - timedelta(days=70),
+            )
+        )
+        self.buffer.add(
+            Evidence(
+                learner=learner,
+                url="https://www.linkedin.com/posts/bench-learner-1",
+                network="linkedin",
+                published_on=self.today - timedelta(days=5),
+                on_portfolio=True,
+                created_at=self.now - timedelta(days=5),
+            )
+        )
+        self.buffer.add(
+            Portfolio(learner=learner, handle="bench-learner", is_public=True, show_growth=True)
+        )
 
     def _bench_people(self, teams: list[Team]) -> None:
         """The accounts the pages are measured with; the same records at every scale."""

@@ -11,7 +11,13 @@ person who never met a requirement is simply *not cleared*.
 
 `Rules(organisation, now=...)` loads the levels and the policy once (four queries);
 `Rules.evaluate(people)` reads the records of any number of people in at most three more: the
-people are a subquery, so a team of 5 and an organisation of 5,000 cost the same queries.
+people are a subquery, so a team of 5 and an organisation of 5,000 cost the same queries. It
+builds every check (with its dates and reasons) in Python, so it is for the people a page shows.
+
+Counting and filtering whole teams happens in the database instead: `Rules.condition()` states
+each level's rule as SQL (`EXISTS` over the indexed records, per person), `summary()` counts
+everyone in one query, and the roster filters and pages with it. The two statements of the rule
+are kept equal by tests that compare them person by person.
 """
 
 from collections import defaultdict
@@ -19,14 +25,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connections
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from courses.models import Track
 from learners.models import Organisation, User
 from progress.models import Certificate, Submission
 
-from .models import ClearanceLevel, PolicyAcknowledgement
+from .models import ClearanceLevel, Policy, PolicyAcknowledgement, PolicyVersion
 from .policy import PolicyState, effective_at, policy_state
 
 POLICY, CERTIFICATE, ASSIGNMENT = "policy", "certificate", "assignment"
@@ -170,6 +177,130 @@ class Rules:
             for user_id in everyone
         }
 
+    # -- the same rule in SQL, for counting and filtering many people ------------------------
+
+    def condition(self, level: ClearanceLevel, status: str) -> Q:
+        """A filter on users: those whose status for `level` is `status` (CLEARED, LOST or
+        NOT_CLEARED), as `LevelStatus.status` decides it. Cleared: every check met. Lost:
+        not cleared, and every missing check lapsed (an earlier policy version acknowledged,
+        a certificate expired; an approval never lapses)."""
+        cleared, held = self._met_and_held(level)
+        return {CLEARED: cleared, LOST: held & ~cleared, NOT_CLEARED: ~held}[status]
+
+    def _met_and_held(self, level: ClearanceLevel) -> tuple[Q, Q]:
+        """(every check met, every check met or lapsed) for `level`, as filters on users."""
+        current = self.policy.current
+        if current is None:  # nothing to acknowledge yet: nobody holds or lost any level
+            nobody = Q(pk__isnull=True)  # no user: a primary key is never null
+            return nobody, nobody
+        acknowledged = PolicyAcknowledgement.objects.filter(
+            user=OuterRef("pk"), version__policy__organisation=self.organisation
+        )
+        policy_met = Exists(acknowledged.filter(version__number__gte=current.number))
+        met = Q(policy_met)
+        held = Q(policy_met) | Q(Exists(acknowledged.filter(version__number__lt=current.number)))
+        for track in level.tracks.all():
+            certificates = Certificate.objects.filter(learner=OuterRef("pk"), track=track)
+            met &= Q(
+                Exists(certificates.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=self.now)))
+            )
+            held &= Q(Exists(certificates))  # valid, or expired: lapsed
+        if level.assignment_id:
+            approved = Q(
+                Exists(
+                    Submission.objects.filter(
+                        learner=OuterRef("pk"),
+                        assignment_id=level.assignment_id,
+                        status=Submission.Status.APPROVED,
+                    )
+                )
+            )
+            met &= approved
+            held &= approved
+        return met, held
+
+    # -- counting many people: facts as bits, counted per combination ------------------------
+
+    def _fact_masks(self, people: QuerySet[User]) -> tuple[dict, dict[int, int]]:
+        """({fact: bit}, {combination of bits: number of people}). One query.
+
+        Written as SQL rather than through the ORM: compiling four querysets into a union cost
+        more than running it. Table names come from the models and every value is a query
+        parameter (hence the `noqa: S608` / `nosec B608` marks). The people are a CTE, read once; each fact table is read only
+        for them, through its indexes (acknowledgements by person, certificates by learner and
+        track, submissions by learner)."""
+        bits: dict[tuple, int] = {}
+        next_bit = iter(1 << n for n in range(62)).__next__
+        database = connections[people.db]
+        people_sql, people_params = people.values("pk").query.sql_with_params()
+        parts = ["SELECT person, 0 AS bit FROM people"]  # everyone, records or not
+        params: list = []
+        current = self.policy.current
+        if current is not None:
+            met, earlier = bits[("policy", "met")], bits[("policy", "earlier")] = (
+                next_bit(),
+                next_bit(),
+            )
+            parts.append(
+                f"""SELECT a.user_id, CASE WHEN v.number >= %s THEN %s ELSE %s END
+                FROM {_table(PolicyAcknowledgement)} a
+                JOIN {_table(PolicyVersion)} v ON v.id = a.version_id
+                JOIN {_table(Policy)} p ON p.id = v.policy_id
+                WHERE p.organisation_id = %s AND a.user_id IN (SELECT person FROM people)"""  # noqa: S608  # nosec B608
+            )
+            params += [current.number, met, earlier, self.organisation.pk]
+        now = database.ops.adapt_datetimefield_value(self.now)
+        for track_id in sorted(self.track_ids):
+            held, valid = bits[("any", track_id)], bits[("valid", track_id)] = (
+                next_bit(),
+                next_bit(),
+            )
+            # One certificate per person and track: its row carries both bits, or only "any".
+            parts.append(
+                f"""SELECT c.learner_id,
+                CASE WHEN c.expires_at IS NULL OR c.expires_at > %s THEN %s ELSE %s END
+                FROM {_table(Certificate)} c
+                WHERE c.track_id = %s AND c.learner_id IN (SELECT person FROM people)"""  # noqa: S608  # nosec B608
+            )
+            params += [now, held | valid, held, track_id]
+        for assignment_id in sorted(self.assignment_ids):
+            bits[("approved", assignment_id)] = next_bit()
+            parts.append(
+                f"""SELECT s.learner_id, %s FROM {_table(Submission)} s
+                WHERE s.assignment_id = %s AND s.status = %s
+                AND s.learner_id IN (SELECT person FROM people)"""  # noqa: S608  # nosec B608
+            )
+            params += [bits[("approved", assignment_id)], assignment_id, Submission.Status.APPROVED]
+        # Each person's facts summed (each bit counted once: repeated rows carry equal
+        # values), then people counted per sum.
+        facts = " UNION ALL ".join(parts)
+        query = f"""WITH people (person) AS ({people_sql})
+            SELECT mask, COUNT(*) FROM (
+                SELECT person, SUM(DISTINCT bit) AS mask FROM ({facts}) facts GROUP BY person
+            ) masks GROUP BY mask"""  # noqa: S608  # nosec B608
+        with database.cursor() as cursor:
+            cursor.execute(query, [*people_params, *params])
+            return bits, dict(cursor.fetchall())
+
+    def _status_of_mask(self, level: ClearanceLevel, bits: dict, mask: int) -> str:
+        """The status of someone whose facts are `mask`: the rule of `LevelStatus.status`
+        (and of `condition`), on facts instead of records."""
+
+        def has(fact) -> bool:
+            return fact in bits and bool(mask & bits[fact])
+
+        met = [has(("policy", "met"))]
+        held = [has(("policy", "met")) or has(("policy", "earlier"))]
+        for track in level.tracks.all():
+            met.append(has(("valid", track.pk)))
+            held.append(has(("any", track.pk)))
+        if level.assignment_id:
+            met.append(has(("approved", level.assignment_id)))
+            held.append(has(("approved", level.assignment_id)))
+        if all(met):
+            return CLEARED
+        return LOST if all(held) else NOT_CLEARED
+
     def empty(self) -> list[LevelStatus]:
         """The statuses of someone with no records at all."""
         return self._statuses([], {}, {})
@@ -272,6 +403,10 @@ class Rules:
         )
 
 
+def _table(model) -> str:
+    return connections["default"].ops.quote_name(model._meta.db_table)
+
+
 @dataclass
 class LevelCount:
     level: ClearanceLevel
@@ -281,12 +416,31 @@ class LevelCount:
 
 
 def summary(rules: Rules, people: QuerySet[User]) -> list[LevelCount]:
-    """How many of `people` hold, lost or lack each level. One query plus `evaluate`'s."""
-    ids = list(people.order_by().values_list("pk", flat=True))
-    statuses = rules.evaluate(ids)
-    counts = {level.pk: LevelCount(level) for level in rules.levels}
-    for user_statuses in statuses.values():
-        for status in user_statuses:
-            count = counts[status.level.pk]
-            setattr(count, status.status, getattr(count, status.status) + 1)
-    return list(counts.values())
+    """How many of `people` hold, lost or lack each level, counted by the database in one
+    query whatever their number (`people` is a subquery, never a list of ids)."""
+    return counts(rules, people)[0]
+
+
+def counts(rules: Rules, people: QuerySet[User], matching: Q | None = None):
+    """`summary`, and how many of `people` match `matching` (the roster's filter): (level
+    counts, matching count). Two queries, one when nothing is filtered.
+
+    The database doesn't decide each person's status. It reduces everyone to the set of facts
+    that decide it (current policy acknowledged, an earlier one acknowledged, a valid or any
+    certificate for each track of a level, the assignment approved), one bit each, and counts
+    the people per combination of bits: a handful of rows, which the rule below turns into
+    counts. A team of 50 and an organisation of 50,000 return the same few rows."""
+    people = people.order_by()
+    bits, masks = rules._fact_masks(people)
+    levels = []
+    for level in rules.levels:
+        count = LevelCount(level)
+        for mask, number in masks.items():
+            status = rules._status_of_mask(level, bits, mask)
+            setattr(count, status, getattr(count, status) + number)
+        levels.append(count)
+    if matching is None or not matching:
+        found = sum(masks.values())
+    else:
+        found = User.objects.filter(pk__in=people.values("pk")).filter(matching).count()
+    return levels, found

@@ -237,33 +237,48 @@ def _roster_scope(request) -> tuple[governance.Scope, list[governance.Scope]]:
     return scope, scopes
 
 
-def _matches(row: RosterRow, level_id: str, status: str) -> bool:
-    chosen = [s for s in row.levels if not level_id or str(s.level.pk) == level_id]
-    return any(not status or s.status == status for s in chosen) if chosen else not level_id
+class KnownCountPaginator(Paginator):
+    """A paginator told how many rows there are (counted with the roster's other figures in
+    one query), so it doesn't count them again."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def _roster_filter(rules: clearance.Rules, level_id: str, status: str) -> Q:
+    """People with `status` on the chosen level (any level when none is chosen), in SQL."""
+    if not status:
+        return Q()
+    levels = [level for level in rules.levels if not level_id or str(level.pk) == level_id]
+    matches = Q(pk__isnull=True)  # no level: nobody
+    for level in levels:
+        matches |= rules.condition(level, status)
+    return matches
 
 
 @login_required
 def roster(request):
-    """Who is cleared for what, since when, and who lost clearance (and why). A fixed number of
-    queries whatever the number of people: everyone's records are read in one go."""
+    """Who is cleared for what, since when, and who lost clearance (and why). The database
+    counts, filters and pages everyone; only the page's people have their checks read, so a
+    team of 50 and an organisation of 50,000 cost the same queries and nearly the same time."""
     scope, scopes = _roster_scope(request)
     rules = clearance.Rules(scope.organisation)
     form = RosterFilterForm(request.GET or None, levels=rules.levels)
     level_id = status = ""
     if form.is_bound and form.is_valid():
         level_id, status = form.cleaned_data["level"], form.cleaned_data["status"]
-    people = list(scope.people_rows().only("pk", "email", "display_name"))
-    statuses = rules.evaluate(scope.people())
+    matching = _roster_filter(rules, level_id, status) if rules.levels else Q()
+    counts, found = clearance.counts(rules, scope.people(), matching)
+    people = scope.people_rows().only("pk", "email", "display_name").filter(matching)
+    page = KnownCountPaginator(people, ROSTER_PER_PAGE, count=found).get_page(
+        request.GET.get("page")
+    )
+    statuses = rules.evaluate([person.pk for person in page.object_list])
     nobody = rules.empty()
-    rows = [RosterRow(p, p.team_name or "", statuses.get(p.pk) or nobody) for p in people]
-    counts = {level.pk: clearance.LevelCount(level) for level in rules.levels}
-    for row in rows:
-        for level_status in row.levels:
-            count = counts[level_status.level.pk]
-            setattr(count, level_status.status, getattr(count, level_status.status) + 1)
-    if level_id or status:
-        rows = [row for row in rows if _matches(row, level_id, status)]
-    page = Paginator(rows, ROSTER_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [
+        RosterRow(p, p.team_name or "", statuses.get(p.pk) or nobody) for p in page.object_list
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -275,7 +290,7 @@ def roster(request):
             "rules": rules,
             "form": form,
             "page": page,
-            "counts": list(counts.values()),
+            "counts": counts,
             "query": query.urlencode(),
             "is_manager_view": scope.teams is not None,
         },

@@ -137,6 +137,18 @@ def play(org, learner, track, events, *, assignment=None) -> None:
                 )
 
 
+def sql_status(rules: clearance.Rules, level, user) -> str:
+    """The status the database gives `user` for `level` (the rule as SQL), which must be the
+    one `evaluate` decides in Python; exactly one of the three conditions holds."""
+    found = [
+        status
+        for status in (clearance.CLEARED, clearance.LOST, clearance.NOT_CLEARED)
+        if User.objects.filter(pk=user.pk).filter(rules.condition(level, status)).exists()
+    ]
+    assert len(found) == 1, found
+    return found[0]
+
+
 @pytest.mark.parametrize(
     ("events", "checked_at", "status", "when", "reasons"),
     [pytest.param(*row[1:], id=row[0]) for row in SCENARIOS],
@@ -151,6 +163,7 @@ def test_clearance_through_policy_versions_expiry_and_tracks(
     rules = clearance.Rules(org, now=checked_at)
     [result] = rules.evaluate([learner.pk])[learner.pk]
     assert result.status == status, result.explanation
+    assert sql_status(rules, result.level, learner) == status
     assert (result.since if status == "cleared" else result.lost_since) == when
     assert result.lapse_reasons == reasons
 
@@ -160,11 +173,15 @@ def test_a_required_assignment_must_be_approved():
     assignment = factories.add_assignment(track.lessons.first())
     gov.level(org, tracks=[track], assignment=assignment)
     play(org, learner, track, [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None)])
-    [result] = clearance.Rules(org, now=day(10)).evaluate([learner.pk])[learner.pk]
+    rules = clearance.Rules(org, now=day(10))
+    [result] = rules.evaluate([learner.pk])[learner.pk]
     assert (result.status, result.explanation) == ("not_cleared", "“Practice” approved")
+    assert sql_status(rules, result.level, learner) == "not_cleared"
     play(org, learner, track, [("approve", 7, None)], assignment=assignment)
-    [result] = clearance.Rules(org, now=day(10)).evaluate([learner.pk])[learner.pk]
+    rules = clearance.Rules(org, now=day(10))
+    [result] = rules.evaluate([learner.pk])[learner.pk]
     assert (result.status, result.since) == ("cleared", day(7))
+    assert sql_status(rules, result.level, learner) == "cleared"
 
 
 def test_each_level_is_computed_separately():
@@ -173,8 +190,13 @@ def test_each_level_is_computed_separately():
     post = gov.level(org, "Can post for the brand", tracks=[track])
     speak = gov.level(org, "Spokesperson", tracks=[track, other])
     play(org, learner, track, [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None)])
-    statuses = clearance.Rules(org, now=day(10)).evaluate([learner.pk])[learner.pk]
+    rules = clearance.Rules(org, now=day(10))
+    statuses = rules.evaluate([learner.pk])[learner.pk]
     assert {s.level: s.status for s in statuses} == {post: "cleared", speak: "not_cleared"}
+    assert {level: sql_status(rules, level, learner) for level in (post, speak)} == {
+        post: "cleared",
+        speak: "not_cleared",
+    }
 
 
 def test_levels_of_another_organisation_do_not_apply():
@@ -216,6 +238,61 @@ def test_evaluating_a_team_costs_the_same_queries_for_5_and_200_people():
         counts.append(len(captured))
     # levels + their tracks + policy versions + acknowledgements + certificates + approvals = 6
     assert counts == [6, 6]
+
+
+def mixed_crowd(org, track, people: int) -> list[int]:
+    """`people` learners, a quarter each: cleared, lost (an earlier version acknowledged), lost
+    (certificate expired), never cleared. Version 1 is published on day 0, version 2 on day 5."""
+    users = User.objects.bulk_create(
+        [User(email=f"m{people}-{n}@example.com", display_name=f"M {n}") for n in range(people)]
+    )
+    team = gov.team(org, f"Mixed {people}")
+    Membership.objects.bulk_create([Membership(user=u, team=team, role="learner") for u in users])
+    first, second = PolicyVersion.objects.published().order_by("number")[:2]
+    for n, user in enumerate(users):
+        with gov.at(day(6)):
+            if n % 4 in (0, 2):
+                gov.acknowledge(user, second)
+            elif n % 4 == 1:
+                gov.acknowledge(user, first)
+            if n % 4 != 3:
+                gov.certify(user, track, months=1 if n % 4 == 2 else 12)
+    return [u.pk for u in users]
+
+
+def test_the_database_counts_each_level_as_evaluate_decides_it_in_one_query():
+    org, _, _, track = make_world()
+    other = factories.make_track(slug="spokesperson", modules=1, lessons_per_module=1)
+    post = gov.level(org, "Can post for the brand", tracks=[track])
+    assignment = factories.add_assignment(track.lessons.first())
+    speak = gov.level(org, "Spokesperson", tracks=[track, other], assignment=assignment)
+    with gov.at(day(0)):
+        gov.publish(org, "Version 1.")
+    with gov.at(day(5)):
+        gov.publish(org, "Version 2.", summary="Changed.")
+    queries = []
+    for size in (8, 120):
+        ids = mixed_crowd(org, track, size)
+        people = User.objects.filter(pk__in=ids)
+        rules = clearance.Rules(org, now=day(60))
+        expected = {level.pk: {"cleared": 0, "lost": 0, "not_cleared": 0} for level in rules.levels}
+        for statuses in rules.evaluate(ids).values():
+            for status in statuses:
+                expected[status.level.pk][status.status] += 1
+        with CaptureQueriesContext(connection) as captured:
+            counted = clearance.summary(rules, people)
+        queries.append(len(captured))
+        assert {
+            c.level.pk: {"cleared": c.cleared, "lost": c.lost, "not_cleared": c.not_cleared}
+            for c in counted
+        } == expected
+        assert expected[post.pk] == {
+            "cleared": size // 4,
+            "lost": size // 2,
+            "not_cleared": size // 4,
+        }
+        assert expected[speak.pk]["cleared"] == 0
+    assert queries == [1, 1]
 
 
 # -- pages ------------------------------------------------------------------------------------
