@@ -1,8 +1,9 @@
 """Guessability: how far test-wise strategies get on a quiz without reading the lesson.
 
 Each strategy looks only at a question's wording (never at the lesson) and picks an answer:
-the longest choice, the shortest, the longest after dropping choices with absolute words, the
-choice sharing most words with the prompt, the choice with most in common with the others
+the longest choice, the shortest, the longest after dropping choices with absolute words, any of
+the middle-length choices (the longest and the shortest dropped), the choice sharing most words
+with the prompt, the choice with most in common with the others
 (convergence), and for multiple-choice questions "all but the shortest". Its hit rate is compared with chance, computed per question (1/n for single choice;
 one of the 2^n - 1 non-empty sets for multiple choice). A quiz that a reader can pass by such
 rules certifies nothing, so `manage.py check_quizzes` fails when a strategy beats chance by more
@@ -201,6 +202,16 @@ def all_but_shortest(question: Question) -> float:
     return hits / len(shortest_ones)
 
 
+def middle_length(question: Question) -> float:
+    """The reverse tell: writers who learn that the longest answer gives them away make the right
+    answer a middle-length one, so a reader drops the longest and the shortest and picks among
+    the rest (at random: the credit is the share of the rest that is right)."""
+    lengths = [len(c.text) for c in question.choices]
+    extremes = {max(lengths), min(lengths)}
+    rest = [c for c in question.choices if len(c.text) not in extremes] or list(question.choices)
+    return sum(1 for c in rest if c.correct) / len(rest)
+
+
 def chance(question: Question) -> float:
     n = len(question.choices)
     return 1 / n if question.kind == "single" else 1 / (2**n - 1)
@@ -222,6 +233,9 @@ STRATEGIES = (
         "drop absolute words, then the longest",
         ("single",),
         longest_without_absolutes,
+    ),
+    Strategy(
+        "middle_length", "drop the longest and the shortest, then any", ("single",), middle_length
     ),
     Strategy("prompt_words", "most words shared with the prompt", ("single",), most_prompt_words),
     Strategy("convergence", "most in common with the other choices", ("single",), most_in_common),

@@ -30,7 +30,9 @@ summary = "One module."
 """
 
 
-def question(number: int, objective: str, *, longest_right: bool = False) -> str:
+def question(
+    number: int, objective: str, *, longest_right: bool = False, wrong=("xx", "yy", "z")
+) -> str:
     right = "A" * (40 if longest_right else 12)
     return textwrap.dedent(f"""
         [[quiz.questions]]
@@ -41,9 +43,9 @@ def question(number: int, objective: str, *, longest_right: bool = False) -> str
         explanation = "Explanation {number}."
         choices = [
           {{ text = "{right} right {number}", correct = true, feedback = "Yes." }},
-          {{ text = "Wrong one {number} xx", correct = false, feedback = "No." }},
-          {{ text = "Wrong two {number} yy", correct = false, feedback = "No." }},
-          {{ text = "Wrong three {number} z", correct = false, feedback = "No." }},
+          {{ text = "Wrong one {number} {wrong[0]}", correct = false, feedback = "No." }},
+          {{ text = "Wrong two {number} {wrong[1]}", correct = false, feedback = "No." }},
+          {{ text = "Wrong three {number} {wrong[2]}", correct = false, feedback = "No." }},
         ]
         """)
 
@@ -244,6 +246,20 @@ def test_a_quiz_whose_right_answer_is_always_the_longest_fails_the_check(tmp_pat
     out = capsys.readouterr().out
     assert "always the longest choice" in out and "TOO GUESSABLE" in out
     assert "assessed/assessed-lesson Q1" in out  # names the worst questions
+
+
+def test_a_quiz_whose_right_answer_is_never_the_longest_or_shortest_fails_the_check(
+    tmp_path, roles, capsys
+):
+    # The right answer ("AAAAAAAAAAAA right N", 20 characters) sits between a long wrong choice
+    # and a short one every time: dropping both leaves it one of two.
+    wrong = ("long and very wordy indeed, much longer", "mid-length wrong x", "s")
+    middling = "".join(question(n, f"objective-{(n + 1) // 2}", wrong=wrong) for n in range(1, 5))
+    root = write_track(tmp_path / "content", lesson_file(quiz_head=QUIZ_HEAD, questions=middling))
+    with pytest.raises(CommandError, match="can't certify"):
+        call_command("check_quizzes", root)
+    out = capsys.readouterr().out
+    assert "drop the longest and the shortest, then any" in out and "TOO GUESSABLE" in out
 
 
 def test_a_bank_no_bigger_than_its_draw_fails_the_check(tmp_path, roles, capsys):
