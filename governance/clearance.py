@@ -243,9 +243,9 @@ class Rules:
             )
             parts.append(
                 f"""SELECT a.user_id, CASE WHEN v.number >= %s THEN %s ELSE %s END
-                FROM {_table(PolicyAcknowledgement)} a
-                JOIN {_table(PolicyVersion)} v ON v.id = a.version_id
-                JOIN {_table(Policy)} p ON p.id = v.policy_id
+                FROM {_table(PolicyAcknowledgement, database)} a
+                JOIN {_table(PolicyVersion, database)} v ON v.id = a.version_id
+                JOIN {_table(Policy, database)} p ON p.id = v.policy_id
                 WHERE p.organisation_id = %s AND a.user_id IN (SELECT person FROM people)"""  # noqa: S608  # nosec B608
             )
             params += [current.number, met, earlier, self.organisation.pk]
@@ -259,14 +259,14 @@ class Rules:
             parts.append(
                 f"""SELECT c.learner_id,
                 CASE WHEN c.expires_at IS NULL OR c.expires_at > %s THEN %s ELSE %s END
-                FROM {_table(Certificate)} c
+                FROM {_table(Certificate, database)} c
                 WHERE c.track_id = %s AND c.learner_id IN (SELECT person FROM people)"""  # noqa: S608  # nosec B608
             )
             params += [now, held | valid, held, track_id]
         for assignment_id in sorted(self.assignment_ids):
             bits[("approved", assignment_id)] = next_bit()
             parts.append(
-                f"""SELECT s.learner_id, %s FROM {_table(Submission)} s
+                f"""SELECT s.learner_id, %s FROM {_table(Submission, database)} s
                 WHERE s.assignment_id = %s AND s.status = %s
                 AND s.learner_id IN (SELECT person FROM people)"""  # noqa: S608  # nosec B608
             )
@@ -403,8 +403,8 @@ class Rules:
         )
 
 
-def _table(model) -> str:
-    return connections["default"].ops.quote_name(model._meta.db_table)
+def _table(model, database) -> str:
+    return database.ops.quote_name(model._meta.db_table)
 
 
 @dataclass
