@@ -34,6 +34,7 @@ from courses.models import (
     RubricCriterion,
     Track,
 )
+from governance import holdings
 from governance.models import (
     BannedTerm,
     ClearanceLevel,
@@ -709,6 +710,9 @@ class People:
             Certificate.objects.filter(pk__in=chunk).update(
                 expires_at=self.now + timedelta(days=200)
             )
+        # Written in bulk, past the services: rewrite the stored clearance holdings once, as
+        # the services do per person.
+        holdings.refresh_holdings()
 
     def _practice_and_notifications(self, members: dict[int, list[int]]) -> None:
         """Practice in public and the ledger, as active organisations have them: drafts in the

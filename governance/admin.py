@@ -3,6 +3,7 @@ from django.contrib import admin
 from learners.admin import OrganisationAdmin as BaseOrganisationAdmin
 from learners.models import Organisation
 
+from . import holdings
 from .models import (
     BannedTerm,
     ClearanceLevel,
@@ -101,3 +102,9 @@ class ClearanceLevelAdmin(admin.ModelAdmin):
     search_fields = ["name", "organisation__name"]
     filter_horizontal = ["tracks"]
     raw_id_fields = ["assignment"]
+
+    def save_related(self, request, form, formsets, change):
+        """What the level asks for may have changed: rewrite who holds it (after its tracks
+        are saved)."""
+        super().save_related(request, form, formsets, change)
+        holdings.refresh_holdings(organisation_ids=[form.instance.organisation_id])

@@ -8,8 +8,11 @@ class GovernanceConfig(AppConfig):
     def ready(self):
         from learners.services import declare_account_data
         from progress import extensions
+        from progress.signals import records_changed
 
-        from . import services, tasks  # noqa: F401 - tasks: registered for by-name use
+        from . import holdings, services, tasks  # noqa: F401 - tasks: registered for by-name use
+
+        records_changed.connect(holdings.records_changed_receiver, dispatch_uid="holdings")
 
         declare_account_data(
             # A role, not a record: a deleted account owns nothing.

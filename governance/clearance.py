@@ -14,10 +14,12 @@ person who never met a requirement is simply *not cleared*.
 people are a subquery, so a team of 5 and an organisation of 5,000 cost the same queries. It
 builds every check (with its dates and reasons) in Python, so it is for the people a page shows.
 
-Counting and filtering whole teams happens in the database instead: `Rules.condition()` states
-each level's rule as SQL (`EXISTS` over the indexed records, per person), `summary()` counts
-everyone in one query, and the roster filters and pages with it. The two statements of the rule
-are kept equal by tests that compare them person by person.
+Counting and filtering whole teams reads stored figures instead: one `LevelHolding` row per
+person and level they hold or held, rewritten by `refresh_holdings` whenever an acknowledgement,
+a certificate, an approval or a level changes. What time alone changes (a new policy version
+taking effect, a certificate expiring) is compared when reading, so nothing goes stale
+overnight. `summary()` counts everyone in one query; the roster filters with `Rules.condition()`
+and pages in SQL. Tests compare the stored rule with `Rules.evaluate` person by person.
 """
 
 from collections import defaultdict
@@ -26,14 +28,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connections
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from courses.models import Track
-from learners.models import Organisation, User
+from learners.models import Membership, Organisation, Team, User
 from progress.models import Certificate, Submission
 
-from .models import ClearanceLevel, Policy, PolicyAcknowledgement, PolicyVersion
+from .models import ClearanceLevel, LevelHolding, Policy, PolicyAcknowledgement, PolicyVersion
 from .policy import PolicyState, effective_at, policy_state
 
 POLICY, CERTIFICATE, ASSIGNMENT = "policy", "certificate", "assignment"
@@ -177,129 +179,28 @@ class Rules:
             for user_id in everyone
         }
 
-    # -- the same rule in SQL, for counting and filtering many people ------------------------
+    # -- the same rule on the stored holdings, for counting and filtering many people ---------
+
+    def cleared_holding(self) -> Q:
+        """A filter on `LevelHolding` rows: the ones that are cleared now (the policy version
+        in effect acknowledged, no certificate expired). Any other row is a lost clearance."""
+        current = self.policy.current
+        if current is None:
+            return Q(pk__isnull=True)  # nothing to acknowledge yet: no row is cleared
+        return Q(acknowledged_number__gte=current.number) & (
+            Q(valid_until__isnull=True) | Q(valid_until__gt=self.now)
+        )
 
     def condition(self, level: ClearanceLevel, status: str) -> Q:
         """A filter on users: those whose status for `level` is `status` (CLEARED, LOST or
-        NOT_CLEARED), as `LevelStatus.status` decides it. Cleared: every check met. Lost:
-        not cleared, and every missing check lapsed (an earlier policy version acknowledged,
-        a certificate expired; an approval never lapses)."""
-        cleared, held = self._met_and_held(level)
-        return {CLEARED: cleared, LOST: held & ~cleared, NOT_CLEARED: ~held}[status]
-
-    def _met_and_held(self, level: ClearanceLevel) -> tuple[Q, Q]:
-        """(every check met, every check met or lapsed) for `level`, as filters on users."""
-        current = self.policy.current
-        if current is None:  # nothing to acknowledge yet: nobody holds or lost any level
+        NOT_CLEARED), as `LevelStatus.status` decides it, read from the stored holdings."""
+        if self.policy.current is None:  # nobody holds or lost any level
             nobody = Q(pk__isnull=True)  # no user: a primary key is never null
-            return nobody, nobody
-        acknowledged = PolicyAcknowledgement.objects.filter(
-            user=OuterRef("pk"), version__policy__organisation=self.organisation
-        )
-        policy_met = Exists(acknowledged.filter(version__number__gte=current.number))
-        met = Q(policy_met)
-        held = Q(policy_met) | Q(Exists(acknowledged.filter(version__number__lt=current.number)))
-        for track in level.tracks.all():
-            certificates = Certificate.objects.filter(learner=OuterRef("pk"), track=track)
-            met &= Q(
-                Exists(certificates.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=self.now)))
-            )
-            held &= Q(Exists(certificates))  # valid, or expired: lapsed
-        if level.assignment_id:
-            approved = Q(
-                Exists(
-                    Submission.objects.filter(
-                        learner=OuterRef("pk"),
-                        assignment_id=level.assignment_id,
-                        status=Submission.Status.APPROVED,
-                    )
-                )
-            )
-            met &= approved
-            held &= approved
-        return met, held
-
-    # -- counting many people: facts as bits, counted per combination ------------------------
-
-    def _fact_masks(self, people: QuerySet[User]) -> tuple[dict, dict[int, int]]:
-        """({fact: bit}, {combination of bits: number of people}). One query.
-
-        Written as SQL rather than through the ORM: compiling four querysets into a union cost
-        more than running it. Table names come from the models and every value is a query
-        parameter (hence the `noqa: S608` / `nosec B608` marks). The people are a CTE, read once; each fact table is read only
-        for them, through its indexes (acknowledgements by person, certificates by learner and
-        track, submissions by learner)."""
-        bits: dict[tuple, int] = {}
-        next_bit = iter(1 << n for n in range(62)).__next__
-        database = connections[people.db]
-        people_sql, people_params = people.values("pk").query.sql_with_params()
-        parts = ["SELECT person, 0 AS bit FROM people"]  # everyone, records or not
-        params: list = []
-        current = self.policy.current
-        if current is not None:
-            met, earlier = bits[("policy", "met")], bits[("policy", "earlier")] = (
-                next_bit(),
-                next_bit(),
-            )
-            parts.append(
-                f"""SELECT a.user_id, CASE WHEN v.number >= %s THEN %s ELSE %s END
-                FROM {_table(PolicyAcknowledgement, database)} a
-                JOIN {_table(PolicyVersion, database)} v ON v.id = a.version_id
-                JOIN {_table(Policy, database)} p ON p.id = v.policy_id
-                WHERE p.organisation_id = %s AND a.user_id IN (SELECT person FROM people)"""  # noqa: S608  # nosec B608
-            )
-            params += [current.number, met, earlier, self.organisation.pk]
-        now = database.ops.adapt_datetimefield_value(self.now)
-        for track_id in sorted(self.track_ids):
-            held, valid = bits[("any", track_id)], bits[("valid", track_id)] = (
-                next_bit(),
-                next_bit(),
-            )
-            # One certificate per person and track: its row carries both bits, or only "any".
-            parts.append(
-                f"""SELECT c.learner_id,
-                CASE WHEN c.expires_at IS NULL OR c.expires_at > %s THEN %s ELSE %s END
-                FROM {_table(Certificate, database)} c
-                WHERE c.track_id = %s AND c.learner_id IN (SELECT person FROM people)"""  # noqa: S608  # nosec B608
-            )
-            params += [now, held | valid, held, track_id]
-        for assignment_id in sorted(self.assignment_ids):
-            bits[("approved", assignment_id)] = next_bit()
-            parts.append(
-                f"""SELECT s.learner_id, %s FROM {_table(Submission, database)} s
-                WHERE s.assignment_id = %s AND s.status = %s
-                AND s.learner_id IN (SELECT person FROM people)"""  # noqa: S608  # nosec B608
-            )
-            params += [bits[("approved", assignment_id)], assignment_id, Submission.Status.APPROVED]
-        # Each person's facts summed (each bit counted once: repeated rows carry equal
-        # values), then people counted per sum.
-        facts = " UNION ALL ".join(parts)
-        query = f"""WITH people (person) AS ({people_sql})
-            SELECT mask, COUNT(*) FROM (
-                SELECT person, SUM(DISTINCT bit) AS mask FROM ({facts}) facts GROUP BY person
-            ) masks GROUP BY mask"""  # noqa: S608  # nosec B608
-        with database.cursor() as cursor:
-            cursor.execute(query, [*people_params, *params])
-            return bits, dict(cursor.fetchall())
-
-    def _status_of_mask(self, level: ClearanceLevel, bits: dict, mask: int) -> str:
-        """The status of someone whose facts are `mask`: the rule of `LevelStatus.status`
-        (and of `condition`), on facts instead of records."""
-
-        def has(fact) -> bool:
-            return fact in bits and bool(mask & bits[fact])
-
-        met = [has(("policy", "met"))]
-        held = [has(("policy", "met")) or has(("policy", "earlier"))]
-        for track in level.tracks.all():
-            met.append(has(("valid", track.pk)))
-            held.append(has(("any", track.pk)))
-        if level.assignment_id:
-            met.append(has(("approved", level.assignment_id)))
-            held.append(has(("approved", level.assignment_id)))
-        if all(met):
-            return CLEARED
-        return LOST if all(held) else NOT_CLEARED
+            return {CLEARED: nobody, LOST: nobody, NOT_CLEARED: ~nobody}[status]
+        holding = LevelHolding.objects.filter(level=level, user=OuterRef("pk"))
+        held = Q(Exists(holding))
+        cleared = Q(Exists(holding.filter(self.cleared_holding())))
+        return {CLEARED: cleared, LOST: held & ~cleared, NOT_CLEARED: ~held}[status]
 
     def empty(self) -> list[LevelStatus]:
         """The statuses of someone with no records at all."""
@@ -423,24 +324,95 @@ def summary(rules: Rules, people: QuerySet[User]) -> list[LevelCount]:
 
 def counts(rules: Rules, people: QuerySet[User], matching: Q | None = None):
     """`summary`, and how many of `people` match `matching` (the roster's filter): (level
-    counts, matching count). Two queries, one when nothing is filtered.
-
-    The database doesn't decide each person's status. It reduces everyone to the set of facts
-    that decide it (current policy acknowledged, an earlier one acknowledged, a valid or any
-    certificate for each track of a level, the assignment approved), one bit each, and counts
-    the people per combination of bits: a handful of rows, which the rule below turns into
-    counts. A team of 50 and an organisation of 50,000 return the same few rows."""
+    counts, matching count). One query, two when something is filtered."""
     people = people.order_by()
-    bits, masks = rules._fact_masks(people)
-    levels = []
-    for level in rules.levels:
-        count = LevelCount(level)
-        for mask, number in masks.items():
-            status = rules._status_of_mask(level, bits, mask)
-            setattr(count, status, getattr(count, status) + number)
-        levels.append(count)
+    pairs = people.annotate(organisation=Value(rules.organisation.pk)).values("pk", "organisation")
+    people_sql, params = pairs.query.sql_with_params()
+    found = _holding_counts(connections[people.db], people_sql, list(params), now=rules.now)
+    everyone, held = found.get(rules.organisation.pk, (0, {}))
+    levels = [_level_count(level, everyone, held) for level in rules.levels]
     if matching is None or not matching:
-        found = sum(masks.values())
-    else:
-        found = User.objects.filter(pk__in=people.values("pk")).filter(matching).count()
-    return levels, found
+        return levels, everyone
+    return levels, User.objects.filter(pk__in=people.values("pk")).filter(matching).count()
+
+
+def team_summaries(team_ids: QuerySet, *, now: datetime | None = None):
+    """For the team dashboard: [(organisation, [LevelCount])] for every organisation of the
+    teams `team_ids` (a subquery of ids) that defines levels, counting their active learners.
+    Two queries however many organisations and people (a staff user sees every team)."""
+    now = now or timezone.now()
+    levels = list(
+        ClearanceLevel.objects.filter(
+            organisation__in=Team.objects.filter(pk__in=team_ids).values("organisation_id")
+        )
+        .select_related("organisation")
+        .order_by("organisation__name", "organisation_id", "position", "name")
+    )
+    if not levels:
+        return []
+    database = connections[levels[0]._state.db]
+    teams_sql, params = Team.objects.filter(pk__in=team_ids).values("pk").query.sql_with_params()
+    people_sql = f"""SELECT DISTINCT m.user_id, t.organisation_id
+        FROM {_table(Membership, database)} m
+        JOIN {_table(Team, database)} t ON t.id = m.team_id
+        JOIN {_table(User, database)} u ON u.id = m.user_id
+        WHERE m.role = %s AND u.is_active AND m.team_id IN ({teams_sql})"""  # noqa: S608  # nosec B608
+    found = _holding_counts(database, people_sql, [Membership.Role.LEARNER, *params], now=now)
+    result: list[tuple[Organisation, list[LevelCount]]] = []
+    for level in levels:
+        if not result or result[-1][0].pk != level.organisation_id:
+            result.append((level.organisation, []))
+        everyone, held = found.get(level.organisation_id, (0, {}))
+        result[-1][1].append(_level_count(level, everyone, held))
+    return result
+
+
+def _level_count(level: ClearanceLevel, everyone: int, held: dict) -> LevelCount:
+    holding, cleared = held.get(level.pk, (0, 0))
+    return LevelCount(
+        level, cleared=cleared, lost=holding - cleared, not_cleared=everyone - holding
+    )
+
+
+def _holding_counts(database, people_sql: str, params: list, *, now: datetime) -> dict:
+    """{organisation id: (people, {level id: (holdings, cleared now)})} for `people_sql`, a
+    query of (person, organisation) pairs. One query: the people are read once, and each
+    organisation's current policy version is found by the database. A holding is cleared now
+    when its acknowledgement covers that version and no certificate has expired (the rule of
+    `Rules.cleared_holding`); whoever has no holding is not cleared.
+
+    Table names come from the models and every value is a query parameter (hence the
+    `noqa: S608` / `nosec B608` marks)."""
+    versions, policies = _table(PolicyVersion, database), _table(Policy, database)
+    query = f"""WITH people (person, organisation) AS ({people_sql}),
+        current_version (organisation, number) AS (
+            SELECT p.organisation_id, MAX(v.number) FROM {versions} v
+            JOIN {policies} p ON p.id = v.policy_id
+            WHERE v.published_at IS NOT NULL AND v.effective_date <= %s
+            GROUP BY p.organisation_id)
+        SELECT organisation, NULL, COUNT(*), 0 FROM people GROUP BY organisation
+        UNION ALL
+        SELECT l.organisation_id, h.level_id, COUNT(*),
+            SUM(CASE WHEN h.acknowledged_number >= c.number
+                AND (h.valid_until IS NULL OR h.valid_until > %s) THEN 1 ELSE 0 END)
+        FROM {_table(LevelHolding, database)} h
+        JOIN {_table(ClearanceLevel, database)} l ON l.id = h.level_id
+        JOIN people ON people.person = h.user_id AND people.organisation = l.organisation_id
+        JOIN current_version c ON c.organisation = l.organisation_id
+        GROUP BY l.organisation_id, h.level_id"""  # noqa: S608  # nosec B608
+    params = [
+        *params,
+        timezone.localdate(now),
+        database.ops.adapt_datetimefield_value(now),
+    ]
+    with database.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    found: dict[int, tuple[int, dict]] = {}
+    for organisation_id, level_id, number, cleared in rows:
+        _, held = found.setdefault(organisation_id, (0, {}))
+        if level_id is None:
+            found[organisation_id] = (number, held)
+        else:
+            held[level_id] = (number, cleared)
+    return found

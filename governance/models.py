@@ -231,3 +231,28 @@ class ClearanceLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})"
+
+
+class LevelHolding(models.Model):
+    """A person who holds a clearance level or held it (stored so whole teams are counted from
+    one narrow table): they acknowledged a version of the organisation's policy, have a
+    certificate for each of the level's tracks and the assignment approved. Kept in step by
+    `clearance.refresh_holdings` whenever those records change.
+
+    What time changes is decided when reading, not stored: held *and* cleared while
+    `acknowledged_number` is at least the policy version in effect and `valid_until` (the
+    earliest expiry of those certificates) hasn't passed; otherwise lost. No row: not cleared."""
+
+    level = models.ForeignKey(ClearanceLevel, on_delete=models.CASCADE, related_name="holdings")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="level_holdings")
+    acknowledged_number = models.PositiveSmallIntegerField()  # the newest version acknowledged
+    valid_until = models.DateTimeField(null=True, blank=True)  # None: no certificate expires
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "user"], name="level_holding_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "level"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} holds {self.level}"

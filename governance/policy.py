@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from learners.models import Organisation, User
 
+from . import holdings
 from .models import Policy, PolicyAcknowledgement, PolicyOwner, PolicyVersion, policy_text_hash
 
 
@@ -194,8 +195,13 @@ def acknowledge(
         )
     try:
         with transaction.atomic():
-            return PolicyAcknowledgement.objects.get_or_create(
+            acknowledgement, created = PolicyAcknowledgement.objects.get_or_create(
                 version=version, user=user, defaults={"text_sha256": expected}
             )
+            if created:
+                holdings.refresh_holdings(
+                    organisation_ids=[version.policy.organisation_id], user_ids=[user.pk]
+                )
+            return acknowledgement, created
     except IntegrityError:  # a double click raced itself; the first one counts
         return PolicyAcknowledgement.objects.get(version=version, user=user), False

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from learners.models import Membership, Organisation, Team, User
-from learners.selectors import managed_teams
+from learners.selectors import managed_team_ids
 from ledger import messaging
 from progress.models import Submission
 
@@ -255,16 +255,6 @@ def my_governance(user: User, *, now=None) -> MyGovernance:
 
 def team_clearance(manager: User) -> list[tuple[Organisation, list]]:
     """For the team dashboard: per organisation of the manager's teams that defines levels, how
-    many of their people hold, lost or lack each level. One query when none defines levels."""
-    teams = managed_teams(manager)
-    organisations = (
-        Organisation.objects.filter(teams__in=teams.values("pk"), clearance_levels__isnull=False)
-        .distinct()
-        .order_by("name")
-    )
-    result = []
-    for organisation in organisations:
-        rules = clearance.Rules(organisation)
-        people = learners_of(teams.filter(organisation=organisation).values("pk"))
-        result.append((organisation, clearance.summary(rules, people)))
-    return result
+    many of their people hold, lost or lack each level. Two queries, whatever the number of
+    organisations (staff see every team) and people."""
+    return clearance.team_summaries(managed_team_ids(manager))

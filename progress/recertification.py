@@ -19,6 +19,7 @@ from courses.dates import add_months
 from courses.models import Lesson, Quiz, Track
 from learners.models import User
 
+from . import signals
 from .models import Certificate, LessonCompletion, QuizAttempt
 
 REFRESHER_WINDOW = timedelta(days=30)
@@ -160,6 +161,7 @@ def renew_if_refreshed(*, learner: User, track: Track, now: datetime | None = No
     certificate.renewed_at = now
     certificate.expires_at = expiry_for(certificate.track, base)
     certificate.save(update_fields=["renewed_at", "expires_at"])
+    signals.records_changed.send(sender=Certificate, learner_ids=frozenset([learner.pk]))
     return True
 
 

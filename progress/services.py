@@ -14,7 +14,7 @@ from courses.content_files import sample_passes
 from courses.models import Lesson, PracticeAssignment, Question, Quiz, Track
 from learners.models import User
 
-from . import quizzes, recertification, rollups
+from . import quizzes, recertification, rollups, signals
 from .models import (
     AttemptGrant,
     Certificate,
@@ -411,6 +411,9 @@ def review_submission(
         learner_ids=[submission.learner_id], track_ids=[submission.assignment.lesson.track_id]
     )
     if outcome == Submission.Status.APPROVED:
+        signals.records_changed.send(
+            sender=Submission, learner_ids=frozenset([submission.learner_id])
+        )
         issue_certificate_if_complete(
             learner=submission.learner, track=submission.assignment.lesson.track
         )
@@ -466,4 +469,5 @@ def issue_certificate_if_complete(*, learner: User, track: Track) -> Certificate
             completed_at=certificate.issued_at
         )
         logger.info("Certificate %s issued to user %s", certificate.code, learner.pk)
+        signals.records_changed.send(sender=Certificate, learner_ids=frozenset([learner.pk]))
     return certificate

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import time_machine
 
 from courses.dates import add_months
+from governance import holdings
 from governance import policy as policies
 from governance.models import ClearanceLevel, PolicyOwner, PolicyVersion
 from learners.models import Membership, Organisation, Team
@@ -57,8 +58,10 @@ def acknowledge(user, version: PolicyVersion):
 
 
 def level(org: Organisation, name: str = "Can post for the brand", *, tracks=(), assignment=None):
+    """A level defined as the admin does: saved with its tracks, then who holds it rewritten."""
     created = ClearanceLevel.objects.create(organisation=org, name=name, assignment=assignment)
     created.tracks.set(tracks)
+    holdings.refresh_holdings(organisation_ids=[org.pk])
     return created
 
 
@@ -67,10 +70,14 @@ def certify(learner, track, *, months: int | None = None) -> Certificate:
     from django.utils import timezone
 
     now = timezone.now()
-    return Certificate.objects.create(
+    certificate = Certificate.objects.create(
         learner=learner,
         track=track,
         learner_name=learner.name,
         track_title=track.title,
         expires_at=add_months(now, months) if months else None,
     )
+    # Written directly rather than by completing the track: rewrite the holdings as
+    # `issue_certificate_if_complete` does (tests/governance/test_holdings.py checks it does).
+    holdings.refresh_holdings(user_ids=[learner.pk])
+    return certificate

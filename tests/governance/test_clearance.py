@@ -9,9 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.dates import add_months
-from governance import clearance
+from governance import clearance, holdings
 from governance.models import PolicyVersion
+from governance.services import learners_of
 from learners.models import Membership, User
+from learners.selectors import managed_team_ids
 from progress.models import Review, Submission
 from tests import factories
 from tests.governance import helpers as gov
@@ -135,6 +137,8 @@ def play(org, learner, track, events, *, assignment=None) -> None:
                 Review.objects.create(
                     submission=submission, outcome="approved", feedback_markdown="Good."
                 )
+                # As `review_submission` does when it approves (test_holdings checks that).
+                holdings.refresh_holdings(user_ids=[learner.pk])
 
 
 def sql_status(rules: clearance.Rules, level, user) -> str:
@@ -248,7 +252,8 @@ def mixed_crowd(org, track, people: int) -> list[int]:
     )
     team = gov.team(org, f"Mixed {people}")
     Membership.objects.bulk_create([Membership(user=u, team=team, role="learner") for u in users])
-    first, second = PolicyVersion.objects.published().order_by("number")[:2]
+    versions = PolicyVersion.objects.published().filter(policy__organisation=org)
+    first, second = versions.order_by("number")[:2]
     for n, user in enumerate(users):
         with gov.at(day(6)):
             if n % 4 in (0, 2):
@@ -293,6 +298,39 @@ def test_the_database_counts_each_level_as_evaluate_decides_it_in_one_query():
         }
         assert expected[speak.pk]["cleared"] == 0
     assert queries == [1, 1]
+
+
+def test_the_dashboard_counts_every_organisation_in_the_same_two_queries():
+    """Staff see every team: the counts per organisation equal each organisation's own
+    summary, and another organisation adds no query."""
+    track = factories.make_track(slug="newcomer", modules=1, lessons_per_module=2)
+    staff = factories.UserFactory(is_staff=True)
+    queries, orgs = [], []
+    for n, slug in enumerate(("acme", "globex", "initech")):
+        org = gov.organisation(slug)
+        gov.team(org, f"Team {slug}")
+        gov.level(org, f"Cleared at {slug}", tracks=[track])
+        with gov.at(day(0)):
+            gov.publish(org, f"Version 1 at {slug}.")
+        with gov.at(day(5)):
+            gov.publish(org, f"Version 2 at {slug}.", summary="Changed.")
+        mixed_crowd(org, track, 8 + 4 * n)  # a different size in each organisation
+        orgs.append(org)
+        if n == 0:
+            continue  # counted with two organisations, then three
+        with CaptureQueriesContext(connection) as captured, gov.at(day(60)):
+            found = clearance.team_summaries(managed_team_ids(staff))
+        queries.append(len(captured))
+    assert queries == [2, 2]
+    assert [org.slug for org, _ in found] == ["acme", "globex", "initech"]
+    for org, counts in found:
+        expected = clearance.summary(
+            clearance.Rules(org, now=day(60)), learners_of(org.teams.all())
+        )
+        assert [(c.level, c.cleared, c.lost, c.not_cleared) for c in counts] == [
+            (c.level, c.cleared, c.lost, c.not_cleared) for c in expected
+        ]
+        assert sum(c.cleared + c.lost + c.not_cleared for c in counts) > 0
 
 
 # -- pages ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from governance import holdings
 from governance.models import PolicyAcknowledgement, PolicyVersion
 from learners.models import Membership, User
 from progress.models import Certificate
@@ -119,6 +120,7 @@ def test_csv_lists_person_level_status_and_why(client, world):
     Certificate.objects.filter(learner=people["Lena"]).update(
         expires_at=gov.JAN_1 + timedelta(days=3)
     )
+    holdings.refresh_holdings(user_ids=[people["Lena"].pk])  # written past the services
     client.force_login(people["Morgan"])
     with gov.at(gov.JAN_1 + timedelta(days=10)):
         rows = read_csv(client.get(CSV))
@@ -163,6 +165,7 @@ def crowd(manager, track, version, size: int) -> None:
             for u in users
         ]
     )  # fmt: skip
+    holdings.refresh_holdings(user_ids=[u.pk for u in users])  # written in bulk, past the services
 
 
 @pytest.mark.parametrize("url", [ROSTER, CSV])

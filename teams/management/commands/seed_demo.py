@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses.models import Track
-from governance import policy
+from governance import holdings, policy
 from governance.models import ClearanceLevel, PolicyVersion
 from learners import services
 from learners.models import Membership, User
@@ -132,6 +132,7 @@ class Command(BaseCommand):
         track = Track.objects.filter(slug=DEMO_LEVEL_TRACK).first()
         if track is not None:  # the curriculum is imported before this command in `make run`
             level.tracks.add(track)
+        holdings.refresh_holdings(organisation_ids=[organisation.pk])
         requirement = "the current policy" + (f" + “{track.title}”" if track else "")
         return (
             f"Policy owner: {DEMO_POLICY_OWNER}; clearance level “{DEMO_LEVEL}” needs "
