@@ -211,10 +211,62 @@ def read_tree(root: Path, *, known_roles: set[str]) -> list[TrackSpec]:
     for track_dir in track_dirs:
         spec = _read_track(track_dir, known_roles, errors)
         if spec is not None:
+            errors += _too_long(spec, track_dir)
             specs.append(spec)
     if errors:
         raise InvalidContentError(errors)
     return specs
+
+
+# The longest text each field holds in the database (courses.models; a test keeps them equal):
+# PostgreSQL refuses a longer value, so the files are checked before anything is written.
+MAX_LENGTHS = {
+    ("track", "title"): 160,
+    ("module", "slug"): 80,
+    ("module", "title"): 160,
+    ("module", "self_check"): 240,
+    ("lesson", "slug"): 80,
+    ("lesson", "title"): 160,
+    ("question", "objective"): 80,
+    ("question", "section"): 160,
+    ("assignment", "title"): 160,
+    ("rubric", "criterion"): 120,
+}
+
+
+def _too_long(spec: TrackSpec, track_dir: Path) -> list[ContentError]:
+    """A message for every text longer than its database column."""
+    found = []
+
+    def check(where: Path, what: str, field_of: tuple[str, str], value: str) -> None:
+        limit = MAX_LENGTHS[field_of]
+        if len(value) > limit:
+            found.append(
+                ContentError(
+                    where, 0, f"{what}: {field_of[1]} is {len(value)} characters; at most {limit}"
+                )
+            )
+
+    toml = track_dir / "track.toml"
+    check(toml, "track", ("track", "title"), spec.title)
+    for index, module in enumerate(spec.modules, start=1):
+        where = f"module {index} '{module.slug}'"
+        for name in ("slug", "title", "self_check"):
+            check(toml, where, ("module", name), getattr(module, name))
+        folder = track_dir / f"{index:02d}-{module.slug}"
+        for lesson in module.lessons:
+            what = f"lesson '{lesson.slug}'"
+            check(folder, what, ("lesson", "slug"), lesson.slug)
+            check(folder, what, ("lesson", "title"), lesson.title)
+            for number, question in enumerate(lesson.quiz.questions if lesson.quiz else [], 1):
+                for name in ("objective", "section"):
+                    check(folder, f"{what}, question {number}", ("question", name),
+                          getattr(question, name))  # fmt: skip
+            if lesson.assignment:
+                check(folder, what, ("assignment", "title"), lesson.assignment.title)
+                for criterion in lesson.assignment.rubric:
+                    check(folder, f"{what}, rubric", ("rubric", "criterion"), criterion.criterion)
+    return found
 
 
 class _Lines:

@@ -358,3 +358,28 @@ def test_validity_months_is_read_imported_exported_and_checked(content_tree, tmp
     assert errors_for(content_tree) == [
         f"{toml}:{line_of(toml, 'validity_months')}: 'validity_months' must be a whole number"
     ]
+
+
+def test_text_longer_than_its_column_is_reported_before_anything_is_written(content_tree, capsys):
+    """PostgreSQL refuses a value longer than its column (SQLite would keep it): the files are
+    checked first, so an import never fails half-way."""
+    path = content_tree / "sample-track/track.toml"
+    long_check = "I can " + "plan a week of posts, " * 12
+    text = path.read_text().replace("[[modules]]", f'[[modules]]\nself_check = "{long_check}"', 1)
+    path.write_text(text)
+
+    [error] = errors_for(content_tree)
+
+    assert f"self_check is {len(long_check)} characters; at most 240" in error
+    assert_nothing_imported(content_tree, capsys, "at most 240")
+
+
+def test_the_length_limits_are_the_database_columns():
+    from courses.models import Module, PracticeAssignment, Question, RubricCriterion
+
+    models = {
+        "track": Track, "module": Module, "lesson": Lesson, "question": Question,
+        "assignment": PracticeAssignment, "rubric": RubricCriterion,
+    }  # fmt: skip
+    for (owner, name), limit in cf.MAX_LENGTHS.items():
+        assert models[owner]._meta.get_field(name).max_length == limit, (owner, name)
