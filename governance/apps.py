@@ -25,7 +25,9 @@ class GovernanceConfig(AppConfig):
             "me",
             extensions.PagePart(
                 template="governance/partials/my_governance.html",
-                context=lambda *, user, now: {"governance": services.my_governance(user, now=now)},
+                context=lambda *, user, now, certificates: {
+                    "governance": services.my_governance(user, now=now, certificates=certificates)
+                },
                 shows=lambda context: (
                     context["governance"].has_policy or bool(context["governance"].clearances)
                 ),

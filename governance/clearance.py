@@ -130,26 +130,46 @@ def _missing_text(check: Check) -> str:
 
 def levels_of(organisation: Organisation) -> list[ClearanceLevel]:
     """The organisation's levels with their tracks and assignment. Two queries."""
-    return list(
-        ClearanceLevel.objects.filter(organisation=organisation)
+    return levels_of_each([organisation.pk]).get(organisation.pk, [])
+
+
+def levels_of_each(organisation_ids: list[int]) -> dict[int, list[ClearanceLevel]]:
+    """`levels_of` for several organisations, by id, in two queries."""
+    found: dict[int, list[ClearanceLevel]] = defaultdict(list)
+    levels = (
+        ClearanceLevel.objects.filter(organisation__in=organisation_ids)
         .select_related("assignment")
         .prefetch_related(Prefetch("tracks", queryset=Track.objects.only("pk", "title", "slug")))
         .order_by("position", "name")
     )
+    for level in levels:
+        found[level.organisation_id].append(level)
+    return found
 
 
 class Rules:
     """An organisation's levels and policy at `now`, ready to evaluate people against."""
 
-    def __init__(self, organisation: Organisation, *, now: datetime | None = None):
+    def __init__(
+        self,
+        organisation: Organisation,
+        *,
+        now: datetime | None = None,
+        levels: list[ClearanceLevel] | None = None,
+        policy: PolicyState | None = None,
+    ):
+        """`levels` and `policy`, when given, were loaded for several organisations at once
+        (`levels_of_each`, `policy_states`); otherwise they are read here."""
         self.organisation = organisation
         self.now = now or timezone.now()
-        self.levels = levels_of(organisation)
-        self.policy: PolicyState = (
-            policy_state(organisation, today=timezone.localdate(self.now))
-            if self.levels
-            else PolicyState(organisation=organisation)
-        )
+        self.levels = levels_of(organisation) if levels is None else levels
+        if policy is None:
+            policy = (
+                policy_state(organisation, today=timezone.localdate(self.now))
+                if self.levels
+                else PolicyState(organisation=organisation)
+            )
+        self.policy: PolicyState = policy
         self.track_ids = {track.pk for level in self.levels for track in level.tracks.all()}
         self.assignment_ids = {level.assignment_id for level in self.levels if level.assignment_id}
 
@@ -244,6 +264,17 @@ class Rules:
         return found
 
     # -- deciding (no queries) ---------------------------------------------------------------
+
+    def statuses(
+        self,
+        acks: list[tuple[int, datetime]],
+        certificates: dict[int, Certificate],
+        approvals: dict[int, datetime],
+    ) -> list[LevelStatus]:
+        """One person's status for every level from records already read: their
+        acknowledgements in this organisation as (version number, when), their certificates
+        by track id and their approvals by assignment id (reviewed or submitted when)."""
+        return self._statuses(acks, certificates, approvals)
 
     def _statuses(self, acks, certificates, approvals) -> list[LevelStatus]:
         policy_check = self._policy_check(acks)

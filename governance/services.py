@@ -5,17 +5,20 @@ The policy rows themselves are written by `governance.policy`.
 """
 
 import itertools
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from celery import current_app
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
+from django.utils import timezone
 
 from learners.models import Membership, Organisation, Team, User
 from learners.selectors import managed_team_ids
 from ledger import messaging
-from progress.models import Submission
+from progress.models import Certificate, Submission
 
 from . import clearance
 from . import policy as policies
@@ -219,9 +222,12 @@ class MyGovernance:
         return any(organisation.has_policy for organisation in self.organisations)
 
 
-def my_governance(user: User, *, now=None) -> MyGovernance:
-    """For /me/: one query for someone whose organisations have neither a policy nor levels;
-    one more for the versions to acknowledge, and about seven per organisation with levels."""
+def my_governance(user: User, *, now=None, certificates=None) -> MyGovernance:
+    """For /me/: the policy versions to acknowledge and the levels held, in every organisation
+    of the person's teams. One query when none has a policy or levels; at most five more
+    (versions, acknowledgements, levels and their tracks, approvals) however many do.
+    `certificates`: the person's certificates, when the page has read them already."""
+    now = now or timezone.now()
     published = PolicyVersion.objects.published().filter(policy__organisation=OuterRef("pk"))
     levels = ClearanceLevel.objects.filter(organisation=OuterRef("pk"))
     organisations = list(
@@ -230,26 +236,57 @@ def my_governance(user: User, *, now=None) -> MyGovernance:
         .distinct()
         .order_by("name")
     )
-    pending = []
-    if any(o.has_policy for o in organisations):
-        newer = PolicyVersion.objects.published().filter(
-            policy=OuterRef("policy"), number__gt=OuterRef("number")
+    with_policy = [o for o in organisations if o.has_policy]
+    with_levels = [o for o in organisations if o.has_levels]
+    states = policies.policy_states(with_policy, today=timezone.localdate(now))
+    acks: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    acknowledged: set[int] = set()
+    if with_policy:
+        rows = PolicyAcknowledgement.objects.filter(
+            user=user, version__policy__organisation__in=[o.pk for o in with_policy]
+        ).values_list(
+            "version__policy__organisation_id", "version_id", "version__number", "acknowledged_at"
         )
-        acknowledged = PolicyAcknowledgement.objects.filter(user=user, version=OuterRef("pk"))
-        pending = list(
-            PolicyVersion.objects.published()
-            .filter(policy__organisation__in=[o.pk for o in organisations if o.has_policy])
-            .exclude(Exists(newer))
-            .exclude(Exists(acknowledged))
-            .select_related("policy__organisation")
-            .order_by("policy__organisation__name")
-        )
+        for organisation_id, version_id, number, acknowledged_at in rows:
+            acks[organisation_id].append((number, acknowledged_at))
+            acknowledged.add(version_id)
+    # The newest published version of each policy, unless acknowledged.
+    pending = [
+        states[o.pk].versions[0]
+        for o in with_policy
+        if states[o.pk].versions and states[o.pk].versions[0].pk not in acknowledged
+    ]
     clearances = []
-    for organisation in organisations:
-        if organisation.has_levels:
-            rules = clearance.Rules(organisation, now=now)
-            statuses = rules.evaluate([user.pk]).get(user.pk) or rules.empty()
-            clearances.append((organisation, statuses))
+    if with_levels:
+        levels_by_organisation = clearance.levels_of_each([o.pk for o in with_levels])
+        if certificates is None:
+            certificates = Certificate.objects.filter(learner=user)
+        by_track = {certificate.track_id: certificate for certificate in certificates}
+        assignment_ids = {
+            level.assignment_id
+            for found in levels_by_organisation.values()
+            for level in found
+            if level.assignment_id
+        }
+        approvals: dict[int, datetime] = {}
+        if assignment_ids:
+            rows = Submission.objects.filter(
+                learner=user, assignment_id__in=assignment_ids, status=Submission.Status.APPROVED
+            ).values_list("assignment_id", "review__reviewed_at", "submitted_at")
+            approvals = {
+                assignment_id: reviewed or submitted for assignment_id, reviewed, submitted in rows
+            }
+        for organisation in with_levels:
+            rules = clearance.Rules(
+                organisation,
+                now=now,
+                levels=levels_by_organisation.get(organisation.pk, []),
+                policy=states.get(organisation.pk)
+                or policies.PolicyState(organisation=organisation),
+            )
+            clearances.append(
+                (organisation, rules.statuses(acks[organisation.pk], by_track, approvals))
+            )
     return MyGovernance(organisations=organisations, pending=pending, clearances=clearances)
 
 

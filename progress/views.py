@@ -398,7 +398,9 @@ def me(request):
         for certificate in board.certificates
         if recertification.in_window(certificate, now=now)
     ]
-    sections, context = extensions.parts("me", user=request.user, now=now)
+    sections, context = extensions.parts(
+        "me", user=request.user, now=now, certificates=board.certificates
+    )
     return render(
         request,
         "progress/me.html",

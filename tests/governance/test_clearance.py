@@ -379,3 +379,23 @@ def test_me_costs_the_same_with_levels_whatever_the_history(client, django_asser
     with django_assert_max_num_queries(20) as after:
         client.get(reverse("progress:me"))
     assert len(before) == len(after)
+
+
+def test_me_costs_the_same_however_many_organisations_have_levels(client):
+    """Policies, acknowledgements and levels are read for every organisation at once."""
+    _, learner, _, track = make_world()
+    client.force_login(learner)
+    counts = []
+    for n, slug in enumerate(("globex", "initech", "umbrella")):
+        other = gov.organisation(slug)
+        gov.team(other, f"Team {slug}", learners=[learner])
+        gov.level(other, f"Cleared at {slug}", tracks=[track])
+        gov.publish(other, f"Policy of {slug}.")
+        if n:  # the first one's version is left to acknowledge, the others' acknowledged
+            gov.acknowledge(learner, PolicyVersion.objects.get(policy__organisation=other))
+        client.get(reverse("progress:me"))
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(reverse("progress:me")).content.decode()
+        assert f"Your clearance at {slug.title()}" in body
+        counts.append(len(captured))
+    assert counts[0] == counts[1] == counts[2], counts
