@@ -32,12 +32,12 @@ class Case:
     path: str
     cookie: str
     expect: int
-    bodies: list[str]  # POST: one body file per round (plus "warmup" and "check" first)
+    bodies: list[str]  # POST: "check", "warmup", one body file per round, then "tails"
 
     def body_file(self, label: str) -> str | None:
         if self.method != "POST":
             return None
-        index = {"check": 0, "warmup": 1}.get(label)
+        index = {"check": 0, "warmup": 1, "tails": len(self.bodies) - 1}.get(label)
         return self.bodies[index if index is not None else 2 + int(label)]
 
 

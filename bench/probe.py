@@ -73,6 +73,7 @@ def build_plan(args) -> dict:
     from learners.models import User
     from progress.services import new_attempt_token
 
+    from . import tails
     from .config import QUIZ_TOKENS_PER_SECOND
     from .seed import (
         BENCH_AUTHOR,
@@ -124,6 +125,7 @@ def build_plan(args) -> dict:
         quiz_bodies += [
             bodies(str(n), QUIZ_TOKENS_PER_SECOND * args.seconds) for n in range(args.rounds)
         ]
+        quiz_bodies.append(bodies("tails", tails.TOKENS))  # bench.tails sends each 32 times
 
     lesson_path = reverse("progress:lesson", args=[track, LESSON_SLUG])
     cases = {

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .config import BASELINE, CASES
 from .load import Measurement
+from .tails import P99_OVER_P50
 
 
 def _median(values: list[float]) -> float:
@@ -77,6 +78,9 @@ def ratios(measurements: list[Measurement]) -> dict:
         "team_50_cpu_vs_lesson": r("team_50", "lesson", "cpu_ms"),
         "team_all_cpu_vs_lesson": r("team_all", "lesson", "cpu_ms"),
         "me_cpu_vs_bare": r("me", BASELINE, "cpu_ms"),
+        "me_cpu_vs_lesson": r("me", "lesson", "cpu_ms"),
+        "roster_cpu_vs_lesson": r("roster", "lesson", "cpu_ms"),
+        "team_staff_cpu_vs_lesson": r("team_staff", "lesson", "cpu_ms"),
     }
     if any(m.db_cpu_ms is not None for m in measurements):
         # With PostgreSQL most of a heavy page's work happens in the database server: the
@@ -124,15 +128,21 @@ def targets(ratio: dict, growth: dict, small_scale: dict, scale: dict) -> list[T
                    large <= 8 and small == large)
         )  # fmt: skip
     people = f"{small_scale['big_team']} and {scale['big_team']} people"
-    for case in ("team_50", "team_all"):
+    for case in ("team_50", "team_all", "team_staff", "roster"):
         small, large = growth[case]
         found.append(
             Target(f"queries {case}", f"{small} -> {large}", f"<= 10, same for {people}",
                    large <= 10 and small == large)
         )  # fmt: skip
     found += [
-        Target("team_50_cpu_vs_lesson", ratio["team_50_cpu_vs_lesson"], "<= 3.0",
-               ratio["team_50_cpu_vs_lesson"] <= 3.0),
+        Target("team_50_cpu_vs_lesson", ratio["team_50_cpu_vs_lesson"], "<= 2.0",
+               ratio["team_50_cpu_vs_lesson"] <= 2.0),
+        Target("roster_cpu_vs_lesson", ratio["roster_cpu_vs_lesson"], "<= 2.0",
+               ratio["roster_cpu_vs_lesson"] <= 2.0),
+        Target("me_cpu_vs_lesson", ratio["me_cpu_vs_lesson"], "<= 4.0",
+               ratio["me_cpu_vs_lesson"] <= 4.0),
+        Target("team_staff_cpu_vs_lesson", ratio["team_staff_cpu_vs_lesson"], "<= 3.0",
+               ratio["team_staff_cpu_vs_lesson"] <= 3.0),
         Target("team_all_cpu_vs_lesson", ratio["team_all_cpu_vs_lesson"], "<= 25",
                ratio["team_all_cpu_vs_lesson"] <= 25),
     ]  # fmt: skip
@@ -168,6 +178,26 @@ def targets_text(found: list[Target]) -> str:
         f"{'PASS' if t.passed else 'MISS'}  {t.name:<{width}}  {t.value!s:>10}  ({t.limit})"
         for t in found
     )
+
+
+def tails_targets(tails: dict) -> list[Target]:
+    """Four workers, 32 connections (bench.tails): tails, errors, one attempt per form."""
+    if "pages" not in tails:
+        return []
+    found = [
+        Target(f"tails {name} p99_over_p50", page["p99_over_p50"], f"<= {P99_OVER_P50}, no errors",
+               page["p99_over_p50"] is not None and page["p99_over_p50"] <= P99_OVER_P50
+               and page["errors"] == 0)
+        for name, page in tails["pages"].items()
+    ]  # fmt: skip
+    quiz = tails["quiz_duplicates"]
+    found.append(
+        Target("tails one attempt per quiz form", quiz["most_attempts_for_one_token"],
+               f"== 1 for all {quiz['tokens']} forms sent {quiz['sent_each']}x, no errors",
+               quiz["most_attempts_for_one_token"] == 1 and quiz["errors"] == 0
+               and quiz["tokens_with_an_attempt"] == quiz["tokens"])
+    )  # fmt: skip
+    return found
 
 
 # -- the digest case ---------------------------------------------------------------------

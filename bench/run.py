@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import report
+from . import report, tails
 from .config import (
     CASES,
     DEFAULT,
@@ -57,6 +57,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, help="wrk connections (default 4)")
     parser.add_argument("--cases", help="comma-separated subset of the cases (bare_auth always)")
     parser.add_argument("--no-digest", action="store_true", help="skip the digest case")
+    parser.add_argument(
+        "--no-tails", action="store_true", help="skip the 4-worker, 32-connection tails case"
+    )
     parser.add_argument(
         "--digest-only",
         action="store_true",
@@ -242,6 +245,12 @@ def main(argv: list[str] | None = None) -> int:
                 )
         server.stop()
 
+        if args.no_tails or args.cases:
+            tails_found = {"skipped": "--no-tails" if args.no_tails else "--cases"}
+        else:
+            log(f"Tails: gunicorn -w {tails.WORKERS}, {tails.CONNECTIONS} connections")
+            tails_found = tails.run(env, large_db, workdir, plan, seconds=timing.seconds)
+
         if args.no_digest:
             digest = {"skipped": "--no-digest"}
         else:
@@ -252,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = report.ratios(measurements) if set(cases) == set(CASES) else {}
         growth = report.queries_growth(small_plan, plan)
         found = report.targets(ratio, growth, SMALL.as_dict(), scale.as_dict()) if ratio else []
+        found += report.tails_targets(tails_found)
         found += report.digest_targets(digest)
         bare_cpu = page_rows.get("bare_auth", {}).get("cpu_ms")
         if bare_cpu:
@@ -275,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\nRatios (median of per-round pairs):")
             for key, value in ratio.items():
                 print(f"  {key:<28} {value}")
+        print("\nTails:")
+        print(tails.text(tails_found) if "pages" in tails_found else f"  {tails_found}")
         print("\nDigest:")
         print(report.digest_text(digest))
         if found:
@@ -287,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ratios": ratio,
                 "queries_growth": growth,
                 "digest": digest,
+                "tails": tails_found,
                 "targets": [t.as_dict() for t in found],
                 "run": {
                     "scale": scale.as_dict(),
@@ -345,6 +358,7 @@ def digest_only(args: argparse.Namespace) -> int:
                 "ratios": {},
                 "queries_growth": {},
                 "digest": digest,
+                "tails": {"skipped": "--digest-only"},
                 "targets": [t.as_dict() for t in found],
                 "run": {
                     "scale": scale.as_dict(),
