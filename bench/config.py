@@ -24,7 +24,9 @@ class Scale:
 SMALL = Scale("small", learners=250, teams=5, big_team=50)
 DEFAULT = Scale("default", learners=10_000, teams=200, big_team=1_000)
 QUICK = Scale("quick", learners=2_000, teams=40, big_team=1_000)
-SCALES = {scale.name: scale for scale in (SMALL, DEFAULT, QUICK)}
+# Flat costs at size (issue 21): a 10,000-person team in an organisation of 50,000 learners.
+LARGE = Scale("large", learners=50_000, teams=200, big_team=10_000)
+SCALES = {scale.name: scale for scale in (SMALL, DEFAULT, QUICK, LARGE)}
 
 
 @dataclass(frozen=True)
