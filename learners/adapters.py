@@ -2,8 +2,6 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.urls import reverse
 
-from .models import Placement
-
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_from_email(self) -> str:
@@ -14,10 +12,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return request.session.pop("invitation_next", None) or reverse("placement")
 
     def get_login_redirect_url(self, request) -> str:
+        # Someone who came through an invitation link goes back to it; everyone else to
+        # LOGIN_REDIRECT_URL, which sends each role where its work is (teams:start).
         invitation = request.session.pop("invitation_next", None)
-        if invitation:
-            return invitation
-        # A new learner goes to the placement check first; everyone else to "My learning".
-        if not Placement.objects.filter(user_id=request.user.pk).exists():
-            return reverse("placement")
-        return reverse("progress:me")
+        return invitation or super().get_login_redirect_url(request)

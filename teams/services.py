@@ -19,7 +19,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Track
-from learners.models import Invitation, Membership, Team, TrackAssignment, User, normalise_email
+from learners.models import (
+    Invitation,
+    Membership,
+    Placement,
+    Team,
+    TrackAssignment,
+    User,
+    normalise_email,
+)
 from learners.selectors import managed_teams, team_learners
 from ledger import messaging
 from progress import rollups
@@ -50,6 +58,21 @@ class InviteLine:
 class InviteOutcome:
     invited: list[Invitation] = field(default_factory=list)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (where, text, message)
+
+
+def start_page(user: User) -> str:
+    """The URL name someone begins at after signing in: the team dashboard for managers and
+    staff, My learning once a track is assigned or started (or the placement check was taken),
+    else the placement check. Three queries at most."""
+    if user.is_staff or managed_teams(user).exists():
+        return "teams:team"
+    teams = Membership.objects.filter(user=user, role=Membership.Role.LEARNER).values("team_id")
+    assigned = TrackAssignment.objects.active().filter(Q(learner=user) | Q(team_id__in=teams))
+    if Enrolment.objects.filter(learner=user).exists() or assigned.exists():
+        return "progress:me"
+    if Placement.objects.filter(user=user).exists():
+        return "progress:me"
+    return "placement"
 
 
 def parse_invite_text(text: str, *, label: str = "Line") -> list[InviteLine]:

@@ -5,6 +5,7 @@ from . import views
 app_name = "teams"
 
 urlpatterns = [
+    path("start/", views.start, name="start"),  # where sign-in leads
     path("invitations/<str:token>/", views.accept_invitation, name="invitation"),
     # Managers
     path("team/", views.dashboard, name="team"),

@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.charts import month_starts, monthly_bars
 from core.csv import csv_safe
@@ -76,6 +77,25 @@ def _teams_of_a_manager(request) -> list[dashboard_sql.TeamChoice]:
     if not teams and not request.user.is_staff:
         raise PermissionDenied(NOT_A_MANAGER)
     return teams
+
+
+@login_required
+@require_safe
+def start(request):
+    """Where sign-in leads (LOGIN_REDIRECT_URL): each role to where its work is, with a prompt
+    for any policy version still to acknowledge, wherever that is."""
+    for version in governance.my_governance(request.user).pending:
+        messages.warning(
+            request,
+            format_html(
+                "{} asks you to read and acknowledge its social media policy (version {}). "
+                '<a href="{}">Read it now</a>.',
+                version.policy.organisation.name,
+                version.number,
+                reverse("governance:policy"),
+            ),
+        )
+    return redirect(team.start_page(request.user))
 
 
 @login_required

@@ -128,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "teams:start"  # each role to where its work is
 
 # django-allauth: email is the login; no usernames anywhere.
 ACCOUNT_LOGIN_METHODS = {"email"}

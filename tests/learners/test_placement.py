@@ -88,14 +88,17 @@ def test_changing_placement_never_deletes_progress(client, learner, track):
     assert Placement.objects.get(user=learner).role.slug == "executive"
 
 
-def test_first_login_goes_to_placement_then_to_my_learning(client, learner, track):
+def landing(client, learner) -> str:
+    """Where signing in ends up, through the start page."""
     response = client.post(
         reverse("account_login"), {"login": learner.email, "password": factories.PASSWORD}
     )
-    assert response["Location"] == reverse("placement")
+    assert response["Location"] == reverse("teams:start")
+    return client.get(response["Location"])["Location"]
+
+
+def test_first_login_goes_to_placement_then_to_my_learning(client, learner, track):
+    assert landing(client, learner) == reverse("placement")
     client.post(reverse("placement") + "?role=newcomer", answers(track, [1, 1, 1, 1]))
     client.post(reverse("account_logout"))
-    response = client.post(
-        reverse("account_login"), {"login": learner.email, "password": factories.PASSWORD}
-    )
-    assert response["Location"] == reverse("progress:me")
+    assert landing(client, learner) == reverse("progress:me")

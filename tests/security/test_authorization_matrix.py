@@ -81,6 +81,7 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "notifications:practice_answer": (every(200), every(200)),  # the signed link is the credential
     # POST signed in: the invitation is for another address, refused with a message.
     "teams:invitation": (every(200), (200, R, R, R, R, R)),
+    "teams:start": (signed_in(R), signed_in(405)),  # where sign-in leads, by role
     "teams:team": (MANAGERS_ONLY, MANAGERS_ONLY),  # each manager sees their own teams
     "teams:team_export": (MANAGERS_ONLY, MANAGERS_ONLY),
     "teams:team_reviews": (MANAGERS_ONLY, MANAGERS_ONLY),
