@@ -76,6 +76,7 @@ PAGE_CASES = {
     "practice_answer": "notifications:practice_answer",
     "invitation": "teams:invitation",
     "team_staff": "teams:team",
+    "person": "teams:person",
     "team_reviews": "teams:team_reviews",
     "team_attempts": "teams:team_attempts",
     "team_invitations": "teams:team_invitations",

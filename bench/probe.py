@@ -231,6 +231,7 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
         ),
         "invitation": (reverse("teams:invitation", args=[team_services.invitation_token(invitation)]), learner),
         "team_staff": (reverse("teams:team"), author),
+        "person": (reverse("teams:person", args=[waiting.learner_id]), manager),
         "team_reviews": (reverse("teams:team_reviews"), manager),
         "team_attempts": (reverse("teams:team_attempts"), manager),
         "team_invitations": (reverse("teams:team_invitations"), manager),

@@ -59,6 +59,7 @@ class TableContext:
     now: object  # an aware datetime, for "last active … ago"
     nudge_url: str = ""
     reviews_url: str = ""
+    people_url: str = ""  # a person's page is this followed by their id and "/"
 
     @classmethod
     def for_request(cls, request, *, now) -> "TableContext":
@@ -70,6 +71,7 @@ class TableContext:
             now=now,
             nudge_url=escape(reverse("teams:team_nudge")),
             reviews_url=escape(reverse("teams:team_reviews")),
+            people_url=escape(reverse("teams:person", args=[0]).removesuffix("0/")),
         )
 
 
@@ -113,7 +115,8 @@ def row_html(row: dict, table: TableContext) -> str:
         )
     # Every interpolated value is escaped above, or a number, a date or one of our constants.
     return (
-        f'<tr><td><strong>{name}</strong><br><span class="muted">{escape(row["team_name"])}'
+        f'<tr><td><a href="{table.people_url}{row["learner_id"]}/"><strong>{name}</strong></a>'
+        f'<br><span class="muted">{escape(row["team_name"])}'
         f"</span></td><td>{track}</td>"
         f'<td>{percent}%<br><progress class="progress" value="{percent}" max="100"'
         f' aria-label="{name}: {track}">{percent}%</progress></td>'

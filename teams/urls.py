@@ -10,6 +10,7 @@ urlpatterns = [
     # Managers
     path("team/", views.dashboard, name="team"),
     path("team/export.csv", views.export_csv, name="team_export"),
+    path("team/people/<int:learner_id>/", views.person, name="person"),
     path("team/reviews/", views.review_queue, name="team_reviews"),
     path("team/nudge/", views.nudge, name="team_nudge"),
     path("team/attempts/", views.quiz_attempts, name="team_attempts"),

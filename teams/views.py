@@ -28,7 +28,7 @@ from learners.models import Invitation, User
 from progress import quizzes
 from progress import services as progress_services
 
-from . import dashboard_sql, dashboards
+from . import dashboard_sql, dashboards, people
 from . import services as team
 from . import table as team_table
 from .forms import AssignForm, DashboardFilterForm, DueDateForm, InviteForm
@@ -132,6 +132,15 @@ def dashboard(request):
             ),
         },
     )
+
+
+@manager_required
+@require_safe
+def person(request, learner_id: int):
+    """One learner of the manager's teams: everything about their learning on one page."""
+    found, teams = people.visible_person(request.user, learner_id)
+    record = people.person_record(request.user, found, teams)
+    return render(request, "teams/person.html", {"record": record, "now": timezone.now()})
 
 
 def _completions_chart(manager, today) -> str:

@@ -143,6 +143,8 @@ def test_manager_pages(page, site, world):
     found = check_page(page, site.url + world["submission"].get_absolute_url(), "review", axe=True)
     for name, path in MANAGER_PAGES.items():
         found += check_page(page, site.url + path, name, axe=True)
+    person = f"/team/people/{world['learner'].pk}/"
+    found += check_page(page, site.url + person, "person", axe=True)
     assert found == []
 
 

@@ -84,6 +84,8 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "teams:start": (signed_in(R), signed_in(405)),  # where sign-in leads, by role
     "teams:team": (MANAGERS_ONLY, MANAGERS_ONLY),  # each manager sees their own teams
     "teams:team_export": (MANAGERS_ONLY, MANAGERS_ONLY),
+    # A's page: A's manager and staff; another manager gets 404 (A isn't in their teams).
+    "teams:person": ((L, 403, 403, 200, 404, 200), MANAGERS_POST_ONLY),
     "teams:team_reviews": (MANAGERS_ONLY, MANAGERS_ONLY),
     "teams:team_nudge": (MANAGERS_POST_ONLY, A_TEAM_ACTION),
     # POST granting A an attempt at a quiz that doesn't exist in the world: 404 for all managers;

@@ -116,6 +116,7 @@ def url_for(route: Route, world) -> str:
         "profile_id": world.extra["growth_profile"].pk,
         "evidence_id": world.extra["evidence"].pk,
         "handle": "learner-a",
+        "learner_id": a.pk,
         "uidb36": "1z",
         "key": "not-a-real-key",
         "url": "no-such-admin-page/",

@@ -1,0 +1,69 @@
+"""One learner as their manager sees them (/team/people/<id>/): tracks and progress, quiz
+attempts, submissions and their reviews, certificates, clearance and last activity.
+
+A manager sees the people who learn in their teams, and their clearance only in the
+organisations of those teams; staff see everyone. The page costs the same queries whatever the
+person's history: the attempts are the latest `RECENT_ATTEMPTS`, the rest one query each.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.http import Http404
+
+from governance import services as governance
+from learners.models import Membership, Organisation, Team, User
+from learners.selectors import managed_teams
+from progress import selectors as progress
+from progress.models import QuizAttempt
+
+RECENT_ATTEMPTS = 20
+
+
+@dataclass
+class PersonRecord:
+    person: User
+    teams: list[Team]  # the viewer's teams the person learns in
+    board: progress.Dashboard
+    attempts: list[QuizAttempt]
+    clearances: list[tuple[Organisation, list]]
+
+    @property
+    def last_active(self) -> datetime | None:
+        moments = [t.enrolment.last_activity_at for t in self.board.tracks]
+        return max((m for m in moments if m is not None), default=None)
+
+
+def visible_person(viewer: User, learner_id: int) -> tuple[User, list[Team]]:
+    """The person and the viewer's teams they learn in; 404 unless there is one (staff see
+    anyone). One or two queries."""
+    teams = list(
+        managed_teams(viewer)
+        .filter(memberships__user_id=learner_id, memberships__role=Membership.Role.LEARNER)
+        .order_by("organisation__name", "name")
+    )
+    if not teams and not viewer.is_staff:
+        raise Http404("No such person in your teams.")
+    try:
+        return User.objects.get(pk=learner_id, is_active=True), teams
+    except User.DoesNotExist:
+        raise Http404("No such person.") from None
+
+
+def person_record(viewer: User, person: User, teams: list[Team]) -> PersonRecord:
+    board = progress.dashboard(person)
+    attempts = list(
+        QuizAttempt.objects.filter(learner=person)
+        .select_related("quiz__lesson__track")
+        .order_by("-submitted_at")[:RECENT_ATTEMPTS]
+    )
+    standing = governance.my_governance(person, certificates=board.certificates)
+    shown = {team.organisation_id for team in teams}
+    clearances = [
+        (organisation, statuses)
+        for organisation, statuses in standing.clearances
+        if viewer.is_staff or organisation.pk in shown
+    ]
+    return PersonRecord(
+        person=person, teams=teams, board=board, attempts=attempts, clearances=clearances
+    )
