@@ -34,17 +34,6 @@ def heading_id(text: str, separator: str = "-") -> str:
     return HEADING_ID_PREFIX + slugify(text)
 
 
-def render_markdown(source: str) -> str:
-    """Render Markdown and return HTML that is safe to insert into a page as-is."""
-    html = markdown_lib.markdown(
-        source or "",
-        extensions=EXTENSIONS,
-        extension_configs={"toc": {"slugify": heading_id, "toc_depth": "2-6"}},
-        output_format="html",
-    )
-    return sanitise_html(html)
-
-
 URL_ATTRIBUTES = {"href", "src"}
 SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.-]*):")
 # Browsers drop ASCII tabs and newlines anywhere in a URL and ignore leading control characters
@@ -59,6 +48,26 @@ def _safe_url(element: str, attribute: str, value: str) -> str | None:
     if match and match.group(1) not in ALLOWED_URL_SCHEMES:
         return None
     return value
+
+
+# A wide table scrolls sideways inside a region a keyboard can reach (axe-core's
+# scrollable-region-focusable): added after sanitising, so it is our markup, not the author's.
+TABLE_REGION = {"class": "prose-table", "role": "region", "tabindex": "0", "aria-label": "Table"}
+TABLE_OPEN = (
+    "<div " + " ".join(f'{name}="{value}"' for name, value in TABLE_REGION.items()) + ">\n<table>"
+)
+TABLE_CLOSE = "</table>\n</div>"
+
+
+def render_markdown(source: str) -> str:
+    """Render Markdown and return HTML that is safe to insert into a page as-is."""
+    html = markdown_lib.markdown(
+        source or "",
+        extensions=EXTENSIONS,
+        extension_configs={"toc": {"slugify": heading_id, "toc_depth": "2-6"}},
+        output_format="html",
+    )
+    return sanitise_html(html).replace("<table>", TABLE_OPEN).replace("</table>", TABLE_CLOSE)
 
 
 def sanitise_html(html: str) -> str:

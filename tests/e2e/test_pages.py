@@ -18,6 +18,15 @@ def world(site):
     """A learner mid-track with a quiz result, a submission and a certificate; their manager."""
     track = factories.make_track(slug="craft", modules=2, lessons_per_module=2)
     track.modules.update(self_check="I can plan a week of posts for a client.")
+    # A table wider than a phone: it scrolls inside a region the keyboard can reach.
+    wide = track.lessons.get(slug="lesson-1-1")
+    wide.body_markdown += (
+        "\n\n| Network | Best time to post | Format that travels | Who answers comments |\n"
+        "|---|---|---|---|\n"
+        "| LinkedIn | Tuesday to Thursday mornings | Document posts and short native video "
+        "| The account owner, within one working day |\n"
+    )
+    wide.save()
     quizzed = track.lessons.get(slug="lesson-1-2")
     factories.add_multiple_choice_question(factories.add_quiz(quizzed))
     practical = track.lessons.get(slug="lesson-2-1")
@@ -75,15 +84,16 @@ def check_page(page, url: str, name: str, *, axe: bool) -> list[str]:
             )
             found.append(f"{name} at {label}: horizontal scroll ({scroll} > {inner}) {wide}")
         screenshot(page, f"{name}-{label}")
-    if axe:
-        page.set_viewport_size(VIEWPORTS["desktop"])
-        page.goto(url)
-        results = Axe().run(page)
-        assert results.response["passes"], "axe-core did not run"
-        for violation in results.response["violations"]:
-            if violation["impact"] in SERIOUS:
-                targets = [node["target"] for node in violation["nodes"]][:3]
-                found.append(f"{name}: axe {violation['impact']} {violation['id']} at {targets}")
+        if axe:  # at each width: a table that fits at 1280 px may scroll at 375 px
+            results = Axe().run(page)
+            assert results.response["passes"], "axe-core did not run"
+            for violation in results.response["violations"]:
+                if violation["impact"] in SERIOUS:
+                    targets = [node["target"] for node in violation["nodes"]][:3]
+                    found.append(
+                        f"{name} at {label}: axe {violation['impact']} {violation['id']}"
+                        f" at {targets}"
+                    )
     found += [f"{name}: {error}" for error in problems.errors]
     return found
 
