@@ -293,5 +293,9 @@ class Preferences(models.Model):
     nudge_review = models.BooleanField("a note when my work has been reviewed", default=True)
     nudge_practice = models.BooleanField("a practice question from a finished lesson", default=True)
 
+    class Meta:
+        verbose_name = "preferences"
+        verbose_name_plural = "preferences"
+
     def __str__(self) -> str:
         return f"Preferences of {self.user}"

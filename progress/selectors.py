@@ -182,9 +182,13 @@ class Dashboard:
     def resume(self) -> DashboardTrack | None:
         """The track touched most recently that still has a lesson to do."""
         active = [t for t in self.tracks if t.next_lesson is not None]
+        # A track someone worked in comes before one only assigned (enrolled, never opened).
         return max(
             active,
-            key=lambda t: t.enrolment.last_activity_at or t.enrolment.enrolled_at,
+            key=lambda t: (
+                t.enrolment.last_activity_at is not None,
+                t.enrolment.last_activity_at or t.enrolment.enrolled_at,
+            ),
             default=None,
         )
 

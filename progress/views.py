@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from courses import selectors as course_selectors
 from courses.markdown import render_markdown
 from courses.models import Lesson, Track
-from learners.selectors import has_manager, skim_module_ids
+from learners.selectors import has_manager, is_a_manager, skim_module_ids
 
 from . import (
     data_export,
@@ -259,7 +259,10 @@ def assignment(request, track_slug: str, lesson_slug: str):
     latest = history[0] if history else None
     can_submit = latest is None or latest.status == Submission.Status.NEEDS_REVISION
     preview_html = None
-    form = SubmissionForm(request.POST or None)
+    # A revision starts from the version that was sent back, not from an empty box.
+    revising = latest is not None and latest.status == Submission.Status.NEEDS_REVISION
+    initial = {"text": latest.text_markdown, "link": latest.link} if revising else None
+    form = SubmissionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             preview_html = render_markdown(form.cleaned_data["text"])
@@ -343,6 +346,8 @@ def submission_detail(request, submission_id: int):
             "history": history,
             "form": form,
             "is_reviewer": may_review,
+            # A manager (or staff) came from the team's review queue; anyone else from /me/.
+            "from_team": submission.learner_id != request.user.pk and is_a_manager(request.user),
             **context,
         },
         status=400 if form is not None and form.errors else 200,

@@ -343,9 +343,10 @@ class AuthoringAdmin(CurriculumChangesAdmin):
                     request,
                     format_html(
                         "“{}” is published and learners see these changes now. It has "
-                        "{} problem(s) to fix:{}",
+                        "{} {} to fix:{}",
                         track,
                         len(problems),
+                        "problem" if len(problems) == 1 else "problems",
                         problems_html(problems),
                     ),
                     messages.WARNING,

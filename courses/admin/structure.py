@@ -221,9 +221,10 @@ class TrackAdmin(ArchivableAdmin):
                 self.message_user(
                     request,
                     format_html(
-                        "“{}” was not published: {} problem(s) to fix first.{}",
+                        "“{}” was not published: {} {} to fix first.{}",
                         track,
                         len(problems),
+                        "problem" if len(problems) == 1 else "problems",
                         problems_html(problems),
                     ),
                     messages.ERROR,

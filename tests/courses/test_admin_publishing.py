@@ -150,7 +150,7 @@ def test_publishing_is_refused_with_each_problem_linked_to_its_page(author, draf
     draft.refresh_from_db()
     assert not draft.is_published
     body = response.content.decode()
-    assert "“Track draft” was not published: 2 problem(s) to fix first." in body
+    assert "“Track draft” was not published: 2 problems to fix first." in body
     assert (
         f'<a href="{change_url(question)}">The quiz of “Lesson 1.1”, question 1 has no '
         "correct choice.</a>"

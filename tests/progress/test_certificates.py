@@ -134,6 +134,9 @@ def test_public_verification_page_and_linkedin_link(client, learner):
     assert "Lena Learner" in body
     assert track.title in body
     assert "Valid" in body
+    assert "linkedin.com" not in body  # a verifier isn't offered to add it to their profile
+    client.force_login(learner)
+    body = client.get(f"/certificates/{certificate.code}/").content.decode()
     link = next(
         part.split('"')[0]
         for part in body.split('href="')
