@@ -176,14 +176,13 @@ def summary(rows: QuerySet[Enrolment]) -> dict:
 
 
 def awaiting_review(manager: User) -> QuerySet[Submission]:
-    """Submissions from the manager's teams waiting for review, oldest first."""
-    return (
-        Submission.objects.filter(
-            status=Submission.Status.AWAITING_REVIEW,
-            learner__in=team_learners(managed_teams(manager)),
-        )
-        .select_related("learner", "assignment__lesson__track")
-        .order_by("submitted_at", "pk")
+    """Submissions waiting for review, oldest first: from the manager's teams, or, for staff,
+    from everyone (people who signed up on their own have no manager: staff review them)."""
+    waiting = Submission.objects.filter(status=Submission.Status.AWAITING_REVIEW)
+    if not manager.is_staff:
+        waiting = waiting.filter(learner__in=team_learners(managed_teams(manager)))
+    return waiting.select_related("learner", "assignment__lesson__track").order_by(
+        "submitted_at", "pk"
     )
 
 
