@@ -74,17 +74,24 @@ def test_an_approval_completes_the_holding():
 
 
 def test_time_changes_the_status_without_rewriting_the_holding():
-    org, learner, _, track, version, _ = world()
-    gov.acknowledge(learner, version)
-    with gov.at(gov.JAN_1):
+    org, learner, _, track, version, _ = world()  # version 1 published on 1 January
+
+    def on(days: int):
+        return gov.at(gov.JAN_1 + timedelta(days=days))
+
+    with on(1):
+        gov.acknowledge(learner, version)
         gov.certify(learner, track, months=12)
-    assert status(org, learner) == "cleared"
-    with gov.at(gov.JAN_1 + timedelta(days=400)):  # the certificate expired
+    with on(30):
+        assert status(org, learner) == "cleared"
+    with on(400):  # the certificate expired
         assert status(org, learner) == "lost"
-    gov.publish(org, "## Policy\n\nBe kinder.", summary="Kinder.")  # a new version is in effect
-    assert status(org, learner) == "lost"
-    gov.acknowledge(learner, type(version).objects.get(number=2))
-    assert status(org, learner) == "cleared"
+    with on(40):  # version 2 is in effect from day 40
+        gov.publish(org, "## Policy\n\nBe kinder.", summary="Kinder.")
+    with on(50):
+        assert status(org, learner) == "lost"
+        gov.acknowledge(learner, type(version).objects.get(number=2))
+        assert status(org, learner) == "cleared"
 
 
 def test_editing_a_level_in_the_admin_rewrites_who_holds_it(client):
