@@ -251,17 +251,7 @@ class Rules:
         return found
 
     def _approvals(self, ids) -> dict[int, dict[int, datetime]]:
-        found: dict[int, dict[int, datetime]] = defaultdict(dict)
-        if not self.assignment_ids:
-            return found
-        rows = Submission.objects.filter(
-            learner_id__in=ids,
-            assignment_id__in=self.assignment_ids,
-            status=Submission.Status.APPROVED,
-        ).values_list("learner_id", "assignment_id", "review__reviewed_at", "submitted_at")
-        for user_id, assignment_id, reviewed_at, submitted_at in rows:
-            found[user_id][assignment_id] = reviewed_at or submitted_at
-        return found
+        return approvals_of(ids, self.assignment_ids)
 
     # -- deciding (no queries) ---------------------------------------------------------------
 
@@ -333,6 +323,22 @@ class Rules:
             met_at=certificate.certified_at,
             expires_at=certificate.expires_at,
         )
+
+
+def approvals_of(ids, assignment_ids) -> dict[int, dict[int, datetime]]:
+    """{user id: {assignment id: approved when (reviewed, else submitted)}}. One query, none
+    without assignments."""
+    found: dict[int, dict[int, datetime]] = defaultdict(dict)
+    if not assignment_ids:
+        return found
+    rows = Submission.objects.filter(
+        learner_id__in=ids,
+        assignment_id__in=assignment_ids,
+        status=Submission.Status.APPROVED,
+    ).values_list("learner_id", "assignment_id", "review__reviewed_at", "submitted_at")
+    for user_id, assignment_id, reviewed_at, submitted_at in rows:
+        found[user_id][assignment_id] = reviewed_at or submitted_at
+    return found
 
 
 def _table(model, database) -> str:

@@ -222,23 +222,30 @@ class MyGovernance:
         return any(organisation.has_policy for organisation in self.organisations)
 
 
-def my_governance(user: User, *, now=None, certificates=None) -> MyGovernance:
-    """For /me/: the policy versions to acknowledge and the levels held, in every organisation
-    of the person's teams. One query when none has a policy or levels; at most five more
-    (versions, acknowledgements, levels and their tracks, approvals) however many do.
-    `certificates`: the person's certificates, when the page has read them already."""
-    now = now or timezone.now()
+def _organisations_of(user: User) -> list[Organisation]:
+    """The organisations of the person's teams, each marked `has_policy` and `has_levels`."""
     published = PolicyVersion.objects.published().filter(policy__organisation=OuterRef("pk"))
     levels = ClearanceLevel.objects.filter(organisation=OuterRef("pk"))
-    organisations = list(
+    return list(
         Organisation.objects.filter(teams__memberships__user=user)
         .annotate(has_policy=Exists(published), has_levels=Exists(levels))
         .distinct()
         .order_by("name")
     )
-    with_policy = [o for o in organisations if o.has_policy]
-    with_levels = [o for o in organisations if o.has_levels]
-    states = policies.policy_states(with_policy, today=timezone.localdate(now))
+
+
+@dataclass
+class _PolicyStanding:
+    states: dict[int, policies.PolicyState]
+    acks: dict[int, list[tuple[int, datetime]]]  # by organisation: (version number, when)
+    pending: list[PolicyVersion]
+
+
+def _policy_standing(user: User, with_policy: list[Organisation], today) -> _PolicyStanding:
+    """The policies of `with_policy`, the person's acknowledgements of them and the versions
+    still to acknowledge (each policy's newest published version, unless acknowledged). Two
+    queries, none without organisations."""
+    states = policies.policy_states(with_policy, today=today)
     acks: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
     acknowledged: set[int] = set()
     if with_policy:
@@ -250,12 +257,31 @@ def my_governance(user: User, *, now=None, certificates=None) -> MyGovernance:
         for organisation_id, version_id, number, acknowledged_at in rows:
             acks[organisation_id].append((number, acknowledged_at))
             acknowledged.add(version_id)
-    # The newest published version of each policy, unless acknowledged.
     pending = [
         states[o.pk].versions[0]
         for o in with_policy
         if states[o.pk].versions and states[o.pk].versions[0].pk not in acknowledged
     ]
+    return _PolicyStanding(states=states, acks=acks, pending=pending)
+
+
+def versions_to_acknowledge(user: User) -> list[PolicyVersion]:
+    """The policy versions the person still has to acknowledge. Three queries at most."""
+    with_policy = [o for o in _organisations_of(user) if o.has_policy]
+    return _policy_standing(user, with_policy, timezone.localdate()).pending
+
+
+def my_governance(user: User, *, now=None, certificates=None) -> MyGovernance:
+    """For /me/: the policy versions to acknowledge and the levels held, in every organisation
+    of the person's teams. One query when none has a policy or levels; at most five more
+    (versions, acknowledgements, levels and their tracks, approvals) however many do.
+    `certificates`: the person's certificates, when the page has read them already."""
+    now = now or timezone.now()
+    organisations = _organisations_of(user)
+    with_levels = [o for o in organisations if o.has_levels]
+    standing = _policy_standing(
+        user, [o for o in organisations if o.has_policy], timezone.localdate(now)
+    )
     clearances = []
     if with_levels:
         levels_by_organisation = clearance.levels_of_each([o.pk for o in with_levels])
@@ -268,26 +294,21 @@ def my_governance(user: User, *, now=None, certificates=None) -> MyGovernance:
             for level in found
             if level.assignment_id
         }
-        approvals: dict[int, datetime] = {}
-        if assignment_ids:
-            rows = Submission.objects.filter(
-                learner=user, assignment_id__in=assignment_ids, status=Submission.Status.APPROVED
-            ).values_list("assignment_id", "review__reviewed_at", "submitted_at")
-            approvals = {
-                assignment_id: reviewed or submitted for assignment_id, reviewed, submitted in rows
-            }
+        approvals = clearance.approvals_of([user.pk], assignment_ids).get(user.pk, {})
         for organisation in with_levels:
             rules = clearance.Rules(
                 organisation,
                 now=now,
                 levels=levels_by_organisation.get(organisation.pk, []),
-                policy=states.get(organisation.pk)
+                policy=standing.states.get(organisation.pk)
                 or policies.PolicyState(organisation=organisation),
             )
             clearances.append(
-                (organisation, rules.statuses(acks[organisation.pk], by_track, approvals))
+                (organisation, rules.statuses(standing.acks[organisation.pk], by_track, approvals))
             )
-    return MyGovernance(organisations=organisations, pending=pending, clearances=clearances)
+    return MyGovernance(
+        organisations=organisations, pending=standing.pending, clearances=clearances
+    )
 
 
 def team_clearance(manager: User) -> list[tuple[Organisation, list]]:

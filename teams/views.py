@@ -84,7 +84,7 @@ def _teams_of_a_manager(request) -> list[dashboard_sql.TeamChoice]:
 def start(request):
     """Where sign-in leads (LOGIN_REDIRECT_URL): each role to where its work is, with a prompt
     for any policy version still to acknowledge, wherever that is."""
-    for version in governance.my_governance(request.user).pending:
+    for version in governance.versions_to_acknowledge(request.user):
         messages.warning(
             request,
             format_html(
