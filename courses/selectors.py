@@ -172,6 +172,24 @@ class PageTrack:
         return self.url
 
 
+def page_track(track: Track) -> PageTrack:
+    return PageTrack(
+        id=track.pk,
+        slug=track.slug,
+        title=track.title,
+        is_published=track.is_published,
+        url=track.get_absolute_url(),
+    )
+
+
+def tracks_by_id() -> dict[int, PageTrack]:
+    """Every track, archived ones too, by id: for pages that know tracks only by id (the
+    clearance levels). Kept in the worker's memory with the lesson pages, so no query."""
+    return page_cache.get(
+        ("tracks_by_id",), lambda: {track.pk: page_track(track) for track in Track.objects.all()}
+    )
+
+
 @dataclass(frozen=True)
 class PageLesson:
     id: int
@@ -272,13 +290,7 @@ def _build_lesson_page(lesson: Lesson, outline: Outline) -> LessonPage:
     quiz = lesson.active_quiz
     assignment = lesson.active_assignment
     return LessonPage(
-        track=PageTrack(
-            id=track.pk,
-            slug=track.slug,
-            title=track.title,
-            is_published=track.is_published,
-            url=track.get_absolute_url(),
-        ),
+        track=page_track(track),
         lesson=PageLesson(
             id=lesson.pk,
             track_id=lesson.track_id,

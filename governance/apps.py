@@ -25,8 +25,10 @@ class GovernanceConfig(AppConfig):
             "me",
             extensions.PagePart(
                 template="governance/partials/my_governance.html",
-                context=lambda *, user, now, certificates: {
-                    "governance": services.my_governance(user, now=now, certificates=certificates)
+                context=lambda *, user, now, certificates, submissions: {
+                    "governance": services.my_governance(
+                        user, now=now, certificates=certificates, submissions=submissions
+                    )
                 },
                 shows=lambda context: (
                     context["governance"].has_policy or bool(context["governance"].clearances)

@@ -9,7 +9,7 @@ Someone who is not cleared only because the policy moved on (they acknowledged a
 version) or a certificate expired has *lost* the clearance, since the moment that happened; a
 person who never met a requirement is simply *not cleared*.
 
-`Rules(organisation, now=...)` loads the levels and the policy once (four queries);
+`Rules(organisation, now=...)` loads the levels and the policy once (two queries);
 `Rules.evaluate(people)` reads the records of any number of people in at most three more: the
 people are a subquery, so a team of 5 and an organisation of 5,000 cost the same queries. It
 builds every check (with its dates and reasons) in Python, so it is for the people a page shows.
@@ -28,10 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connections
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, StringAgg, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from courses.models import Track
+from courses.selectors import PageTrack, page_track, tracks_by_id
 from learners.models import Membership, Organisation, Team, User
 from progress.models import Certificate, Submission
 
@@ -129,20 +131,31 @@ def _missing_text(check: Check) -> str:
 
 
 def levels_of(organisation: Organisation) -> list[ClearanceLevel]:
-    """The organisation's levels with their tracks and assignment. Two queries."""
+    """The organisation's levels with their tracks and assignment. One query."""
     return levels_of_each([organisation.pk]).get(organisation.pk, [])
 
 
-def levels_of_each(organisation_ids: list[int]) -> dict[int, list[ClearanceLevel]]:
-    """`levels_of` for several organisations, by id, in two queries."""
+def levels_of_each(organisations) -> dict[int, list[ClearanceLevel]]:
+    """`levels_of` for several organisations (ids, or a subquery of them), by id, in one
+    query. Each level's `required_tracks` are its tracks as plain values, in catalogue order,
+    named from the curriculum kept in memory (`tracks_by_id`)."""
     found: dict[int, list[ClearanceLevel]] = defaultdict(list)
     levels = (
-        ClearanceLevel.objects.filter(organisation__in=organisation_ids)
-        .select_related("assignment")
-        .prefetch_related(Prefetch("tracks", queryset=Track.objects.only("pk", "title", "slug")))
-        .order_by("position", "name")
+        ClearanceLevel.objects.filter(organisation__in=organisations)
+        .select_related("organisation", "assignment")
+        .annotate(
+            track_ids=StringAgg(Cast("tracks__id", CharField()), Value(","), default=Value(""))
+        )
+        .order_by("organisation__name", "organisation_id", "position", "name")
     )
+    levels = list(levels)
+    required = {level.pk: {int(pk) for pk in level.track_ids.split(",") if pk} for level in levels}
+    tracks = tracks_by_id()
+    if any(pks - tracks.keys() for pks in required.values()):
+        # A track newer than the worker's copy of the curriculum: never drop a requirement.
+        tracks = {track.pk: page_track(track) for track in Track.objects.all()}
     for level in levels:
+        level.required_tracks = [track for pk, track in tracks.items() if pk in required[level.pk]]
         found[level.organisation_id].append(level)
     return found
 
@@ -170,7 +183,7 @@ class Rules:
                 else PolicyState(organisation=organisation)
             )
         self.policy: PolicyState = policy
-        self.track_ids = {track.pk for level in self.levels for track in level.tracks.all()}
+        self.track_ids = {track.pk for level in self.levels for track in level.required_tracks}
         self.assignment_ids = {level.assignment_id for level in self.levels if level.assignment_id}
 
     def evaluate(self, people: QuerySet[User] | Iterable[int]) -> dict[int, list[LevelStatus]]:
@@ -273,7 +286,7 @@ class Rules:
             checks = [policy_check]
             checks += [
                 self._certificate_check(track, certificates.get(track.pk))
-                for track in level.tracks.all()
+                for track in level.required_tracks
             ]
             if level.assignment_id:
                 checks.append(
@@ -306,7 +319,7 @@ class Rules:
         )
         return Check(POLICY, label, lapsed_at=effective_at(superseding), lapse=POLICY_CHANGED)
 
-    def _certificate_check(self, track: Track, certificate: Certificate | None) -> Check:
+    def _certificate_check(self, track: PageTrack, certificate: Certificate | None) -> Check:
         label = f"Certificate: {track.title}"
         if certificate is None:
             return Check(CERTIFICATE, label)
@@ -326,8 +339,7 @@ class Rules:
 
 
 def approvals_of(ids, assignment_ids) -> dict[int, dict[int, datetime]]:
-    """{user id: {assignment id: approved when (reviewed, else submitted)}}. One query, none
-    without assignments."""
+    """{user id: {assignment id: approved when}}. One query, none without assignments."""
     found: dict[int, dict[int, datetime]] = defaultdict(dict)
     if not assignment_ids:
         return found
@@ -337,8 +349,27 @@ def approvals_of(ids, assignment_ids) -> dict[int, dict[int, datetime]]:
         status=Submission.Status.APPROVED,
     ).values_list("learner_id", "assignment_id", "review__reviewed_at", "submitted_at")
     for user_id, assignment_id, reviewed_at, submitted_at in rows:
-        found[user_id][assignment_id] = reviewed_at or submitted_at
+        found[user_id][assignment_id] = _approved_at(reviewed_at, submitted_at)
     return found
+
+
+def approvals_in(latest_submissions: Iterable[Submission]) -> dict[int, datetime]:
+    """One person's approvals, {assignment id: approved when}, from the newest version of each
+    of their assignments (with its review selected): an approved assignment takes no newer
+    version, so no query is needed."""
+    found = {}
+    for submission in latest_submissions:
+        if submission.status == Submission.Status.APPROVED:
+            review = getattr(submission, "review", None)  # None: approved without a review
+            found[submission.assignment_id] = _approved_at(
+                review.reviewed_at if review else None, submission.submitted_at
+            )
+    return found
+
+
+def _approved_at(reviewed_at: datetime | None, submitted_at: datetime) -> datetime:
+    """When an approval counts from: its review, else (approved without one) its submission."""
+    return reviewed_at or submitted_at
 
 
 def _table(model, database) -> str:

@@ -99,15 +99,22 @@ def policy_states(
         for version in published:
             version.policy.organisation = by_id[version.policy.organisation_id]  # no query
             versions[version.policy.organisation_id].append(version)
-    states = {}
-    for organisation in organisations:
-        state = PolicyState(organisation=organisation, versions=versions[organisation.pk])
-        state.current = next((v for v in state.versions if v.effective_date <= today), None)
-        newest = state.versions[0] if state.versions else None
-        if newest is not None and newest is not state.current:
-            state.upcoming = newest
-        states[organisation.pk] = state
-    return states
+    return {
+        organisation.pk: state_of(organisation, versions[organisation.pk], today=today)
+        for organisation in organisations
+    }
+
+
+def state_of(
+    organisation: Organisation, versions: list[PolicyVersion], *, today: date
+) -> PolicyState:
+    """The organisation's policy state from its published versions, newest first (no query)."""
+    state = PolicyState(organisation=organisation, versions=versions)
+    state.current = next((v for v in versions if v.effective_date <= today), None)
+    newest = versions[0] if versions else None
+    if newest is not None and newest is not state.current:
+        state.upcoming = newest
+    return state
 
 
 def draft_for(organisation: Organisation) -> PolicyVersion | None:

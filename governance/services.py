@@ -11,7 +11,7 @@ from datetime import datetime
 
 from celery import current_app
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -213,93 +213,83 @@ def roster_scopes(user: User) -> list[Scope]:
 class MyGovernance:
     """The policy versions a person still has to acknowledge and the levels they hold."""
 
-    organisations: list[Organisation]
+    has_policy: bool  # an organisation of theirs has published one
     pending: list[PolicyVersion]
     clearances: list[tuple[Organisation, list]]  # (organisation, [clearance.LevelStatus])
 
-    @property
-    def has_policy(self) -> bool:
-        return any(organisation.has_policy for organisation in self.organisations)
 
-
-def _organisations_of(user: User) -> list[Organisation]:
-    """The organisations of the person's teams, each marked `has_policy` and `has_levels`."""
-    published = PolicyVersion.objects.published().filter(policy__organisation=OuterRef("pk"))
-    levels = ClearanceLevel.objects.filter(organisation=OuterRef("pk"))
-    return list(
-        Organisation.objects.filter(teams__memberships__user=user)
-        .annotate(has_policy=Exists(published), has_levels=Exists(levels))
-        .distinct()
-        .order_by("name")
-    )
+def _organisations_of(user: User) -> QuerySet[Organisation]:
+    """The organisations of the person's teams (as a subquery)."""
+    return Organisation.objects.filter(teams__memberships__user=user).values("pk")
 
 
 @dataclass
 class _PolicyStanding:
-    states: dict[int, policies.PolicyState]
+    states: dict[int, policies.PolicyState]  # organisations with a published policy only
     acks: dict[int, list[tuple[int, datetime]]]  # by organisation: (version number, when)
     pending: list[PolicyVersion]
 
 
-def _policy_standing(user: User, with_policy: list[Organisation], today) -> _PolicyStanding:
-    """The policies of `with_policy`, the person's acknowledgements of them and the versions
-    still to acknowledge (each policy's newest published version, unless acknowledged). Two
-    queries, none without organisations."""
-    states = policies.policy_states(with_policy, today=today)
+def _policy_standing(user: User, today) -> _PolicyStanding:
+    """The published policy versions of the person's organisations, their acknowledgements of
+    them and the versions still to acknowledge (each policy's newest published version, unless
+    acknowledged). One query."""
+    acknowledged = PolicyAcknowledgement.objects.filter(user=user, version=OuterRef("pk"))
+    published = (
+        PolicyVersion.objects.published()
+        .filter(policy__organisation__in=_organisations_of(user))
+        .select_related("policy__organisation", "published_by")
+        .annotate(my_acknowledged_at=Subquery(acknowledged.values("acknowledged_at")[:1]))
+        .order_by("policy__organisation__name", "policy__organisation_id", "-number")
+    )
+    by_organisation: dict[int, list[PolicyVersion]] = defaultdict(list)
     acks: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    acknowledged: set[int] = set()
-    if with_policy:
-        rows = PolicyAcknowledgement.objects.filter(
-            user=user, version__policy__organisation__in=[o.pk for o in with_policy]
-        ).values_list(
-            "version__policy__organisation_id", "version_id", "version__number", "acknowledged_at"
-        )
-        for organisation_id, version_id, number, acknowledged_at in rows:
-            acks[organisation_id].append((number, acknowledged_at))
-            acknowledged.add(version_id)
+    for version in published:
+        organisation_id = version.policy.organisation_id
+        by_organisation[organisation_id].append(version)
+        if version.my_acknowledged_at is not None:
+            acks[organisation_id].append((version.number, version.my_acknowledged_at))
+    states = {
+        organisation_id: policies.state_of(versions[0].policy.organisation, versions, today=today)
+        for organisation_id, versions in by_organisation.items()
+    }
     pending = [
-        states[o.pk].versions[0]
-        for o in with_policy
-        if states[o.pk].versions and states[o.pk].versions[0].pk not in acknowledged
+        versions[0]
+        for versions in by_organisation.values()
+        if versions[0].my_acknowledged_at is None
     ]
     return _PolicyStanding(states=states, acks=acks, pending=pending)
 
 
 def versions_to_acknowledge(user: User) -> list[PolicyVersion]:
-    """The policy versions the person still has to acknowledge. Three queries at most."""
-    with_policy = [o for o in _organisations_of(user) if o.has_policy]
-    return _policy_standing(user, with_policy, timezone.localdate()).pending
+    """The policy versions the person still has to acknowledge. One query."""
+    return _policy_standing(user, timezone.localdate()).pending
 
 
-def my_governance(user: User, *, now=None, certificates=None) -> MyGovernance:
+def my_governance(user: User, *, now=None, certificates=None, submissions=None) -> MyGovernance:
     """For /me/: the policy versions to acknowledge and the levels held, in every organisation
-    of the person's teams. One query when none has a policy or levels; at most five more
-    (versions, acknowledgements, levels and their tracks, approvals) however many do.
-    `certificates`: the person's certificates, when the page has read them already."""
+    of the person's teams. Two queries (versions with their acknowledgements; levels), however
+    many organisations there are. `certificates` and `submissions` (the newest version of each
+    assignment): the person's, when the page has read them already; otherwise one query each."""
     now = now or timezone.now()
-    organisations = _organisations_of(user)
-    with_levels = [o for o in organisations if o.has_levels]
-    standing = _policy_standing(
-        user, [o for o in organisations if o.has_policy], timezone.localdate(now)
-    )
+    standing = _policy_standing(user, timezone.localdate(now))
+    levels_by_organisation = clearance.levels_of_each(_organisations_of(user))
     clearances = []
-    if with_levels:
-        levels_by_organisation = clearance.levels_of_each([o.pk for o in with_levels])
+    if levels_by_organisation:
         if certificates is None:
             certificates = Certificate.objects.filter(learner=user)
         by_track = {certificate.track_id: certificate for certificate in certificates}
-        assignment_ids = {
-            level.assignment_id
-            for found in levels_by_organisation.values()
-            for level in found
-            if level.assignment_id
-        }
-        approvals = clearance.approvals_of([user.pk], assignment_ids).get(user.pk, {})
-        for organisation in with_levels:
+        if submissions is None:
+            approvals = clearance.approvals_of([user.pk], _assignments(levels_by_organisation))
+            approvals = approvals.get(user.pk, {})
+        else:
+            approvals = clearance.approvals_in(submissions)
+        for levels in levels_by_organisation.values():
+            organisation = levels[0].organisation
             rules = clearance.Rules(
                 organisation,
                 now=now,
-                levels=levels_by_organisation.get(organisation.pk, []),
+                levels=levels,
                 policy=standing.states.get(organisation.pk)
                 or policies.PolicyState(organisation=organisation),
             )
@@ -307,8 +297,17 @@ def my_governance(user: User, *, now=None, certificates=None) -> MyGovernance:
                 (organisation, rules.statuses(standing.acks[organisation.pk], by_track, approvals))
             )
     return MyGovernance(
-        organisations=organisations, pending=standing.pending, clearances=clearances
+        has_policy=bool(standing.states), pending=standing.pending, clearances=clearances
     )
+
+
+def _assignments(levels_by_organisation: dict[int, list[ClearanceLevel]]) -> set[int]:
+    return {
+        level.assignment_id
+        for levels in levels_by_organisation.values()
+        for level in levels
+        if level.assignment_id
+    }
 
 
 def team_clearance(manager: User) -> list[tuple[Organisation, list]]:

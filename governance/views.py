@@ -29,7 +29,7 @@ from . import services as governance
 from .forms import PolicyDraftForm, RosterFilterForm
 from .models import PolicyAcknowledgement, PolicyVersion
 
-ROSTER_PER_PAGE = 100
+ROSTER_PER_PAGE = 50  # as the team dashboard: a screenful to scan, the rest a filter away
 CSV_BATCH = 500  # people evaluated per round of queries while the CSV streams
 
 

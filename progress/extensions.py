@@ -16,8 +16,8 @@ PAGES = ("me", "submission")
 @dataclass(frozen=True)
 class PagePart:
     template: str
-    # Called with the page's keyword arguments (me: user, now and the certificates the page
-    # read; submission: user, submission).
+    # Called with the page's keyword arguments (me: user, now, and the certificates and latest
+    # submissions the page read; submission: user, submission).
     context: Callable[..., dict]
     shows: Callable[[dict], bool] = bool
 

@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Exists, Max, Min, OuterRef, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from courses.models import Lesson, Track
@@ -198,9 +199,19 @@ RECENT_ATTEMPTS = 5
 
 def dashboard(learner: User) -> Dashboard:
     """Everything on /me/ in five queries, however many tracks and attempts there are."""
+    assigned = assignments_for(learner).filter(track_id=OuterRef("track_id"))
     enrolments = list(
         Enrolment.objects.filter(learner=learner, track__archived_at__isnull=True)
         .select_related("track__role")
+        .annotate(  # one subquery, not three: each costs the ORM more than its SQL
+            counting_assignment=Subquery(
+                assigned.values(
+                    json=JSONObject(
+                        due="due_date", name="assigned_by__display_name", email="assigned_by__email"
+                    )
+                )[:1]
+            )
+        )
         .order_by("-last_activity_at", "-enrolled_at")
     )
     track_ids = [e.track_id for e in enrolments]
@@ -220,7 +231,6 @@ def dashboard(learner: User) -> Dashboard:
         Certificate.objects.filter(learner=learner).select_related("track").order_by("-issued_at")
     )
     certificate_by_track = {c.track_id: c for c in certificates}
-    assigned = assignments_for(learner)
     tracks = []
     for enrolment in enrolments:
         rows = by_track.get(enrolment.track_id, [])
@@ -234,7 +244,7 @@ def dashboard(learner: User) -> Dashboard:
                 total=len(rows),
                 next_lesson=last or (remaining[0] if remaining else None),
                 certificate=certificate_by_track.get(enrolment.track_id),
-                **assigned.get(enrolment.track_id, {}),
+                **_assigned(enrolment.counting_assignment),
             )
         )
     # Assigned tracks first, soonest due date first; then the rest by recent activity.
@@ -253,23 +263,28 @@ def dashboard(learner: User) -> Dashboard:
     )
 
 
-def assignments_for(learner: User) -> dict[int, dict]:
-    """Active assignments of tracks to the learner or their teams: {track id: due date, by}.
-    One query; the earliest due date wins when a track is assigned twice."""
+def _assigned(assignment: dict | None) -> dict:
+    """The due date and assigner's name of the assignment that counts (see assignments_for)."""
+    if assignment is None:
+        return {}
+    due = assignment["due"]
+    return {
+        "due_date": date.fromisoformat(due) if isinstance(due, str) else due,
+        "assigned_by": assignment["name"] or (assignment["email"] or "").split("@")[0],
+    }
+
+
+def assignments_for(learner: User):
+    """The active assignments of tracks to the learner or to their teams, the one that counts
+    first: when a track is assigned twice, the earliest due date wins (no date comes last)."""
     from learners.models import Membership, TrackAssignment
 
     teams = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values("team_id")
-    rows = (
+    return (
         TrackAssignment.objects.active()
         .filter(Q(learner=learner) | Q(team_id__in=teams))
-        .values_list("track_id", "due_date", "assigned_by__display_name", "assigned_by__email")
+        .order_by(F("due_date").asc(nulls_last=True), "pk")
     )
-    result: dict[int, dict] = {}
-    for track_id, due, name, email in rows:
-        current = result.get(track_id)
-        if current is None or (due and (current["due_date"] is None or due < current["due_date"])):
-            result[track_id] = {"due_date": due, "assigned_by": name or (email or "").split("@")[0]}
-    return result
 
 
 def latest_submissions(learner: User) -> list[Submission]:
@@ -280,7 +295,7 @@ def latest_submissions(learner: User) -> list[Submission]:
     return list(
         Submission.objects.filter(learner=learner)
         .exclude(Exists(newer))
-        .select_related("assignment__lesson__track")
+        .select_related("assignment__lesson__track", "review")
         .order_by("-submitted_at")
     )
 

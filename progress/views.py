@@ -404,7 +404,11 @@ def me(request):
         if recertification.in_window(certificate, now=now)
     ]
     sections, context = extensions.parts(
-        "me", user=request.user, now=now, certificates=board.certificates
+        "me",
+        user=request.user,
+        now=now,
+        certificates=board.certificates,
+        submissions=board.submissions,
     )
     return render(
         request,

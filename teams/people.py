@@ -57,7 +57,9 @@ def person_record(viewer: User, person: User, teams: list[Team]) -> PersonRecord
         .select_related("quiz__lesson__track")
         .order_by("-submitted_at")[:RECENT_ATTEMPTS]
     )
-    standing = governance.my_governance(person, certificates=board.certificates)
+    standing = governance.my_governance(
+        person, certificates=board.certificates, submissions=board.submissions
+    )
     shown = {team.organisation_id for team in teams}
     clearances = [
         (organisation, statuses)
