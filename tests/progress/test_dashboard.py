@@ -135,8 +135,8 @@ def test_learner_pages_run_the_same_queries_at_10_and_100_lessons(
             "lesson": quizzed.get_absolute_url(),
             "quiz": reverse("progress:quiz", args=[track.slug, quizzed.slug]),
         }[page]
-        # me: user + enrolments + lessons(+done) + certificates + due dates + attempts
-        #     + submissions + policies to acknowledge = 8
+        # me: user + enrolments(+due dates) + lessons(+done) + certificates + attempts
+        #     + submissions + policy versions(+acknowledged) + clearance levels = 8
         # track: user + track + completions + enrolment + placement skims = 5 (the outline
         #        comes from the curriculum page cache)
         # lesson: user + enrolment + completions = 3 (the lesson, its track and the outline come
