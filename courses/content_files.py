@@ -506,7 +506,12 @@ def split_front_matter(text: str) -> tuple[str, str] | None:
 
 
 def _read_lesson(path: Path, slug: str, errors: list) -> LessonSpec | None:
-    text = path.read_text(encoding="utf-8")
+    return read_lesson_text(path.read_text(encoding="utf-8"), slug, errors, path=path)
+
+
+def read_lesson_text(text: str, slug: str, errors: list, *, path: Path) -> LessonSpec | None:
+    """One lesson file's text as a spec; problems go to `errors` (as ContentErrors of `path`,
+    which names the text in messages: a lesson draft is read from the admin, not a file)."""
     parts = split_front_matter(text)
     if parts is None:
         errors.append(

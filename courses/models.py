@@ -5,6 +5,7 @@ editing content updates rows in place and learners' records keep pointing at the
 learners have records for is archived, never deleted.
 """
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -54,6 +55,10 @@ class Track(models.Model):
     )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The content as the last `import_content` left it (see courses.services.fingerprints):
+    # differing from the row now means an author changed it in the admin since. Empty: created
+    # in the admin.
+    imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TrackQuerySet.as_manager()
@@ -138,6 +143,10 @@ class Lesson(models.Model):
         "in substance; recertifying learners are asked to read it again.",
     )
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The content as the last `import_content` left it (see courses.services.fingerprints):
+    # differing from the row now means an author changed it in the admin since. Empty: created
+    # in the admin.
+    imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LessonQuerySet.as_manager()
@@ -383,3 +392,43 @@ class AssignmentSample(models.Model):
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "submission_html"}
         super().save(*args, **kwargs)
+
+
+class LessonRevision(models.Model):
+    """One version of a lesson, with its quiz and assignment, as the text of its content file
+    (content/FORMAT.md): a draft while `published_at` is empty, then part of the lesson's
+    history. A lesson of a live track changes only by publishing a draft (courses.drafts), so
+    learners keep the published version while an author works."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="revisions")
+    text = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    material = models.BooleanField(
+        default=False,
+        help_text="Published as a change in substance (recertifying learners read it again).",
+    )
+
+    class Meta:
+        ordering = ["lesson", "-published_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson"],
+                condition=models.Q(published_at__isnull=True),
+                name="one_draft_per_lesson",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = (
+            "draft"
+            if self.published_at is None
+            else f"published {self.published_at:%Y-%m-%d %H:%M}"
+        )
+        return f"{self.lesson} ({state})"

@@ -7,6 +7,7 @@ every learner's progress, survive edits and re-imports. A row is saved only when
 Every write here ends by calling `curriculum_changed` with the tracks it touched (see there).
 """
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from .models import (
 class ImportReport:
     counts: Counter = field(default_factory=Counter)
     tracks: list[str] = field(default_factory=list)
+    # What an author changed in the admin since the last import, left as it is: one line each.
+    conflicts: list[str] = field(default_factory=list)
 
     def record(self, kind: str, outcome: str) -> None:
         self.counts[f"{kind} {outcome}"] += 1
@@ -191,15 +194,19 @@ def curriculum_changed(*, track_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
-def import_specs(specs: list[cf.TrackSpec]) -> ImportReport:
-    """Create or update the tracks in `specs`; idempotent. Tracks not in `specs` are untouched."""
+def import_specs(specs: list[cf.TrackSpec], *, prefer_files: bool = False) -> ImportReport:
+    """Create or update the tracks in `specs`; idempotent. Tracks not in `specs` are untouched.
+
+    What an author changed in the admin since the last import (a track's settings or modules, a
+    lesson with its quiz and assignment, a lesson created there) is left as it is and reported
+    in `conflicts`, unless `prefer_files`: then the files win, as they always did before."""
     report = ImportReport()
     roles = {role.slug: role for role in Role.objects.all()}
     now = timezone.now()
     changed: set[int] = set()
     for spec in specs:
         before = report.changed
-        track = _import_track(spec, roles, report, now)
+        track = _import_track(spec, roles, report, now, prefer_files=prefer_files)
         report.tracks.append(spec.slug)
         if report.changed != before:
             changed.add(track.pk)
@@ -207,8 +214,18 @@ def import_specs(specs: list[cf.TrackSpec]) -> ImportReport:
     return report
 
 
-def _import_track(spec: cf.TrackSpec, roles: dict, report: ImportReport, now) -> Track:
-    track = Track.objects.filter(slug=spec.slug).first() or Track(slug=spec.slug)
+def _import_track(
+    spec: cf.TrackSpec, roles: dict, report: ImportReport, now, *, prefer_files: bool
+) -> Track:
+    track = Track.objects.filter(slug=spec.slug).first()
+    held: dict[str, str] = {}  # lessons an author changed: slug -> why they are left alone
+    if track is not None and not prefer_files:
+        conflict = _conflict(track, spec)
+        report.conflicts += conflict.lines(spec.slug)
+        if conflict.track:
+            return track
+        held = conflict.lessons
+    track = track or Track(slug=spec.slug)
     changed = _assign(
         track,
         title=spec.title,
@@ -225,7 +242,7 @@ def _import_track(spec: cf.TrackSpec, roles: dict, report: ImportReport, now) ->
 
     modules = {module.slug: module for module in track.modules.all()}
     lessons = {lesson.slug: lesson for lesson in track.lessons.select_related("quiz", "assignment")}
-    kept_lessons: set[str] = set()
+    kept_lessons: set[str] = set(held)
     for m_position, m_spec in enumerate(spec.modules, start=1):
         module = modules.pop(m_spec.slug, None) or Module(track=track, slug=m_spec.slug)
         changed = _assign(
@@ -238,30 +255,47 @@ def _import_track(spec: cf.TrackSpec, roles: dict, report: ImportReport, now) ->
         )
         _save(module, "module", report, changed)
         for l_position, l_spec in enumerate(m_spec.lessons, start=1):
+            if l_spec.slug in held:
+                continue
             lesson = lessons.get(l_spec.slug) or Lesson(track=track, slug=l_spec.slug)
             kept_lessons.add(l_spec.slug)
-            changed = _assign(
-                lesson,
-                module=module,
-                title=l_spec.title,
-                position=l_position,
-                minutes=l_spec.minutes,
-                body_markdown=l_spec.body,
-                platforms=l_spec.platforms,
-                last_reviewed=l_spec.last_reviewed,
-                facts_checked=l_spec.facts_checked,
-                archived_at=None,
-            )
-            _save(lesson, "lesson", report, changed)
-            _import_quiz(lesson, l_spec.quiz, report, now)
-            _import_assignment(lesson, l_spec.assignment, report, now)
+            changed = _assign(lesson, module=module, position=l_position, archived_at=None)
+            _write_lesson(lesson, l_spec, report, now, changed=changed)
 
     for slug, lesson in lessons.items():
         if slug not in kept_lessons:
             _retire_lesson(lesson, report, now)
     for module in modules.values():
-        _retire_module(module, report, now)
+        if not module.lessons.filter(slug__in=held).exists():  # an author's lesson keeps it
+            _retire_module(module, report, now)
+    _record_fingerprints(track, held=set(held))
     return track
+
+
+def _write_lesson(
+    lesson: Lesson, spec: cf.LessonSpec, report: ImportReport, now, *, changed: bool = False
+) -> None:
+    """Make the lesson, its quiz and its assignment say what `spec` says, in place."""
+    changed |= _assign(
+        lesson,
+        title=spec.title,
+        minutes=spec.minutes,
+        body_markdown=spec.body,
+        platforms=spec.platforms,
+        last_reviewed=spec.last_reviewed,
+        facts_checked=spec.facts_checked,
+    )
+    _save(lesson, "lesson", report, changed)
+    _import_quiz(lesson, spec.quiz, report, now)
+    _import_assignment(lesson, spec.assignment, report, now)
+
+
+def write_lesson(lesson: Lesson, spec: cf.LessonSpec, *, now=None) -> ImportReport:
+    """Write one lesson's content (a published draft) as an import would; the caller calls
+    `curriculum_changed`. Its place in the track (slug, module, position) doesn't change."""
+    report = ImportReport()
+    _write_lesson(lesson, spec, report, now or timezone.now())
+    return report
 
 
 def _retire_lesson(lesson: Lesson, report: ImportReport, now) -> None:
@@ -413,47 +447,183 @@ def _import_assignment(
     )
 
 
+# -- who changed what last: the files or an author in the admin ---------------------------------
+# Each track and lesson keeps a fingerprint of its content as the last import left it: a hash of
+# what `export_content` would write for it (track.toml's settings and modules; the lesson file,
+# quiz and assignment included, with its module, position and whether it is archived). When the
+# row's fingerprint today differs from the stored one, an author changed it in the admin since.
+
+FINGERPRINT_UNKNOWN = "unknown"  # rows from before fingerprints (migration 0007): files win
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _track_fingerprint(spec: cf.TrackSpec, *, archived: bool) -> str:
+    return _fingerprint(f"archived: {archived}\n{cf.track_toml(spec)}")
+
+
+def _lesson_fingerprint(spec: cf.LessonSpec, *, module: str, position: int, archived: bool) -> str:
+    return _fingerprint(f"{module}/{position}, archived: {archived}\n{cf.lesson_file(spec)}")
+
+
+@dataclass
+class Fingerprints:
+    track: str
+    lessons: dict[str, str]  # by slug
+    rows: list[Lesson] = field(default_factory=list)  # the lessons, when read from the database
+
+    @classmethod
+    def of_spec(cls, spec: cf.TrackSpec) -> "Fingerprints":
+        """The content files' version."""
+        return cls(
+            track=_track_fingerprint(spec, archived=False),
+            lessons={
+                l_spec.slug: _lesson_fingerprint(
+                    l_spec, module=m_spec.slug, position=position, archived=False
+                )
+                for m_spec in spec.modules
+                for position, l_spec in enumerate(m_spec.lessons, start=1)
+            },
+        )
+
+    @classmethod
+    def of_track(cls, track: Track) -> "Fingerprints":
+        """The database's version: every lesson of the track, archived ones too."""
+        rows = list(lessons_for_specs(Lesson.objects.filter(track=track)).select_related("module"))
+        spec = _track_spec(track, modules=track.modules.current().order_by("position"))
+        return cls(
+            track=_track_fingerprint(spec, archived=track.archived_at is not None),
+            lessons={
+                lesson.slug: _lesson_fingerprint(
+                    lesson_spec(lesson),
+                    module=lesson.module.slug,
+                    position=lesson.position,
+                    archived=lesson.archived_at is not None,
+                )
+                for lesson in rows
+            },
+            rows=rows,
+        )
+
+
+@dataclass
+class Conflict:
+    """What an author changed in the admin that the files would overwrite: the track's
+    settings or modules (then the whole track is theirs), or some lessons."""
+
+    track: str = ""  # why, if the track is
+    lessons: dict[str, str] = field(default_factory=dict)  # slug -> why
+
+    def lines(self, track_slug: str) -> list[str]:
+        if self.track:
+            return [f"track {track_slug}: {self.track}; the whole track is left as it is"]
+        return [
+            f"lesson {track_slug}/{slug}: {why}; left as it is"
+            for slug, why in self.lessons.items()
+        ]
+
+
+def _conflict(track: Track, spec: cf.TrackSpec) -> Conflict:
+    stored = Fingerprints.of_track(track)
+    from_files = Fingerprints.of_spec(spec)
+    why = _authored(track.imported_fingerprint, stored.track, from_files.track)
+    if why:
+        return Conflict(track=why)
+    lessons = {
+        lesson.slug: _authored(
+            lesson.imported_fingerprint,
+            stored.lessons[lesson.slug],
+            from_files.lessons.get(lesson.slug),
+        )
+        for lesson in stored.rows
+    }
+    return Conflict(lessons={slug: why for slug, why in lessons.items() if why})
+
+
+def find_conflicts(specs: list[cf.TrackSpec]) -> list[str]:
+    """What importing `specs` would leave alone because an author changed it in the admin
+    (one line each; empty when the files may write everything). Reads only."""
+    tracks = {track.slug: track for track in Track.objects.filter(slug__in=[s.slug for s in specs])}
+    return [
+        line
+        for spec in specs
+        if spec.slug in tracks
+        for line in _conflict(tracks[spec.slug], spec).lines(spec.slug)
+    ]
+
+
+def _authored(stored: str, now: str, from_files: str | None) -> str:
+    """Why a row must be left alone (an author changed it in the admin), or "" if the files
+    may write it: it is as the last import left it, or the files already hold the same."""
+    if stored in (FINGERPRINT_UNKNOWN, now) or from_files == now:
+        return ""
+    if not stored:
+        return "created in the admin, not in the content files"
+    return "changed in the admin since the last import"
+
+
+def _record_fingerprints(track: Track, *, held: set[str]) -> None:
+    """After an import: the track and its lessons as the import left them (the lessons an
+    author changed keep their old fingerprint, so they stay reported until resolved)."""
+    now = Fingerprints.of_track(track)
+    if track.imported_fingerprint != now.track:
+        Track.objects.filter(pk=track.pk).update(imported_fingerprint=now.track)
+    for lesson in now.rows:
+        if lesson.slug not in held and lesson.imported_fingerprint != now.lessons[lesson.slug]:
+            Lesson.objects.filter(pk=lesson.pk).update(
+                imported_fingerprint=now.lessons[lesson.slug]
+            )
+
+
 def track_specs(tracks=None) -> list[cf.TrackSpec]:
     """The current (non-archived) content of `tracks` (default: all) as specs, for export."""
     queryset = (tracks if tracks is not None else Track.objects.all()).select_related("role")
     specs = []
     for track in queryset.filter(archived_at__isnull=True).order_by("slug"):
-        spec = cf.TrackSpec(
-            slug=track.slug,
-            title=track.title,
-            role=track.role.slug,
-            summary=track.summary,
-            level=track.level,
-            published=track.is_published,
-            position=track.position or None,
-            validity_months=track.validity_months,
-        )
-        lessons = (
+        lessons = lessons_for_specs(
             Lesson.objects.filter(track=track, archived_at__isnull=True)
-            .select_related("quiz", "assignment")
-            .prefetch_related(
-                "quiz__questions__choices", "assignment__rubric", "assignment__samples"
-            )
-            .order_by("position")
-        )
+        ).order_by("position")
         by_module: dict[int, list[Lesson]] = {}
         for lesson in lessons:
             by_module.setdefault(lesson.module_id, []).append(lesson)
-        for module in track.modules.current().order_by("position"):
-            spec.modules.append(
-                cf.ModuleSpec(
-                    slug=module.slug,
-                    title=module.title,
-                    summary=module.summary,
-                    self_check=module.self_check,
-                    lessons=[_lesson_spec(lesson) for lesson in by_module.get(module.pk, [])],
-                )
-            )
-        specs.append(spec)
+        modules = track.modules.current().order_by("position")
+        specs.append(_track_spec(track, modules=modules, lessons=by_module))
     return specs
 
 
-def _lesson_spec(lesson: Lesson) -> cf.LessonSpec:
+def lessons_for_specs(lessons):
+    return lessons.select_related("quiz", "assignment").prefetch_related(
+        "quiz__questions__choices", "assignment__rubric", "assignment__samples"
+    )
+
+
+def _track_spec(track: Track, *, modules, lessons: dict[int, list[Lesson]] | None = None):
+    """`track` as a spec with `modules`, each with its `lessons` (by module id; none if None)."""
+    return cf.TrackSpec(
+        slug=track.slug,
+        title=track.title,
+        role=track.role.slug,
+        summary=track.summary,
+        level=track.level,
+        published=track.is_published,
+        position=track.position or None,
+        validity_months=track.validity_months,
+        modules=[
+            cf.ModuleSpec(
+                slug=module.slug,
+                title=module.title,
+                summary=module.summary,
+                self_check=module.self_check,
+                lessons=[lesson_spec(lesson) for lesson in (lessons or {}).get(module.pk, [])],
+            )
+            for module in modules
+        ],
+    )
+
+
+def lesson_spec(lesson: Lesson) -> cf.LessonSpec:
     quiz = lesson.quiz if _has_child(lesson, "quiz") and lesson.quiz.archived_at is None else None
     assignment = (
         lesson.assignment
@@ -521,12 +691,12 @@ class _DryRunRollbackError(Exception):
     pass
 
 
-def preview_import(specs: list[cf.TrackSpec]) -> ImportReport:
+def preview_import(specs: list[cf.TrackSpec], *, prefer_files: bool = False) -> ImportReport:
     """What `import_specs(specs)` would change, computed in a transaction that is rolled back."""
     report = ImportReport()
     try:
         with transaction.atomic():
-            report = import_specs(specs)
+            report = import_specs(specs, prefer_files=prefer_files)
             raise _DryRunRollbackError
     except _DryRunRollbackError:
         pass
@@ -574,11 +744,11 @@ def validate_track_for_publishing(track: Track) -> list[Problem]:
         if not module_lessons:
             problems.append(Problem(f"Module “{module.title}” has no current lesson.", module))
         for lesson in module_lessons:
-            problems += _lesson_problems(lesson)
+            problems += lesson_problems(lesson)
     return problems
 
 
-def _lesson_problems(lesson: Lesson) -> list[Problem]:
+def lesson_problems(lesson: Lesson) -> list[Problem]:
     problems = []
     if not lesson.body_markdown.strip():
         problems.append(Problem(f"Lesson “{lesson.title}” has no text.", lesson))
@@ -690,6 +860,36 @@ def duplicate_track(*, track: Track) -> Track:
 ARCHIVABLE = (Track, Module, Lesson, Quiz, PracticeAssignment)
 
 
+def is_live(lesson: Lesson) -> bool:
+    """Learners can open the lesson: it isn't archived, nor is its module, and its track is
+    published and not archived. (`live_lessons` is the same rule in SQL.)"""
+    track = lesson.track
+    return (
+        lesson.archived_at is None
+        and lesson.module.archived_at is None
+        and track.is_published
+        and track.archived_at is None
+    )
+
+
+def live_lessons() -> models.Q:
+    """`is_live` as a filter on lessons."""
+    return models.Q(
+        archived_at__isnull=True,
+        module__archived_at__isnull=True,
+        track__is_published=True,
+        track__archived_at__isnull=True,
+    )
+
+
+class ContentProblemsError(Exception):
+    """A change refused because it would show learners a lesson with these problems."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(problem.message for problem in problems))
+        self.problems = problems
+
+
 @transaction.atomic
 def archive_content(*, item: models.Model) -> bool:
     """Hide a track, module, lesson, quiz or assignment from learners; their records stay.
@@ -715,6 +915,14 @@ def restore_content(*, item: models.Model) -> bool:
         return False
     item.archived_at = None
     item.save(update_fields=["archived_at"])
+    # A lesson (or its quiz or assignment) coming back into a live track must be complete:
+    # the same check as publishing a track.
+    lesson = item if isinstance(item, Lesson) else getattr(item, "lesson", None)
+    if lesson is not None:
+        lesson = Lesson.objects.select_related("track", "module").get(pk=lesson.pk)
+        problems = lesson_problems(lesson) if is_live(lesson) else []
+        if problems:
+            raise ContentProblemsError(problems)  # rolls the restore back
     curriculum_changed(track_ids=curriculum_track_ids(model=type(item), pks=[item.pk]))
     return True
 

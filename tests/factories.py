@@ -2,6 +2,7 @@ import factory
 from allauth.account.models import EmailAddress
 
 from courses.models import Choice, Lesson, Module, PracticeAssignment, Question, Quiz, Role, Track
+from courses.services import FINGERPRINT_UNKNOWN
 from learners.models import User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -38,13 +39,16 @@ def make_track(
     role_slug: str = "newcomer",
     with_quiz: bool = False,
 ) -> Track:
-    """A track with `modules` × `lessons_per_module` lessons (each with a short body)."""
+    """A track with `modules` × `lessons_per_module` lessons (each with a short body), as if
+    imported before imports were fingerprinted: a later import may overwrite it. (Content an
+    author made in the admin has no fingerprint; tests of that make it so.)"""
     track = Track.objects.create(
         slug=slug,
         title=f"Track {slug}",
         role=role(role_slug),
         summary="A track for tests.",
         is_published=published,
+        imported_fingerprint=FINGERPRINT_UNKNOWN,
     )
     for m in range(1, modules + 1):
         module = Module.objects.create(
@@ -59,6 +63,7 @@ def make_track(
                 position=n,
                 minutes=5,
                 body_markdown=f"## Lesson {m}.{n}\n\nSome *text* for lesson {m}.{n}.",
+                imported_fingerprint=FINGERPRINT_UNKNOWN,
             )
             if with_quiz:
                 add_quiz(lesson)

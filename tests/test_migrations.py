@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from courses.models import AssignmentSample
+from courses.models import AssignmentSample, LessonRevision
 from governance import holdings, policy
 from governance.models import (
     BannedTerm,
@@ -168,6 +168,9 @@ def _fill_the_rest(world) -> None:
     group = Group.objects.get(name="Editors")
     group.permissions.add(Permission.objects.first())
     staff.groups.add(group)
+    LessonRevision.objects.create(
+        lesson=world.lesson, text='+++\ntitle = "Draft"\n+++\n', created_by=staff
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -44,6 +44,7 @@ class LessonChoiceMixin:
         if db_field.name == "lesson":
             kwargs["queryset"] = (
                 Lesson.objects.filter(**{f"{self.lesson_relation}__isnull": True})
+                .exclude(services.live_lessons())  # a live lesson changes through its draft
                 .select_related("track")
                 .order_by("track__title", "module__position", "position")
             )
@@ -169,8 +170,11 @@ class QuestionAdmin(MovableListAdmin, AuthoringAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "quiz":
-            kwargs["queryset"] = Quiz.objects.select_related("lesson__track").order_by(
-                "lesson__track__title", "lesson__module__position", "lesson__position"
+            live = Lesson.objects.filter(services.live_lessons()).values("pk")
+            kwargs["queryset"] = (
+                Quiz.objects.exclude(lesson__in=live)  # a live quiz changes through its draft
+                .select_related("lesson__track")
+                .order_by("lesson__track__title", "lesson__module__position", "lesson__position")
             )
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
             field.label_from_instance = lambda quiz: _label(quiz.lesson.track, quiz.lesson)

@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
-from .. import services
+from .. import drafts, services
 from ..models import (
     Lesson,
     Module,
@@ -187,12 +187,31 @@ class ArchivedFilter(admin.SimpleListFilter):
 # Shared behaviour
 
 
+def live_lesson(obj) -> "Lesson | None":
+    """The live lesson `obj` is part of (see courses.drafts), or None."""
+    lesson = drafts.lesson_of(obj) if obj is not None and obj.pk is not None else None
+    return lesson if lesson is not None and drafts.is_live(lesson) else None
+
+
+def live_part_of(obj) -> "Lesson | None":
+    """The live lesson `obj` is a part of (not the lesson, quiz or assignment itself)."""
+    if obj is None or isinstance(obj, (Lesson, Quiz, PracticeAssignment)):
+        return None
+    return live_lesson(obj)
+
+
 class OrderedInline:
     """An inline whose rows are ordered by `position`: shows it with ↑/↓ buttons.
 
     The buttons submit the parent's change form (so edits on the page are saved first); the
-    parent admin's `response_change` then moves the row.
+    parent admin's `response_change` then moves the row. Read-only when the parent is live.
     """
+
+    def has_add_permission(self, request, obj=None):
+        return live_lesson(obj) is None and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return live_lesson(obj) is None and super().has_change_permission(request, obj)
 
     @admin.display(description="Order")
     def order(self, obj):
@@ -253,14 +272,65 @@ class AuthoringAdmin(CurriculumChangesAdmin):
     save_on_top = True  # so Enter in a field presses "Save", never an inline ↑/↓ button
 
     def tools(self, request, obj) -> list[Tool]:
-        return []
+        lesson = live_lesson(obj)
+        if lesson is None:
+            return []
+        label = "Edit the draft" if isinstance(obj, Lesson) else f"Edit the draft of “{lesson}”"
+        return [
+            Tool(label, reverse("admin:courses_lesson_draft", args=[lesson.pk]), style="primary")
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         obj = self.get_object(request, unquote(object_id))
         if obj is not None:
             extra_context["tools"] = self.tools(request, obj)
+            extra_context["live_lesson"] = live_lesson(obj)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    # -- live content is read-only: it changes by publishing a draft (courses.drafts) ------
+
+    def has_change_permission(self, request, obj=None):
+        if live_lesson(obj) is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    # A whole live lesson, quiz or assignment may be deleted (with the record checks of
+    # ArchivableAdmin); a part of one (a question, a choice, a rubric criterion) is removed in
+    # the lesson's draft, or the quiz would change under learners' feet.
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        lesson = live_part_of(obj)
+        if lesson is not None:
+            self.message_user(
+                request,
+                format_html(
+                    "“{}” is part of “{}”, which learners see now: remove it in "
+                    '<a href="{}">the lesson\'s draft</a>.',
+                    obj,
+                    lesson,
+                    reverse("admin:courses_lesson_draft", args=[lesson.pk]),
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request, queryset):
+        if any(live_part_of(obj) is not None for obj in queryset):
+            raise PermissionDenied("Parts of a live lesson are removed in its draft.")
+        super().delete_queryset(request, queryset)
+
+    def _object_for_action(self, request, object_id):
+        """The object for archive/restore: allowed with the model's change permission even
+        when live (hiding content from learners is immediate by design)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with id {object_id}")
+        if not super().has_change_permission(request):
+            raise PermissionDenied
+        return obj
 
     def _object_for_change(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
@@ -376,7 +446,7 @@ class ArchivableAdmin(AuthoringAdmin):
 
     def tools(self, request, obj) -> list[Tool]:
         tools = super().tools(request, obj)
-        if not self.has_change_permission(request, obj):
+        if not self.has_change_permission(request):  # the model's: archiving live content is fine
             return tools
         if obj.archived_at is None:
             tools.append(Tool("Archive", self._url("archive", quote(obj.pk)), post=True))
@@ -395,13 +465,28 @@ class ArchivableAdmin(AuthoringAdmin):
     def _restore(self, request, items) -> int:
         count = 0
         for item in items:
-            if services.restore_content(item=item):
+            try:
+                restored = services.restore_content(item=item)
+            except services.ContentProblemsError as refused:
+                self.message_user(
+                    request,
+                    format_html(
+                        "“{}” was not restored: learners would see it with {} {} to fix first:{}",
+                        item,
+                        len(refused.problems),
+                        "problem" if len(refused.problems) == 1 else "problems",
+                        problems_html(refused.problems),
+                    ),
+                    messages.ERROR,
+                )
+                continue
+            if restored:
                 self.log_change(request, item, "Restored from the archive.")
                 count += 1
         return count
 
     def archive_view(self, request, object_id):
-        obj = self._object_for_change(request, object_id)
+        obj = self._object_for_action(request, object_id)
         if self._archive(request, [obj]):
             self.message_user(
                 request,
@@ -414,11 +499,11 @@ class ArchivableAdmin(AuthoringAdmin):
         return HttpResponseRedirect(self._change_url(obj))
 
     def restore_view(self, request, object_id):
-        obj = self._object_for_change(request, object_id)
-        if self._restore(request, [obj]):
-            self.message_user(request, f"Restored “{obj}”.", messages.SUCCESS)
-        else:
+        obj = self._object_for_action(request, object_id)
+        if obj.archived_at is None:
             self.message_user(request, f"“{obj}” was not archived.")
+        elif self._restore(request, [obj]):  # else it said why not
+            self.message_user(request, f"Restored “{obj}”.", messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(obj))
 
     @admin.action(description="Archive selected %(verbose_name_plural)s", permissions=["change"])
@@ -485,7 +570,7 @@ class ArchivableAdmin(AuthoringAdmin):
             "archived": obj.archived_at is not None,
             "archive_url": self._url("archive", quote(obj.pk)),
             "change_url": self._change_url(obj),
-            "can_archive": self.has_change_permission(request, obj),
+            "can_archive": self.has_change_permission(request),
         }
         return TemplateResponse(request, "admin/courses/delete_refused.html", context, status=409)
 

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext, quote
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -133,6 +134,18 @@ class LessonAdmin(MovableListAdmin, ArchivableAdmin):
     def save_model(self, request, obj, form, change):
         if not change or "module" in form.changed_data:  # new, or moved: last in its module
             obj.position = services.next_position(model=Lesson, parent=obj.module)
+        obj.track_id = obj.module.track_id  # as Lesson.save does, to read it before saving
+        if not change and services.is_live(obj):
+            # Learners would see a half-written lesson: it starts hidden, and "Restore" (which
+            # runs the publish check) shows it once it is complete.
+            obj.archived_at = timezone.now()
+            self.message_user(
+                request,
+                f"“{obj.module.track}” is published, so the new lesson is hidden from learners "
+                "until it is complete: add its quiz or assignment if it has one, then use "
+                "“Restore” to publish it.",
+                messages.WARNING,
+            )
         super().save_model(request, obj, form, change)
 
     def get_urls(self):
@@ -149,11 +162,19 @@ class LessonAdmin(MovableListAdmin, ArchivableAdmin):
                 view(self.preview_view),
                 name="{}_{}_preview".format(*info),
             ),
+            path(
+                "<path:object_id>/draft/",
+                view(self.draft_view),
+                name="{}_{}_draft".format(*info),
+            ),
             *super().get_urls(),
         ]
 
     def preview_view(self, request, object_id):
         return admin_views.lesson_preview(self, request, object_id)
+
+    def draft_view(self, request, object_id):
+        return admin_views.lesson_draft(self, request, object_id)
 
     def markdown_preview_view(self, request):
         return admin_views.markdown_preview(self, request)
@@ -164,7 +185,12 @@ class LessonAdmin(MovableListAdmin, ArchivableAdmin):
         ]
         quiz = active_child(obj, "quiz")
         assignment = active_child(obj, "assignment")
-        if quiz is not None:
+        if services.is_live(obj):  # changes go through the draft (the base tools)
+            if quiz is not None:
+                tools.append(Tool("View quiz", admin_change_url(quiz)))
+            if assignment is not None:
+                tools.append(Tool("View assignment", admin_change_url(assignment)))
+        elif quiz is not None:
             tools.append(Tool("Edit quiz", admin_change_url(quiz)))
         else:
             tools.append(Tool("Add a quiz", f"{reverse('admin:courses_quiz_add')}?lesson={obj.pk}"))

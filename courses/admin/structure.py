@@ -388,6 +388,24 @@ class LessonInline(OrderedInline, admin.TabularInline):
     def status(self, obj):
         return archive_status(obj)
 
+    # In a module of a published track the lessons are live: each changes through its draft,
+    # and a new one is added (hidden until complete) from "Add lesson".
+    def has_add_permission(self, request, obj=None):
+        return not _shows_to_learners(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _shows_to_learners(obj) and super().has_change_permission(request, obj)
+
+
+def _shows_to_learners(module: Module | None) -> bool:
+    return (
+        module is not None
+        and module.pk is not None
+        and module.archived_at is None
+        and module.track.is_published
+        and module.track.archived_at is None
+    )
+
 
 @admin.register(Module)
 class ModuleAdmin(MovableListAdmin, ArchivableAdmin):

@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from .. import content_files as cf
-from .. import content_zip, pages, selectors, services
+from .. import content_zip, drafts, pages, selectors, services
 from ..markdown import render_markdown
 from ..models import Track
 
@@ -130,12 +130,14 @@ def import_tracks(model_admin, request) -> HttpResponse:
         else:
             token = secrets.token_urlsafe(16)
             cache.set(_cache_key(request.user, token), data, IMPORT_CACHE_SECONDS)
-            report = services.preview_import(specs)
+            # Uploading a zip is choosing its version: it replaces admin edits, said first.
+            report = services.preview_import(specs, prefer_files=True)
             context.update(
                 token=token,
                 tracks=_track_rows(specs),
                 lines=report.lines(),
                 changed=report.changed,
+                replaces=services.find_conflicts(specs),
             )
     return TemplateResponse(request, "admin/courses/track/import.html", context, status=status)
 
@@ -160,7 +162,7 @@ def _confirm_import(model_admin, request) -> HttpResponse:
     existing = set(
         Track.objects.filter(slug__in=[spec.slug for spec in specs]).values_list("slug", flat=True)
     )
-    report = services.import_specs(specs)
+    report = services.import_specs(specs, prefer_files=True)  # the preview listed what it replaces
     cache.delete(key)
     summary = "; ".join(report.lines()) or "nothing changed"
     for track in Track.objects.filter(slug__in=report.tracks):
@@ -218,3 +220,117 @@ def markdown_preview(model_admin, request) -> JsonResponse:
     if len(text) > MAX_PREVIEW_CHARS:
         return JsonResponse({"error": "The text is too long to preview."}, status=413)
     return JsonResponse({"html": render_markdown(text)})
+
+
+# --------------------------------------------------------------------------------------------
+# Drafts of live lessons
+
+
+def lesson_draft(model_admin, request, object_id: str) -> HttpResponse:
+    """Edit, check, compare and publish the draft of a live lesson; its published revisions,
+    each comparable with what learners see now and revertible."""
+    lesson = model_admin.get_object(request, unquote(object_id))
+    if lesson is None:
+        raise Http404("No such lesson")
+    # The model's change permission (obj=None): the lesson itself is read-only while live.
+    if not model_admin.has_change_permission(request):
+        raise PermissionDenied
+    change_url = reverse("admin:courses_lesson_change", args=[lesson.pk])
+    if not services.is_live(lesson):
+        model_admin.message_user(
+            request,
+            "Learners don't see this lesson, so it is edited directly: no draft is needed.",
+        )
+        return HttpResponseRedirect(change_url)
+    draft_url = reverse("admin:courses_lesson_draft", args=[lesson.pk])
+    problems: list[str] = []
+    text = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action in ("save", "publish"):
+            text = request.POST.get("text", "")
+            if len(text) > MAX_PREVIEW_CHARS:
+                problems = [f"The draft is longer than {MAX_PREVIEW_CHARS:,} characters."]
+            else:
+                draft, problems = drafts.save_draft(lesson, text, by=request.user)
+                if action == "save" and not problems:
+                    model_admin.message_user(
+                        request, "Draft saved. Learners still see the published version."
+                    )
+                    return HttpResponseRedirect(draft_url)
+                if action == "publish" and not problems:
+                    material = request.POST.get("material") == "on"
+                    try:
+                        drafts.publish_draft(lesson, by=request.user, material=material)
+                    except drafts.DraftError as refused:
+                        problems = refused.problems
+                    else:
+                        model_admin.log_change(
+                            request,
+                            lesson,
+                            "Published a draft"
+                            + (" (a change in substance)." if material else "."),
+                        )
+                        model_admin.message_user(
+                            request,
+                            f"Published: learners now see the new version of “{lesson}”"
+                            + (
+                                ", and recertifying learners are asked to read it again."
+                                if material
+                                else "."
+                            ),
+                            messages.SUCCESS,
+                        )
+                        return HttpResponseRedirect(change_url)
+        elif action == "discard":
+            if drafts.discard_draft(lesson):
+                model_admin.message_user(request, "Draft discarded.", messages.SUCCESS)
+            return HttpResponseRedirect(draft_url)
+        elif action == "revert":
+            revision = lesson.revisions.filter(
+                pk=request.POST.get("revision") or 0, published_at__isnull=False
+            ).first()
+            if revision is None:
+                model_admin.message_user(
+                    request, "That revision is not part of this lesson.", messages.ERROR
+                )
+            else:
+                drafts.revert_to(revision, by=request.user)
+                model_admin.message_user(
+                    request,
+                    f"The version published {revision.published_at:%d %b %Y %H:%M} is now the "
+                    "draft: check it, then publish it.",
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(draft_url)
+        else:
+            return HttpResponseRedirect(draft_url)
+    published = drafts.published_text(lesson)
+    draft = drafts.draft_of(lesson)
+    if text is None:  # not a refused POST: show the stored draft, or the published version
+        text = draft.text if draft else published
+        if draft is not None:
+            _, problems = drafts.read(draft.text, lesson)
+    history = drafts.history(lesson)
+    compare = next((r for r in history if str(r.pk) == request.GET.get("compare")), None)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": f"Draft of “{lesson}”",
+        "lesson": lesson,
+        "text": text,
+        "draft": draft,
+        "problems": problems,
+        "changes": drafts.diff(published, text) if draft or request.method == "POST" else [],
+        "history": history,
+        "compare": compare,
+        "compare_changes": drafts.diff(compare.text, published) if compare else [],
+        "change_url": change_url,
+        "draft_url": draft_url,
+    }
+    return TemplateResponse(
+        request,
+        "admin/courses/lesson/draft.html",
+        context,
+        status=400 if request.method == "POST" and problems else 200,
+    )

@@ -108,8 +108,10 @@ def lesson_body(html: str) -> str:
 
 @pytest.fixture
 def authored(db) -> Track:
-    """Two modules of three lessons, each with a quiz; lesson 1.1 also has an assignment."""
-    track = factories.make_track(with_quiz=True)
+    """Two modules of three lessons, each with a quiz; lesson 1.1 also has an assignment. Not
+    published yet, so edited directly (a published track's lessons change through drafts:
+    test_drafts)."""
+    track = factories.make_track(with_quiz=True, published=False)
     lesson = Lesson.objects.get(slug="lesson-1-1")
     factories.add_rubric(factories.add_assignment(lesson))
     return track
@@ -215,6 +217,7 @@ def cell(body: str, field: str) -> list[str]:
 
 
 def test_track_list_counts_modules_lessons_quizzes_and_learners(author, authored):
+    Track.objects.filter(pk=authored.pk).update(is_published=True)
     for learner in factories.UserFactory.create_batch(2):
         Enrolment.objects.create(learner=learner, track=authored)
     Lesson.objects.filter(slug="lesson-2-3").update(archived_at="2026-01-01T00:00Z")
@@ -279,6 +282,7 @@ def test_track_list_filters_by_status_and_role(author):
 
 
 def test_lesson_list_filters_by_track_status_and_archived(author, authored):
+    Track.objects.filter(pk=authored.pk).update(is_published=True)
     factories.make_track(slug="other", published=False, modules=1, lessons_per_module=1)
     Lesson.objects.filter(slug="lesson-1-2", track=authored).update(archived_at="2026-01-01T00:00Z")
     url = reverse("admin:courses_lesson_changelist")

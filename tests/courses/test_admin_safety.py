@@ -5,6 +5,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from courses import drafts
 from courses.models import Lesson, Module, PracticeAssignment, Quiz, Track
 from progress.models import Enrolment, LessonCompletion, QuizAttempt, Submission
 from tests import factories
@@ -184,21 +185,18 @@ def test_an_inline_lesson_with_records_is_not_deleted_from_the_module_page(autho
 
 
 def test_editing_a_published_lesson_keeps_its_completions(author, completed, learner):
+    text = drafts.published_text(completed)
+    text = text.replace('title = "Lesson 1.2"', 'title = "Lesson 1.2, rewritten"')
+    text = text.replace("minutes = 5", "minutes = 7").replace("Some *text*", "New **text**")
+
     response = author.post(
-        admin_url(completed, "change"),
-        {
-            "module": completed.module_id,
-            "title": "Lesson 1.2, rewritten",
-            "slug": completed.slug,
-            "minutes": "7",
-            "platforms": "[]",
-            "body_markdown": "New **text**.",
-        },
+        reverse("admin:courses_lesson_draft", args=[completed.pk]),
+        {"action": "publish", "text": text},
     )
 
     assert response.status_code == 302
     lesson = Lesson.objects.get(pk=completed.pk)
-    assert (lesson.title, lesson.position) == ("Lesson 1.2, rewritten", 2)
+    assert (lesson.title, lesson.minutes, lesson.position) == ("Lesson 1.2, rewritten", 7, 2)
     assert "<strong>text</strong>" in lesson.body_html
     assert LessonCompletion.objects.filter(learner=learner, lesson=lesson).exists()
 

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from courses import page_cache, services, signals
-from courses.models import Lesson, Question, Role, Track
+from courses import drafts, page_cache, services, signals
+from courses.models import Lesson, Role, Track
 from tests import factories
 from tests.courses.test_admin import lesson_body, submit_change_form
 
@@ -315,45 +315,64 @@ def test_marking_lessons_changed_signals_their_track(track, sent):
 # -- every write path of the admin shows on the next view ------------------------------------------
 
 
-def test_editing_a_lesson_in_the_admin_shows_at_once(reader, author, track, sent):
+def publish_draft(author, lesson, old: str, new: str):
+    """Publish a draft of a live lesson through the admin's draft page."""
+    text = drafts.published_text(lesson)
+    assert old in text, text
+    return author.post(
+        reverse("admin:courses_lesson_draft", args=[lesson.pk]),
+        {"action": "publish", "text": text.replace(old, new)},
+    )
+
+
+def test_publishing_a_draft_in_the_admin_shows_at_once(reader, author, track, sent):
     lesson = track.lessons.get(slug="lesson-1-1")
     text(reader, track.slug, "lesson-1-1")
 
-    response = submit_change_form(
-        author,
-        lesson,
-        {"title": "A better title", "body_markdown": "Rewritten today."},
-        form_id="lesson_form",
-    )
+    response = publish_draft(author, lesson, "Some *text* for lesson 1.1.", "Rewritten today.")
 
     assert response.status_code == 302
     page = text(reader, track.slug, "lesson-1-1")
-    assert "A better title" in page
     assert "Rewritten today." in lesson_body(page)
     assert sent == [{track.pk}]
 
 
-def test_saving_without_an_edit_signals_nothing(author, track, sent):
-    response = submit_change_form(
-        author, track.lessons.get(slug="lesson-1-1"), form_id="lesson_form"
+def test_saving_a_draft_shows_learners_nothing_and_signals_nothing(reader, author, track, sent):
+    lesson = track.lessons.get(slug="lesson-1-1")
+    text(reader, track.slug, "lesson-1-1")
+
+    author.post(
+        reverse("admin:courses_lesson_draft", args=[lesson.pk]),
+        {"action": "save", "text": drafts.published_text(lesson).replace("Some", "Drafted")},
     )
+
+    assert "Drafted" not in text(reader, track.slug, "lesson-1-1")
+    assert sent == []
+
+
+def test_saving_without_an_edit_signals_nothing(author, track, sent):
+    response = submit_change_form(author, track.modules.get(slug="module-1"), form_id="module_form")
 
     assert response.status_code == 302
     assert sent == []
 
 
 def test_moving_a_lesson_to_another_track_in_the_admin_changes_both(reader, author, track, sent):
+    """Lessons are moved while their track is a draft; learners then see both tracks anew."""
     other = factories.make_track(slug="other", modules=1, lessons_per_module=1)
     lesson = track.lessons.get(slug="lesson-2-3")
     text(reader, track.slug, "lesson-2-3")
     text(reader, "other", "lesson-1-1")
+    services.unpublish_track(track=track)
+    sent.clear()
 
     response = submit_change_form(
         author, lesson, {"module": str(other.modules.get().pk)}, form_id="lesson_form"
     )
+    services.publish_track(track=track)
 
     assert response.status_code == 302
-    assert sent == [{track.pk, other.pk}]
+    assert sent == [{track.pk, other.pk}, {track.pk}]
     assert view(reader, track.slug, "lesson-2-3").status_code == 404
     assert "Lesson 2 of 2" in text(reader, "other", "lesson-2-3")
     assert "Lesson 2.3" in module_nav(text(reader, "other", "lesson-1-1"))
@@ -376,12 +395,12 @@ def test_inline_rows_and_their_buttons_show_at_once(reader, author, track, sent)
     submit_change_form(
         author,
         module,
-        {"_move": f"lesson:{third.pk}:up", "lessons-0-title": "Renamed inline"},
+        {"_move": f"lesson:{third.pk}:up", "summary": "A new summary"},
         form_id="module_form",
     )
 
     assert module_nav(text(reader, track.slug, "lesson-1-1")) == [
-        "Renamed inline",
+        "Lesson 1.1",
         "Lesson 1.3",
         "Lesson 1.2",
     ]
@@ -389,31 +408,26 @@ def test_inline_rows_and_their_buttons_show_at_once(reader, author, track, sent)
 
 
 def test_quiz_questions_added_or_deleted_in_the_admin_show_at_once(reader, author, track, sent):
-    quiz = track.lessons.get(slug="lesson-1-2").quiz
+    lesson = track.lessons.get(slug="lesson-1-2")
     assert "1 questions" in text(reader, track.slug, "lesson-1-2")
+    one = drafts.published_text(lesson)
+    question = one[one.index("[[quiz.questions]]") : one.index("\n+++", 4)]
+    two = one.replace(question, question + "\n" + question.replace("Which is right?", "And?"))
+    url = reverse("admin:courses_lesson_draft", args=[lesson.pk])
 
-    second = factories.add_multiple_choice_question(quiz)
-    services.curriculum_changed(track_ids={track.pk})  # factories write around the services
+    author.post(url, {"action": "publish", "text": two})
     assert "2 questions" in text(reader, track.slug, "lesson-1-2")
-    sent.clear()
+    author.post(url, {"action": "publish", "text": one})
 
-    response = author.post(
-        reverse("admin:courses_question_delete", args=[second.pk]), {"post": "yes"}
-    )
-
-    assert response.status_code == 302
-    assert not Question.objects.filter(pk=second.pk).exists()
     assert "1 questions" in text(reader, track.slug, "lesson-1-2")
-    assert sent == [{track.pk}]
+    assert sent == [{track.pk}, {track.pk}]
 
 
 def test_editing_an_assignment_in_the_admin_shows_at_once(reader, author, track, sent):
-    assignment = track.lessons.get(slug="lesson-1-3").assignment
+    lesson = track.lessons.get(slug="lesson-1-3")
     text(reader, track.slug, "lesson-1-3")
 
-    submit_change_form(
-        author, assignment, {"title": "Write a client report"}, form_id="practiceassignment_form"
-    )
+    publish_draft(author, lesson, 'title = "Practice"', 'title = "Write a client report"')
 
     assert "Practice: Write a client report" in text(reader, track.slug, "lesson-1-3")
     assert sent == [{track.pk}]

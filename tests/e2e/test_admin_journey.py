@@ -96,3 +96,47 @@ def test_author_writes_previews_and_publishes(browser, site):
     expect(learner.locator("#lesson-body strong")).to_have_text("DMs")
     learner.get_by_role("link", name="Take the quiz").click()
     expect(learner.get_by_text("What do you do first?")).to_be_visible()
+
+
+def test_a_live_lesson_changes_for_learners_only_when_its_draft_is_published(browser, site):
+    """Issue 22, item 1, in Chromium: the author's draft (first half-built, refused) doesn't
+    reach the learner, who keeps the published lesson until the draft is published."""
+    factories.UserFactory(email="ada@example.com", is_staff=True, is_superuser=True)
+    factories.UserFactory(email="lena@example.com")
+    track = factories.make_track(slug="live", modules=1, lessons_per_module=1, with_quiz=True)
+    lesson = Lesson.objects.get(track=track)
+    base = site.url
+    learner = browser.new_page()
+    sign_in(learner, base, "lena@example.com", factories.PASSWORD)
+    author = browser.new_page()
+    sign_in(author, base, "ada@example.com", factories.PASSWORD)
+
+    author.goto(f"{base}/admin/courses/lesson/{lesson.pk}/change/")
+    expect(author.get_by_text("so it is read-only here")).to_be_visible()
+    author.get_by_role("link", name="Edit the draft").first.click()
+    draft = author.locator("#draft-text")
+    text = draft.input_value()
+    # Half-built: the question has lost its choices.
+    start = text.index("choices = [")
+    half_built = text[:start] + "choices = []" + text[text.index("]\n", start) + 1 :]
+    draft.fill(half_built.replace("Some *text* for lesson 1.1.", "A **rewritten** lesson."))
+    author.get_by_role("button", name="Publish to learners").click()
+    expect(author.locator(".errornote")).to_contain_text(
+        "to fix before this draft can be published"
+    )
+
+    learner.goto(f"{base}/tracks/live/lesson-1-1/")
+    expect(learner.locator("#lesson-body")).to_contain_text("Some text for lesson 1.1.")
+
+    author.locator("#draft-text").fill(
+        text.replace("Some *text* for lesson 1.1.", "A **rewritten** lesson.")
+    )
+    author.get_by_role("button", name="Save draft").click()
+    expect(author.get_by_text("What the draft changes")).to_be_visible()
+    learner.reload()
+    expect(learner.locator("#lesson-body")).not_to_contain_text("rewritten")
+
+    author.get_by_role("button", name="Publish to learners").click()
+    expect(author.get_by_text("Published: learners now see the new version")).to_be_visible()
+    learner.reload()
+    expect(learner.locator("#lesson-body strong")).to_have_text("rewritten")

@@ -182,15 +182,18 @@ PROTECTED = {**FULL, "delete": (409, 409)}  # learners' records: archive, don't 
 READ_ONLY = {**FULL, "add": (403, 403), "change": (200, 403), "delete": (403, 403)}
 NO_ROW = {**FULL, "change": (R, R), "delete": (R, R), "history": (R, R)}  # none in the world
 RECORD_NO_ROW = {**NO_ROW, "add": (403, 403)}  # made by people, never in the admin
+# Content of a published track is live: read-only, changed through the lesson's draft.
+LIVE = {**PROTECTED, "change": (200, 403)}
+LIVE_PART = {**FULL, "change": (200, 403), "delete": (R, R)}  # removed in the draft
 
 ADMIN_MODELS = {
     "account.emailaddress": FULL,
     "auth.group": FULL,
-    "courses.lesson": PROTECTED,
+    "courses.lesson": LIVE,
     "courses.module": PROTECTED,
-    "courses.practiceassignment": PROTECTED,
-    "courses.question": FULL,
-    "courses.quiz": PROTECTED,
+    "courses.practiceassignment": LIVE,
+    "courses.question": LIVE_PART,
+    "courses.quiz": LIVE,
     "courses.role": FULL,
     "courses.track": PROTECTED,
     "governance.bannedterm": NO_ROW,
@@ -238,6 +241,7 @@ ADMIN_EXTRA: dict[str, tuple[tuple, tuple]] = {
     "admin:ledger_message_html": staff_only(200, 200),
     "admin:progress_quizstatistics_csv": staff_only(200, 405),
     "admin:courses_lesson_preview": staff_only(200, 200),
+    "admin:courses_lesson_draft": staff_only(200, R),  # POST without an action: back to the page
     "admin:courses_lesson_markdown_preview": staff_only(405, 200),
     "admin:courses_track_export": staff_only(200, 200),
     "admin:courses_track_import": staff_only(200, 400),  # POST: no file

@@ -16,7 +16,9 @@ class DryRunRollbackError(Exception):
 class Command(BaseCommand):
     help = (
         "Import tracks from content files (DESIGN.md §5). Validates everything first and imports "
-        "nothing when any file is invalid. Safe to run again: unchanged content is left alone."
+        "nothing when any file is invalid. Safe to run again: unchanged content is left alone, "
+        "and so is whatever an author changed in the admin since the last import (reported; "
+        "--prefer-files overwrites it, export_content brings it back to files)."
     )
 
     def add_arguments(self, parser):
@@ -26,8 +28,14 @@ class Command(BaseCommand):
             action="store_true",
             help="validate and show what would change, without writing anything",
         )
+        parser.add_argument(
+            "--prefer-files",
+            action="store_true",
+            help="overwrite what authors changed in the admin since the last import with the "
+            "files' version (by default it is left as it is and reported)",
+        )
 
-    def handle(self, *args, path: Path, dry_run: bool, **options):
+    def handle(self, *args, path: Path, dry_run: bool, prefer_files: bool, **options):
         try:
             specs = services.read_content(path)
         except InvalidContentError as invalid:
@@ -38,7 +46,7 @@ class Command(BaseCommand):
             ) from None
         try:
             with transaction.atomic():
-                report = services.import_specs(specs)
+                report = services.import_specs(specs, prefer_files=prefer_files)
                 if dry_run:
                     raise DryRunRollbackError
         except DryRunRollbackError:
@@ -51,3 +59,16 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         if not report.changed:
             self.stdout.write("  Nothing changed.")
+        if report.conflicts:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{len(report.conflicts)} item(s) changed by an author in the admin since the "
+                    "last import were left as they are:"
+                )
+            )
+            for line in report.conflicts:
+                self.stderr.write(f"  {line}")
+            self.stderr.write(
+                "Keep the admin's version: manage.py export_content content/ --track SLUG, then "
+                "commit the files. Keep the files' version: import again with --prefer-files."
+            )
