@@ -81,13 +81,12 @@ def posts_to_review(user: User) -> QuerySet[PracticePost]:
     )
 
 
+def waiting_for_review(user: User) -> QuerySet[PracticePost]:
+    return posts_to_review(user).filter(status=PracticePost.Status.IN_REVIEW)
+
+
 def review_queue(user: User) -> list[PracticePost]:
-    return list(
-        posts_to_review(user)
-        .filter(status=PracticePost.Status.IN_REVIEW)
-        .select_related("learner")
-        .order_by("updated_at")
-    )
+    return list(waiting_for_review(user).select_related("learner").order_by("updated_at"))
 
 
 # -- the composer ------------------------------------------------------------------------

@@ -40,3 +40,28 @@ def parts(page: str, **kwargs) -> tuple[list[str], dict]:
         if part.shows(extra):
             templates.append(part.template)
     return templates, context
+
+
+# -- the one review inbox ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewSource:
+    """Work that an app above asks a person to review (practice: posts), shown in the review
+    inbox (/team/reviews/) beside the assignments and counted with them."""
+
+    template: str  # the inbox's section, given `items`
+    items: Callable  # (user) -> what waits for their review, oldest first
+    waiting: Callable  # (user) -> the same as a queryset, for counting with the others
+
+
+_review_sources: list[ReviewSource] = []
+
+
+def register_review_source(source: ReviewSource) -> None:
+    if source not in _review_sources:
+        _review_sources.append(source)
+
+
+def review_sources() -> list[ReviewSource]:
+    return list(_review_sources)

@@ -22,16 +22,19 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from courses import page_cache
 from courses.models import Lesson, Track
 from learners.models import User
 from learners.selectors import learner_ids_in, managed_team_ids, managed_teams, team_learners
+from progress import extensions
 from progress.models import Certificate, Enrolment, Submission
 
 STATUSES = [
@@ -173,6 +176,29 @@ def summary(rows: QuerySet[Enrolment]) -> dict:
     )
     counts["awaiting_review"] = counts["awaiting_review"] or 0
     return counts
+
+
+def reviews_waiting(user: User) -> int:
+    """Everything waiting for the person's review: assignments of their teams' people (for
+    staff, everyone's) and what other apps route to them (practice posts). One query."""
+    kinds = [
+        awaiting_review(user),
+        *(source.waiting(user) for source in extensions.review_sources()),
+    ]
+    counts = {
+        f"waiting_{number}": Coalesce(
+            Subquery(
+                kind.order_by()
+                .annotate(one=Value(1))
+                .values("one")  # one group: the count of every row
+                .annotate(count=Count("pk"))
+                .values("count")
+            ),
+            0,
+        )
+        for number, kind in enumerate(kinds)
+    }
+    return sum(User.objects.filter(pk=user.pk).annotate(**counts).values_list(*counts).get())
 
 
 def awaiting_review(manager: User) -> QuerySet[Submission]:

@@ -25,7 +25,7 @@ from governance import services as governance
 from learners import selectors as memberships
 from learners.decorators import NOT_A_MANAGER, manager_required
 from learners.models import Invitation, User
-from progress import quizzes
+from progress import extensions, quizzes
 from progress import services as progress_services
 
 from . import dashboard_sql, dashboards, people
@@ -223,9 +223,17 @@ def export_csv(request):
 
 @manager_required
 def review_queue(request):
+    """The one review inbox: assignments, then what other apps route to the manager (posts)."""
     submissions = dashboards.awaiting_review(request.user)
     page = Paginator(submissions, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "teams/team_reviews.html", {"page": page, "now": timezone.now()})
+    sections = [
+        (source.template, source.items(request.user)) for source in extensions.review_sources()
+    ]
+    return render(
+        request,
+        "teams/team_reviews.html",
+        {"page": page, "sections": sections, "now": timezone.now()},
+    )
 
 
 @manager_required

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "config.context_processors.site",
                 "progress.context_processors.navigation",
+                "teams.context_processors.reviews",
             ],
         },
     },

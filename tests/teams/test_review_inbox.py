@@ -1,0 +1,74 @@
+"""One review inbox (issue 22, item 3): a manager's practice assignments and the practice posts
+routed to them wait on one page, counted on the dashboard and in the team menu."""
+
+import pytest
+from django.urls import reverse
+
+from courses.models import Lesson
+from practice import studio
+from practice.models import PracticePost
+from progress import services as progress_services
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def waiting():
+    """Max manages Lena, who sent an assignment and asked Max to review a post."""
+    manager = factories.UserFactory(display_name="Max Manager")
+    learner = factories.UserFactory(display_name="Lena Learner")
+    factories.team_with(manager=manager, learners=[learner])
+    track = factories.make_track(modules=1, lessons_per_module=1)
+    lesson = Lesson.objects.get(track=track)
+    factories.add_rubric(factories.add_assignment(lesson))
+    progress_services.submit_assignment(
+        learner=learner, assignment=lesson.assignment, text="My client report."
+    )
+    post = PracticePost.objects.create(
+        learner=learner, network="linkedin", text="Repair days are back: bring any jacket."
+    )
+    studio.request_review(post=post, reviewer=manager)
+    return manager
+
+
+def test_assignments_and_posts_wait_in_one_inbox(client, waiting):
+    client.force_login(waiting)
+
+    page = client.get(reverse("teams:team_reviews")).content.decode()
+
+    assert 'Practice assignments <span class="muted">(1)</span>' in page
+    assert 'Practice posts <span class="muted">(1)</span>' in page
+    assert page.count("Lena Learner") >= 2
+    assert reverse("practice:studio_review", args=[PracticePost.objects.get().pk]) in page
+
+
+def test_the_dashboard_and_the_menu_count_both(client, waiting):
+    client.force_login(waiting)
+
+    page = client.get(reverse("teams:team")).content.decode()
+
+    assert '<span class="stats__value">2</span> awaiting review' in page
+    assert '<span class="badge">2<span class="sr-only"> waiting</span></span>' in page
+
+
+def test_nothing_waiting_shows_no_badge(client):
+    manager = factories.UserFactory()
+    factories.team_with(manager=manager, learners=[factories.UserFactory()])
+    client.force_login(manager)
+
+    page = client.get(reverse("teams:team_reviews")).content.decode()
+
+    assert "No practice assignments are waiting for your review." in page
+    assert "No practice posts are waiting for your review." in page
+    assert 'class="badge"' not in page
+
+
+def test_a_reviewed_post_leaves_the_inbox(client, waiting):
+    post = PracticePost.objects.get()
+    studio.review_post(reviewer=waiting, post=post, outcome="approved", comment="")
+    client.force_login(waiting)
+
+    page = client.get(reverse("teams:team_reviews")).content.decode()
+
+    assert 'Practice posts <span class="muted">(0)</span>' in page
