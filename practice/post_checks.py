@@ -8,10 +8,11 @@ precisely (the tests in tests/practice/test_post_checks.py hold them):
 - link_without_context: a link (attached or in the text) with fewer than 8 words of the
   author's own around it (links, hashtags and @mentions don't count as words).
 - link_not_clickable: a URL typed into the text of a network where links in text aren't clickable.
-- missing_disclosure: the post signals a commercial connection (sponsored, gifted, affiliate,
-  commission, paid partnership, a discount code, #sp/#spon/#collab/#partner) but carries no
-  clear label ("Ad |" or "Ad:" starting a line, #ad, #advert, #sponsored, "paid partnership",
-  "sponsored by"; for gifts, "gifted" itself). disclosure_below_fold: the label only comes
+- missing_disclosure: the post signals a commercial connection (sponsored, gifted or sent for
+  free, affiliate, commission, paid partnership, a discount code or "use my code", #sp/#spon/
+  #collab/#partner) but carries no clear label ("Ad |" or "Ad:" starting a line, #ad, #advert,
+  #sponsored, "paid partnership", "sponsored by"; for a gift without payment, saying so plainly
+  counts: "Gifted by Kestrel", "Kestrel sent me these for free", not "these gifted boots"). disclosure_below_fold: the label only comes
   after the network's "…more" cut.
 - banned_term: a word or phrase on the organisation's list (whole words, any case).
 - shouting: three or more ALL-CAPS words in a row, one of them at least four letters long
@@ -315,12 +316,27 @@ def check_link_clickable(draft: Draft, banned) -> Iterable[Finding]:
 
 CONNECTION_RE = re.compile(
     r"(?<![\w#])(?:(?<!not )(?<!un)sponsored|paid partnership|paid (?:me|us)|affiliate(?: links?)?"
-    r"|(?:earn|get|receive|make)s? (?:a )?commission|(?:discount|promo) code|use (?:my|our) code"
-    r"|pr (?:package|sample)|press sample)\b"
+    r"|(?:earn|get|receive|make)s? (?:a )?commission|(?:discount|promo) code"
+    r"|(?:use|with|enter) (?:my |our |the )?code|pr (?:package|sample)|press sample)\b"
+    # A discount code itself: "code HIKE10", "HIKE10 for 10% off" (the code in capitals).
+    r"|\bcode:? (?-i:[A-Z][A-Z0-9]{3,})\b|\b(?-i:[A-Z][A-Z0-9]{3,}) (?:for|gets?|saves?) \d+ ?% off\b"
     r"|#(?:sp|spon|collab|partner|\w+partner|affiliate|sponsored|gifted)\b",
     re.IGNORECASE,
 )
-GIFT_RE = re.compile(r"(?<![\w#])(?:gifted|gift from)\b", re.IGNORECASE)
+# Something given for free: a commercial connection even without payment.
+GIFT_RE = re.compile(
+    r"(?<![\w#])(?:gifted|gift from)\b"
+    r"|\b(?:sent|gave|given|received|got)\b[^.!?\n]{0,40}?\bfor free\b|\bfree of charge\b",
+    re.IGNORECASE,
+)
+# A gift said plainly, which discloses it: "Gifted by Kestrel", "Gifted:", "(gifted)", "#gifted"
+# is vague (CONNECTION_RE), "Kestrel sent me these for free". "These gifted boots" only hints.
+GIFT_LABEL_RE = re.compile(
+    r"(?:^|\n)[ \t]*[\[(]?gifted\b[\])]?[ \t]*(?:[|:\-–—·]|by\b|from\b)"
+    r"|\bgift(?:ed)? (?:by|from)\b|[\[(]gifted[\])]"
+    r"|\b(?:sent|gave|given|received|got)\b[^.!?\n]{0,40}?\bfor free\b|\bfree of charge\b",
+    re.IGNORECASE,
+)
 LABEL_RE = re.compile(
     r"(?:^|\n)[ \t]*[\[(]?(?:ad|advert|advertisement)\b[\])]?[ \t]*[|:\-–—·]"
     r"|(?:^|\n)[ \t]*[\[(](?:ad|advert|advertisement)[\])]"
@@ -338,8 +354,8 @@ def check_disclosure(draft: Draft, banned) -> Iterable[Finding]:
     if not paid and not gifts:
         return
     labels = [m.start() for m in LABEL_RE.finditer(text)]
-    if not paid:
-        labels += [m.start() for m in gifts]  # "Gifted by Kestrel, no payment" is the label
+    if not paid:  # "Gifted by Kestrel, no payment" is the label
+        labels += [m.start() for m in GIFT_LABEL_RE.finditer(text)]
     if not labels:
         vague = [m.group(0) for m in VAGUE_RE.finditer(text)]
         signal = (paid or gifts)[0].group(0)

@@ -81,3 +81,38 @@ class ScoresField(forms.CharField):
             return self.to_python(data) != (initial or {})
         except ValidationError:
             return True
+
+
+class PlatformsField(forms.CharField):
+    """The platforms a lesson covers, typed as a list of names: `linkedin, instagram`."""
+
+    widget = forms.TextInput(attrs={"size": 60})
+
+    def __init__(self, *, known=(), **kwargs):
+        kwargs.setdefault("required", False)
+        examples = ", ".join(sorted(known)[:12]) if known else "linkedin, instagram"
+        kwargs.setdefault(
+            "help_text",
+            "Comma-separated, lower case, as the post studio names them (for example "
+            f"{examples}). The freshness report compares the lesson with their rules' dates.",
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        names = []
+        for name in (super().to_python(value) or "").split(","):
+            name = " ".join(name.split()).lower()
+            if not name:
+                continue
+            if not re.fullmatch(r"[a-z0-9][a-z0-9 .\-]*", name):
+                raise ValidationError(
+                    f"“{name}” isn't a platform name: use letters, digits and hyphens."
+                )
+            if name not in names:
+                names.append(name)
+        return names

@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import services
+from .. import selectors, services
 from ..models import (
     Lesson,
     Module,
@@ -24,6 +24,7 @@ from .base import (
     admin_change_url,
     markdown_widget,
 )
+from .fields import PlatformsField
 
 # --------------------------------------------------------------------------------------------
 # Lessons
@@ -67,6 +68,8 @@ class LessonAdmin(MovableListAdmin, ArchivableAdmin):
     ]
     search_fields = ["title", "slug", "body_markdown", "track__title", "module__title"]
     list_select_related = ["track", "module", "quiz", "assignment"]
+    # Each track's lessons together, in the order learners meet them.
+    ordering = ["track__title", "module__position", "position"]
     prepopulated_fields = {"slug": ["title"]}
     actions = ["move_up", "move_down", "mark_changed", *ArchivableAdmin.actions]
 
@@ -118,6 +121,9 @@ class LessonAdmin(MovableListAdmin, ArchivableAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "platforms":
+            known = {slug for slug in (selectors.platform_reviews() or {}) if " " not in slug}
+            return PlatformsField(label="Platforms", known=known)
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "body_markdown":
             return markdown_widget(field, reverse("admin:courses_lesson_markdown_preview"))

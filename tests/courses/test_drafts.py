@@ -270,7 +270,7 @@ def test_a_lesson_added_to_a_live_track_starts_hidden_and_is_shown_only_when_com
             "title": "Added today",
             "slug": "added-today",
             "minutes": 5,
-            "platforms": "[]",
+            "platforms": "",
             "body_markdown": "## New\n\nFresh text.",
         },
         follow=True,
