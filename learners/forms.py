@@ -19,9 +19,24 @@ class SignupDetailsForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
+    # Filled by static/js/browser-timezone.js: the browser's zone, so that digests and
+    # reminders come at local hours from the start (UTC when the browser doesn't say).
+    timezone = forms.CharField(
+        required=False, widget=forms.HiddenInput(attrs={"data-browser-timezone": ""})
+    )
+
+    def clean_timezone(self) -> str:
+        zone = self.cleaned_data.get("timezone", "")
+        known = {value for value, _ in cached_timezone_choices()}
+        return zone if zone in known else ""
+
     def signup(self, request, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"].strip()
-        user.save(update_fields=["display_name"])
+        fields = ["display_name"]
+        if self.cleaned_data.get("timezone"):
+            user.timezone = self.cleaned_data["timezone"]
+            fields.append("timezone")
+        user.save(update_fields=fields)
 
 
 class ProfileForm(forms.ModelForm):
@@ -75,6 +90,18 @@ class SelfAssessmentForm(forms.Form):
 
 
 class PreferencesForm(forms.ModelForm):
+    digest_hour = forms.TypedChoiceField(
+        label="Digest time",
+        choices=[(hour, f"{hour:02d}:00") for hour in range(24)],
+        coerce=int,
+        help_text="In your time zone.",
+    )
+
+    def __init__(self, *args, is_manager: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not is_manager:  # the team digest is for people who manage a team
+            del self.fields["manager_digest_enabled"]
+
     class Meta:
         model = Preferences
         fields = [

@@ -21,7 +21,12 @@ def profile(request):
     """Name, time zone and what to receive; two forms saved together."""
     preferences, _ = Preferences.objects.get_or_create(user=request.user)
     profile_form = ProfileForm(request.POST or None, instance=request.user, prefix="profile")
-    preferences_form = PreferencesForm(request.POST or None, instance=preferences, prefix="prefs")
+    preferences_form = PreferencesForm(
+        request.POST or None,
+        instance=preferences,
+        prefix="prefs",
+        is_manager=selectors.is_a_manager(request.user),
+    )
     if request.method == "POST" and profile_form.is_valid() and preferences_form.is_valid():
         with transaction.atomic():  # both forms or neither
             profile_form.save()
