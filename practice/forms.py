@@ -228,7 +228,13 @@ class GoalForm(forms.Form):
 
 class SnapshotForm(forms.ModelForm):
     followers = forms.IntegerField(label="Followers", min_value=0)
-    posts_published = forms.IntegerField(label="Posts published", min_value=0, initial=0)
+    posts_published = forms.IntegerField(
+        label="Posts published",
+        min_value=0,
+        initial=0,
+        help_text="Since your last numbers for this profile. They count toward your weekly goal "
+        "(as do posts you log as evidence: whichever is more, so nothing counts twice).",
+    )
     engagement = forms.IntegerField(
         label="Engagement observed",
         min_value=0,

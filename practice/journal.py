@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DateField, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, DateField, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
@@ -115,8 +115,9 @@ def profiles_with_numbers(
     profiles: QuerySet[GrowthProfile], *, today: date, posts_since: date
 ) -> QuerySet[GrowthProfile]:
     """`profiles` annotated with the latest followers (on or before `today`), the followers a
-    week earlier, and the evidence logged for the profile's network from `posts_since` to
-    `today`. Subqueries only: one query however many profiles."""
+    week earlier (and when they were counted), and the posts from `posts_since` to `today`:
+    the evidence logged for the profile's network and the posts reported with its numbers.
+    Subqueries only: one query however many profiles."""
     on_or_before = GrowthSnapshot.objects.filter(
         profile=OuterRef("pk"), taken_on__lte=today
     ).order_by("-taken_on")
@@ -133,11 +134,22 @@ def profiles_with_numbers(
         .annotate(n=Count("pk"))
         .values("n")[:1]
     )
+    reported = (
+        GrowthSnapshot.objects.filter(
+            profile=OuterRef("pk"), taken_on__gte=posts_since, taken_on__lte=today
+        )
+        .order_by()
+        .values("profile")
+        .annotate(n=Sum("posts_published"))
+        .values("n")[:1]
+    )
     return profiles.annotate(
         latest_followers=Subquery(on_or_before.values("followers")[:1]),
         latest_on=Subquery(on_or_before.values("taken_on")[:1], output_field=DateField()),
         earlier_followers=Subquery(week_earlier.values("followers")[:1]),
+        earlier_on=Subquery(week_earlier.values("taken_on")[:1], output_field=DateField()),
         posts_logged=Coalesce(Subquery(posts, output_field=IntegerField()), 0),
+        posts_reported=Coalesce(Subquery(reported, output_field=IntegerField()), 0),
     )
 
 
@@ -150,9 +162,12 @@ class ProfileLine:
     handle: str
     followers: int | None
     latest_on: date | None
-    change: int | None  # followers gained (or lost) in the last week; None without two numbers
+    change: int | None  # followers gained (or lost) since `change_since`; None without two
+    change_since: date | None  # the numbers compared: the latest on or before a week earlier
     goal: int | None
-    posts: int  # evidence logged in the period (this week, or the last seven days)
+    # Posts in the period (this week, or the last seven days): those logged as evidence or
+    # those reported with the profile's numbers, whichever is more (one post may be both).
+    posts: int
 
     @property
     def network_name(self) -> str:
@@ -181,8 +196,9 @@ def profile_line(row: dict, *, today: date) -> ProfileLine:
         followers=row["latest_followers"],
         latest_on=row["latest_on"],
         change=change,
+        change_since=row["earlier_on"] if change is not None else None,
         goal=row["weekly_post_goal"],
-        posts=row["posts_logged"],
+        posts=max(row["posts_logged"], row["posts_reported"]),
     )
 
 
@@ -195,7 +211,9 @@ PROFILE_VALUES = (
     "latest_followers",
     "latest_on",
     "earlier_followers",
+    "earlier_on",
     "posts_logged",
+    "posts_reported",
 )
 
 

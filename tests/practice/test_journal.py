@@ -147,7 +147,7 @@ def test_the_chart_plots_followers_with_certificates_and_weekly_lessons(
     assert "LinkedIn lena: 150 on 3 Dec 2026" in html
     assert "Certificate: Track done" in html
     assert "2 lessons completed" in html
-    assert "+20 since last week" in html
+    assert "+20 since 26 Nov" in html
 
 
 # -- cadence goals -----------------------------------------------------------------------
@@ -221,11 +221,11 @@ def test_the_weekly_digest_reports_growth_and_the_goal(enrolled_with_goal, profi
         log(learner, date(2026, 12, 4), 2)
         assert digests.send_learner_digests(user_ids=[learner.pk], now=monday) == 1
     [email] = mailoutbox
-    assert "LinkedIn (lena): 1240 followers (+35 since last week)" in email.body
+    assert "LinkedIn (lena): 1240 followers (+35 since 30 Nov)" in email.body
     assert "2 of 3 posts in the last 7 days" in email.body
     assert "http://testserver/journal/" in email.body
     html = email.alternatives[0][0]
-    assert "+35 since last week" in html
+    assert "+35 since 30 Nov" in html
 
 
 # -- the team's totals -------------------------------------------------------------------
@@ -293,3 +293,31 @@ def test_journal_page_queries_do_not_grow_with_snapshots(
     # certificates + lessons per week + portfolio settings = 6 (sessions live in the cache)
     with django_assert_max_num_queries(6):
         client.get("/journal/")
+
+
+def test_the_change_names_the_day_it_is_counted_from(client, learner, profile, clock):
+    """Numbers 13 days apart are not "since last week"."""
+    record(profile, TODAY - timedelta(days=13), 100)
+    record(profile, TODAY, 117)
+    client.force_login(learner)
+
+    html = client.get("/journal/").content.decode()
+
+    assert "+17 since 20 Nov" in html
+    assert "since last week" not in html
+
+
+def test_posts_reported_with_the_numbers_count_toward_the_goal(client, learner, profile, clock):
+    journal.set_goal(profile=profile, weekly_post_goal=3)
+    record(profile, TODAY - timedelta(days=1), 100, posts_published=2)  # Wednesday
+    record(profile, TODAY - timedelta(days=8), 90, posts_published=5)  # last week's
+    log(learner, TODAY, 1)  # logged as evidence too: whichever is more counts
+
+    [line] = journal.journal_page(learner).profiles
+
+    assert line.posts == 2
+    journal.record_snapshot(
+        learner=learner, profile=profile, taken_on=TODAY, followers=101, posts_published=1
+    )
+    [line] = journal.journal_page(learner).profiles
+    assert (line.posts, line.goal_met) == (3, True)
