@@ -10,7 +10,12 @@ cached_timezone_choices = cache(timezone_choices)
 
 
 class SignupDetailsForm(forms.Form):
-    """Extra fields on allauth's signup form."""
+    """Extra fields on allauth's signup form (its base class: what is set here applies to the
+    whole form)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
 
     display_name = forms.CharField(
         max_length=80,

@@ -135,6 +135,10 @@ LOGIN_REDIRECT_URL = "teams:start"  # each role to where its work is
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "learners.forms.SignupDetailsForm"
+ACCOUNT_FORMS = {  # the site's wording
+    "login": "learners.account_forms.LoginForm",
+    "reset_password": "learners.account_forms.ResetPasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "mandatory")

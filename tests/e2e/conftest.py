@@ -83,7 +83,7 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label(re.compile(r"^Email")).fill(email)
     page.get_by_label(re.compile(r"^Password")).fill(password)
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign In").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def link_in(message, base_url: str) -> str:

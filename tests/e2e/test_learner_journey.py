@@ -29,7 +29,7 @@ def test_signup_to_submitted_assignment(page, site, course, mailoutbox, problems
     page.get_by_label(re.compile(r"^Your name")).fill("Nia Newbie")
     page.get_by_label(re.compile(r"^Password:?$")).fill("a-long-unusual-passphrase")
     page.get_by_label(re.compile(r"^Password \(again\)")).fill("a-long-unusual-passphrase")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
 
     page.goto(link_in(mailoutbox[0], base))

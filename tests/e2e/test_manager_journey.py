@@ -44,7 +44,7 @@ def test_invite_assign_review_certificate(browser, site, team_setup, mailoutbox)
     learner_page.get_by_label(re.compile(r"^Your name")).fill("Nia Newbie")
     learner_page.get_by_label(re.compile(r"^Password:?$")).fill("a-long-unusual-passphrase")
     learner_page.get_by_label(re.compile(r"^Password \(again\)")).fill("a-long-unusual-passphrase")
-    learner_page.get_by_role("button", name="Sign Up").click()
+    learner_page.get_by_role("button", name="Create account").click()
     learner_page.get_by_role("button", name="Join the team").click()
     expect(learner_page.get_by_text("Welcome to Marketing")).to_be_visible()
 

@@ -78,3 +78,16 @@ def test_an_unknown_time_zone_from_the_browser_is_ignored(client):
     signup(client, timezone="Mars/Olympus_Mons")
 
     assert User.objects.get(email="new@example.com").timezone == "UTC"
+
+
+def test_the_account_pages_speak_the_sites_language(client):
+    login = client.get(reverse("account_login")).content.decode()
+    signup_page = client.get(reverse("account_signup")).content.decode()
+    reset = client.get(reverse("account_reset_password")).content.decode()
+
+    assert "Sign in" in login and "Sign In" not in login
+    assert "Keep me signed in on this device" in login and "Remember Me" not in login
+    assert "Email:" not in login and "Email:" not in signup_page
+    assert "Create your account" in signup_page and "Sign Up" not in signup_page
+    assert "Reset your password" in reset and "Please contact us" not in reset
+    assert "Check your spam folder" in reset
