@@ -91,3 +91,15 @@ def test_the_account_pages_speak_the_sites_language(client):
     assert "Create your account" in signup_page and "Sign Up" not in signup_page
     assert "Reset your password" in reset and "Please contact us" not in reset
     assert "Check your spam folder" in reset
+
+
+def test_a_refused_page_says_why_in_the_sites_layout(client):
+    client.force_login(factories.UserFactory(email="lena@example.com"))
+
+    response = client.get(reverse("teams:team_reviews"))
+
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert 'class="site-header"' in body
+    assert "Only team managers can open this page." in body
+    assert "signed in as lena@example.com" in body

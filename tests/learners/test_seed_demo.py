@@ -62,6 +62,9 @@ def test_seed_demo_sets_up_the_governance_demo_idempotently(settings, tmp_path):
     assert (owner.user.email, owner.organisation.slug) == ("carrie@example.com", "demo")
     version = PolicyVersion.objects.get()
     assert (version.number, version.published_by) == (1, owner.user)
-    level = ClearanceLevel.objects.get()
-    assert level.name == "Cleared to post"
-    assert list(level.tracks.all()) == [Track.objects.get(pk=track.pk)]
+    levels = {level.name: level for level in ClearanceLevel.objects.all()}
+    assert set(levels) == {"Cleared to post", "Cleared for client accounts"}
+    assert not levels["Cleared to post"].tracks.exists()  # every persona can hold it
+    assert list(levels["Cleared for client accounts"].tracks.all()) == [
+        Track.objects.get(pk=track.pk)
+    ]

@@ -24,7 +24,11 @@ DEMO_PEOPLE = [
 
 
 DEMO_POLICY_OWNER = "carrie@example.com"
+# Two levels, so that every persona can be cleared: everyone who posts for the company needs the
+# current policy; running client accounts also needs the newcomer track (Sean's; Carrie and
+# Eric have other tracks assigned).
 DEMO_LEVEL = "Cleared to post"
+DEMO_CLIENT_LEVEL = "Cleared for client accounts"
 DEMO_LEVEL_TRACK = "newcomer"
 DEMO_POLICY = """## Why we have this policy
 
@@ -113,7 +117,8 @@ class Command(BaseCommand):
 
     def _governance(self, organisation) -> str:
         """Carrie owns the policy; version 1 exists; "Cleared to post" asks for the current
-        policy and the newcomer track. Only what is missing is created (no email is sent)."""
+        policy, "Cleared for client accounts" for the newcomer track too. Only what is missing
+        is created (no email is sent)."""
         carrie = User.objects.get(email=DEMO_POLICY_OWNER)
         policy.make_policy_owner(user=carrie, organisation=organisation)
         if not PolicyVersion.objects.published().filter(policy__organisation=organisation).exists():
@@ -124,19 +129,24 @@ class Command(BaseCommand):
                 effective_date=timezone.localdate(),
             )
             policy.publish_draft(organisation=organisation, by=carrie)
-        level, _ = ClearanceLevel.objects.get_or_create(
+        ClearanceLevel.objects.get_or_create(
             organisation=organisation,
             name=DEMO_LEVEL,
-            defaults={"description": "May post on the company's accounts."},
+            defaults={"description": "May post on the company's own accounts.", "position": 1},
+        )
+        client_level, _ = ClearanceLevel.objects.get_or_create(
+            organisation=organisation,
+            name=DEMO_CLIENT_LEVEL,
+            defaults={"description": "May post on clients' accounts.", "position": 2},
         )
         track = Track.objects.filter(slug=DEMO_LEVEL_TRACK).first()
         if track is not None:  # the curriculum is imported before this command in `make run`
-            level.tracks.add(track)
+            client_level.tracks.add(track)
         holdings.refresh_holdings(organisation_ids=[organisation.pk])
-        requirement = "the current policy" + (f" + “{track.title}”" if track else "")
+        client_needs = "the current policy" + (f" + “{track.title}”" if track else "")
         return (
-            f"Policy owner: {DEMO_POLICY_OWNER}; clearance level “{DEMO_LEVEL}” needs "
-            f"{requirement}."
+            f"Policy owner: {DEMO_POLICY_OWNER}; clearance levels “{DEMO_LEVEL}” (the current "
+            f"policy) and “{DEMO_CLIENT_LEVEL}” ({client_needs})."
         )
 
     def _remember(self, rows) -> None:
