@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -22,12 +24,10 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from courses import page_cache
@@ -178,27 +178,44 @@ def summary(rows: QuerySet[Enrolment]) -> dict:
     return counts
 
 
+REVIEWS_COUNTED_UP_TO = 100  # a badge says "99+" beyond: counting thousands costs, telling doesn't
+REVIEWS_WAITING_SECONDS = 60  # the menu's count may lag by this much (the inbox refreshes it)
+
+
 def reviews_waiting(user: User) -> int:
-    """Everything waiting for the person's review: assignments of their teams' people (for
-    staff, everyone's) and what other apps route to them (practice posts). One query."""
+    """How much waits for the person's review (assignments of their teams' people, for staff
+    everyone's; what other apps route to them, such as practice posts), counted up to
+    REVIEWS_COUNTED_UP_TO of each kind. One query, however many are waiting."""
     kinds = [
         awaiting_review(user),
         *(source.waiting(user) for source in extensions.review_sources()),
     ]
-    counts = {
-        f"waiting_{number}": Coalesce(
-            Subquery(
-                kind.order_by()
-                .annotate(one=Value(1))
-                .values("one")  # one group: the count of every row
-                .annotate(count=Count("pk"))
-                .values("count")
-            ),
-            0,
+    parts, params = [], []
+    for kind in kinds:
+        sql, kind_params = (
+            kind.order_by().values("pk")[:REVIEWS_COUNTED_UP_TO].query.sql_with_params()
         )
-        for number, kind in enumerate(kinds)
-    }
-    return sum(User.objects.filter(pk=user.pk).annotate(**counts).values_list(*counts).get())
+        parts.append(f"SELECT COUNT(*) FROM ({sql}) AS waiting")  # noqa: S608 - the ORM's SQL
+        params += kind_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return sum(count for (count,) in cursor.fetchall())
+
+
+def _reviews_waiting_key(user: User) -> str:
+    return f"teams:reviews-waiting:{user.pk}"
+
+
+def reviews_waiting_for_menu(user: User) -> int:
+    """`reviews_waiting`, kept for a minute: the team menu shows it on every team page."""
+    return cache.get_or_set(
+        _reviews_waiting_key(user), lambda: reviews_waiting(user), REVIEWS_WAITING_SECONDS
+    )
+
+
+def remember_reviews_waiting(user: User, count: int) -> None:
+    """The inbox counted exactly: the menu shows that from now on."""
+    cache.set(_reviews_waiting_key(user), count, REVIEWS_WAITING_SECONDS)
 
 
 def awaiting_review(manager: User) -> QuerySet[Submission]:

@@ -229,10 +229,12 @@ def review_queue(request):
     sections = [
         (source.template, source.items(request.user)) for source in extensions.review_sources()
     ]
+    waiting = page.paginator.count + sum(len(items) for _, items in sections)
+    dashboards.remember_reviews_waiting(request.user, waiting)
     return render(
         request,
         "teams/team_reviews.html",
-        {"page": page, "sections": sections, "now": timezone.now()},
+        {"page": page, "sections": sections, "now": timezone.now(), "reviews_waiting": waiting},
     )
 
 

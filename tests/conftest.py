@@ -135,8 +135,12 @@ def staff_user(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_curriculum_pages():
-    """Each test starts a new curriculum version: the database is rolled back between tests and
-    ids are reused, so pages a previous test had kept in memory (courses.page_cache) must go."""
+    """Each test starts a new curriculum version and an empty cache: the database is rolled
+    back between tests and ids are reused, so what a previous test kept in memory
+    (courses.page_cache, the team menu's count of reviews) must go."""
+    from django.core.cache import cache
+
     from courses import page_cache
 
+    cache.clear()
     page_cache.bump()

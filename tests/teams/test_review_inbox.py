@@ -72,3 +72,27 @@ def test_a_reviewed_post_leaves_the_inbox(client, waiting):
     page = client.get(reverse("teams:team_reviews")).content.decode()
 
     assert 'Practice posts <span class="muted">(0)</span>' in page
+
+
+def test_the_menu_counts_up_to_99_then_says_99_plus(client, waiting):
+    from teams import dashboards
+
+    assert dashboards.reviews_waiting(waiting) == 2
+    dashboards.remember_reviews_waiting(waiting, 150)
+    client.force_login(waiting)
+
+    page = client.get(reverse("teams:team")).content.decode()
+
+    assert '<span class="badge">99+<span class="sr-only"> waiting</span></span>' in page
+
+
+def test_opening_the_inbox_refreshes_the_menus_count(client, waiting):
+    from teams import dashboards
+
+    dashboards.remember_reviews_waiting(waiting, 7)  # stale
+    client.force_login(waiting)
+
+    page = client.get(reverse("teams:team_reviews")).content.decode()
+
+    assert '<span class="badge">2<span class="sr-only"> waiting</span></span>' in page
+    assert dashboards.reviews_waiting_for_menu(waiting) == 2
