@@ -197,8 +197,9 @@ class Dashboard:
 RECENT_ATTEMPTS = 5
 
 
-def dashboard(learner: User) -> Dashboard:
-    """Everything on /me/ in five queries, however many tracks and attempts there are."""
+def dashboard(learner: User, *, recent_attempts: int = RECENT_ATTEMPTS) -> Dashboard:
+    """Everything on /me/ in five queries, however many tracks and attempts there are (the
+    latest `recent_attempts` of them)."""
     assigned = assignments_for(learner).filter(track_id=OuterRef("track_id"))
     enrolments = list(
         Enrolment.objects.filter(learner=learner, track__archived_at__isnull=True)
@@ -255,7 +256,7 @@ def dashboard(learner: User) -> Dashboard:
         .only(
             "score", "passed", "submitted_at", "quiz__pass_mark", "quiz__lesson__title",
             "quiz__lesson__slug", "quiz__lesson__track__slug", "quiz__lesson__track__title",
-        )[:RECENT_ATTEMPTS]
+        )[:recent_attempts]
     )  # fmt: skip
     submissions = latest_submissions(learner)
     return Dashboard(

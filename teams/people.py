@@ -36,27 +36,30 @@ class PersonRecord:
 
 def visible_person(viewer: User, learner_id: int) -> tuple[User, list[Team]]:
     """The person and the viewer's teams they learn in; 404 unless there is one (staff see
-    anyone). One or two queries."""
-    teams = list(
-        managed_teams(viewer)
-        .filter(memberships__user_id=learner_id, memberships__role=Membership.Role.LEARNER)
-        .order_by("organisation__name", "name")
+    anyone). One query: the person comes with their memberships (two for staff looking at
+    someone in no team)."""
+    memberships = list(
+        Membership.objects.filter(
+            user_id=learner_id,
+            user__is_active=True,
+            role=Membership.Role.LEARNER,
+            team__in=managed_teams(viewer).values("pk"),
+        )
+        .select_related("user", "team__organisation")
+        .order_by("team__organisation__name", "team__name")
     )
-    if not teams and not viewer.is_staff:
+    if memberships:
+        return memberships[0].user, [membership.team for membership in memberships]
+    if not viewer.is_staff:
         raise Http404("No such person in your teams.")
     try:
-        return User.objects.get(pk=learner_id, is_active=True), teams
+        return User.objects.get(pk=learner_id, is_active=True), []
     except User.DoesNotExist:
         raise Http404("No such person.") from None
 
 
 def person_record(viewer: User, person: User, teams: list[Team]) -> PersonRecord:
-    board = progress.dashboard(person)
-    attempts = list(
-        QuizAttempt.objects.filter(learner=person)
-        .select_related("quiz__lesson__track")
-        .order_by("-submitted_at")[:RECENT_ATTEMPTS]
-    )
+    board = progress.dashboard(person, recent_attempts=RECENT_ATTEMPTS)
     standing = governance.my_governance(
         person, certificates=board.certificates, submissions=board.submissions
     )
@@ -67,5 +70,5 @@ def person_record(viewer: User, person: User, teams: list[Team]) -> PersonRecord
         if viewer.is_staff or organisation.pk in shown
     ]
     return PersonRecord(
-        person=person, teams=teams, board=board, attempts=attempts, clearances=clearances
+        person=person, teams=teams, board=board, attempts=board.attempts, clearances=clearances
     )

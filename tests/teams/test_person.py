@@ -110,4 +110,7 @@ def test_the_page_costs_the_same_queries_whatever_the_history(client, world):
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url(learner)).status_code == 200
         counts.append(len(captured))
-    assert counts[0] == counts[1], counts
+    # user + is a manager + the person with their memberships + enrolments + lessons
+    # + certificates + the latest 20 attempts + submissions + policy versions + clearance
+    # levels = 10, within the team pages' budget
+    assert counts[0] == counts[1] <= 10, counts
