@@ -57,6 +57,9 @@ TABLE_OPEN = (
     "<div " + " ".join(f'{name}="{value}"' for name, value in TABLE_REGION.items()) + ">\n<table>"
 )
 TABLE_CLOSE = "</table>\n</div>"
+# A code block scrolls sideways when its lines are long: keyboard users must reach it too.
+PRE_REGION = {"tabindex": "0", "role": "region", "aria-label": "Example"}
+PRE_OPEN = "<pre " + " ".join(f'{name}="{value}"' for name, value in PRE_REGION.items()) + ">"
 
 
 def render_markdown(source: str) -> str:
@@ -67,7 +70,12 @@ def render_markdown(source: str) -> str:
         extension_configs={"toc": {"slugify": heading_id, "toc_depth": "2-6"}},
         output_format="html",
     )
-    return sanitise_html(html).replace("<table>", TABLE_OPEN).replace("</table>", TABLE_CLOSE)
+    return (
+        sanitise_html(html)
+        .replace("<table>", TABLE_OPEN)
+        .replace("</table>", TABLE_CLOSE)
+        .replace("<pre>", PRE_OPEN)
+    )
 
 
 def sanitise_html(html: str) -> str:

@@ -3,7 +3,13 @@
 import re
 from html.parser import HTMLParser
 
-from courses.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, TABLE_REGION
+from courses.markdown import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    ALLOWED_URL_SCHEMES,
+    PRE_REGION,
+    TABLE_REGION,
+)
 
 URL_ATTRIBUTES = {
     "href",
@@ -39,8 +45,8 @@ def dangerous_parts(html: str) -> list[str]:
     parser.close()
     problems = []
     for tag, attrs in parser.tags:
-        if tag == "div" and dict(attrs) == TABLE_REGION:
-            continue  # the renderer's own scrolling region around a table, exactly
+        if (tag, dict(attrs)) in (("div", TABLE_REGION), ("pre", PRE_REGION)):
+            continue  # the renderer's own scrolling regions (a table's, a code block), exactly
         if tag not in ALLOWED_TAGS:
             problems.append(f"tag <{tag}>")
         for name, value in attrs:

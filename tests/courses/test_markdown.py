@@ -68,3 +68,15 @@ def test_raw_html_text_is_kept_as_text_not_markup():
 def test_mailto_links_are_allowed():
     html = render_markdown("[mail](mailto:team@example.com)")
     assert 'href="mailto:team@example.com"' in html
+
+
+def test_tables_and_code_blocks_scroll_inside_focusable_regions():
+    """A keyboard user can reach and scroll what is wider than a phone (axe:
+    scrollable-region-focusable)."""
+    html = render_markdown(
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\nhttps://example.com/?utm_source=x\n```"
+    )
+
+    assert '<div class="prose-table" role="region" tabindex="0" aria-label="Table">' in html
+    assert '<pre tabindex="0" role="region" aria-label="Example"><code>' in html
+    assert dangerous_parts(html) == []
