@@ -196,17 +196,18 @@ class LessonAdmin(MovableListAdmin, ArchivableAdmin):
                 tools.append(Tool("View quiz", admin_change_url(quiz)))
             if assignment is not None:
                 tools.append(Tool("View assignment", admin_change_url(assignment)))
-        elif quiz is not None:
-            tools.append(Tool("Edit quiz", admin_change_url(quiz)))
         else:
-            tools.append(Tool("Add a quiz", f"{reverse('admin:courses_quiz_add')}?lesson={obj.pk}"))
-        if assignment is not None:
-            tools.append(Tool("Edit assignment", admin_change_url(assignment)))
-        else:
+            add = "?lesson=" + str(obj.pk)
             tools.append(
-                Tool(
-                    "Add an assignment",
-                    f"{reverse('admin:courses_practiceassignment_add')}?lesson={obj.pk}",
+                Tool("Edit quiz", admin_change_url(quiz))
+                if quiz is not None
+                else Tool("Add a quiz", reverse("admin:courses_quiz_add") + add)
+            )
+            tools.append(
+                Tool("Edit assignment", admin_change_url(assignment))
+                if assignment is not None
+                else Tool(
+                    "Add an assignment", reverse("admin:courses_practiceassignment_add") + add
                 )
             )
         tools.append(Tool(f"Back to module “{obj.module}”", admin_change_url(obj.module)))

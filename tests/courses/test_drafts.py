@@ -321,3 +321,10 @@ def test_the_lessons_of_a_live_module_are_listed_read_only(author, live):
 
     assert 'name="lessons-0-title"' not in page
     assert "Lesson 1.1" in page
+
+
+def test_a_live_lessons_page_offers_the_draft_not_new_parts(author, live):
+    page = author.get(reverse("admin:courses_lesson_change", args=[live.pk])).content.decode()
+
+    assert "View quiz" in page
+    assert "Add an assignment" not in page and "Add a quiz" not in page
