@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.tasks import SENDING
 from ledger import messaging
 
-from . import digests, dispatch, nudges
+from . import digests, dispatch, nudges, reviews
 
 # Big enough to amortise the batch's few reads and its one claiming INSERT, small enough that a
 # retried or re-queued batch redoes little (and stays well inside the 300 s time limit).
@@ -49,6 +49,12 @@ def resend_messages(*, message_ids: list[int], now: str) -> int:
     """Send failed or abandoned ledger rows again, exactly as they were rendered."""
     sent, _ = messaging.deliver_all(messaging.retake(message_ids, now=_when(now)))
     return sent
+
+
+@shared_task(name="notifications.tasks.send_review_waiting", **SENDING)
+def send_review_waiting(*, submission_id: int) -> int:
+    """After a submission is committed: tell its reviewers (progress enqueues this by name)."""
+    return reviews.send_review_waiting(submission_id=submission_id)
 
 
 # The dispatcher enqueues these by name, so it needn't import this module (which imports it).

@@ -118,3 +118,21 @@ def test_tasks_keep_the_names_messages_already_queued_carry():
     assert current_app.tasks["progress.tasks.announce_policy_version"]
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled <= set(current_app.tasks)
+
+
+def test_a_submission_reaches_its_reviewer_through_the_worker(worker):
+    """Issue 22: the reviewer's email leaves the request. The submission commits, the task goes
+    through Redis, the worker sends it once."""
+    from courses.models import Lesson
+
+    manager = factories.UserFactory(email="max@example.com")
+    learner = factories.UserFactory(email="lena@example.com")
+    factories.team_with(manager=manager, learners=[learner])
+    track = factories.make_track(modules=1, lessons_per_module=1)
+    assignment = factories.add_rubric(factories.add_assignment(Lesson.objects.get(track=track)))
+
+    services.submit_assignment(learner=learner, assignment=assignment, text="My report.")
+
+    sent = Message.objects.filter(kind="review_waiting", status=Message.Status.SENT)
+    assert wait_for(lambda: sent.count() == 1)
+    assert [email.to for email in mail.outbox] == [["max@example.com"]]

@@ -1,0 +1,59 @@
+"""Telling reviewers that practice work waits for them (issue 22, item 3).
+
+A submission goes to the learner's managers; a learner without one (someone who signed up on
+their own, or a team with no manager yet) has their work reviewed by staff, who get the email
+instead. Sent by the worker after the submission is committed, once per reviewer and
+submission (the ledger key), so a retried task sends nothing twice.
+"""
+
+from django.db.models import QuerySet
+
+from learners.models import Membership, User
+from ledger import messaging
+from progress.models import Submission
+
+REVIEW_WAITING = "review_waiting"
+
+
+def reviewers_of(learner: User) -> QuerySet[User]:
+    """Who reviews the learner's practice work: the managers of their teams, else staff."""
+    teams = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values("team_id")
+    managers = User.objects.filter(
+        is_active=True,
+        memberships__role=Membership.Role.MANAGER,
+        memberships__team_id__in=teams,
+    ).exclude(pk=learner.pk)
+    if managers.exists():
+        return managers.distinct().order_by("pk")
+    return User.objects.filter(is_active=True, is_staff=True).order_by("pk")
+
+
+def send_review_waiting(*, submission_id: int) -> int:
+    """Email each reviewer that the submission waits for them; returns how many were sent now
+    (none once it has been reviewed)."""
+    submission = (
+        Submission.objects.select_related("learner", "assignment__lesson__track")
+        .filter(pk=submission_id, status=Submission.Status.AWAITING_REVIEW)
+        .first()
+    )
+    if submission is None:
+        return 0
+    url = messaging.absolute(submission.get_absolute_url())
+    sent = 0
+    for reviewer in reviewers_of(submission.learner):
+        message = messaging.send_message(
+            key=f"{REVIEW_WAITING}:{submission.pk}:{reviewer.pk}",
+            kind=REVIEW_WAITING,
+            to_email=reviewer.email,
+            recipient=reviewer,
+            context={
+                "reviewer": reviewer,
+                "learner": submission.learner,
+                "submission": submission,
+                "assignment": submission.assignment,
+                "track": submission.assignment.lesson.track,
+                "url": url,
+            },
+        )
+        sent += message is not None
+    return sent

@@ -1,0 +1,91 @@
+"""Reviewers hear that practice work waits for them (issue 22, item 3): the learner's managers,
+or staff for a learner without one, emailed by the worker after the submission is committed,
+once per reviewer and submission."""
+
+import pytest
+from django.core import mail
+
+from courses.models import Lesson
+from ledger.models import Message
+from notifications import reviews
+from progress import services
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def assignment(db):
+    track = factories.make_track(modules=1, lessons_per_module=1)
+    lesson = Lesson.objects.get(track=track)
+    return factories.add_rubric(factories.add_assignment(lesson))
+
+
+def submit(learner, assignment, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.submit_assignment(
+            learner=learner, assignment=assignment, text="My client report."
+        )
+
+
+def test_the_learners_manager_is_emailed_after_the_submission_is_saved(
+    assignment, django_capture_on_commit_callbacks
+):
+    manager = factories.UserFactory(email="max@example.com", display_name="Max")
+    learner = factories.UserFactory(display_name="Lena Learner")
+    factories.team_with(manager=manager, learners=[learner])
+    factories.UserFactory(email="staff@example.com", is_staff=True)
+
+    submission = submit(learner, assignment, django_capture_on_commit_callbacks)
+
+    [email] = mail.outbox
+    assert email.to == ["max@example.com"]
+    assert "Lena Learner" in email.subject and "waiting for your review" in email.subject
+    assert submission.get_absolute_url() in email.body
+
+
+def test_a_learner_without_a_manager_has_their_work_sent_to_staff(
+    assignment, django_capture_on_commit_callbacks
+):
+    factories.UserFactory(email="staff@example.com", is_staff=True)
+    factories.UserFactory(email="gone@example.com", is_staff=True, is_active=False)
+    learner = factories.UserFactory()  # signed up on their own: no team
+
+    submit(learner, assignment, django_capture_on_commit_callbacks)
+
+    assert [email.to for email in mail.outbox] == [["staff@example.com"]]
+
+
+def test_each_reviewer_is_told_once_and_not_after_the_review(
+    assignment, django_capture_on_commit_callbacks
+):
+    manager = factories.UserFactory()
+    learner = factories.UserFactory()
+    factories.team_with(manager=manager, learners=[learner])
+    submission = submit(learner, assignment, django_capture_on_commit_callbacks)
+
+    assert reviews.send_review_waiting(submission_id=submission.pk) == 0  # a retried task
+    services.review_submission(
+        reviewer=manager,
+        submission=submission,
+        outcome="needs_revision",
+        feedback="Say which client.",
+        points={criterion.pk: 0 for criterion in assignment.rubric.all()},
+    )
+    Message.objects.all().delete()
+    assert reviews.send_review_waiting(submission_id=submission.pk) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_nothing_is_sent_when_the_submission_is_refused(
+    assignment, django_capture_on_commit_callbacks
+):
+    learner = factories.UserFactory()
+    factories.team_with(manager=factories.UserFactory(), learners=[learner])
+    submit(learner, assignment, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+
+    with pytest.raises(services.LearningError):
+        submit(learner, assignment, django_capture_on_commit_callbacks)
+
+    assert mail.outbox == []
