@@ -77,18 +77,7 @@ def candidates_for(user: User, *, now: datetime) -> list[Candidate]:
         reviews = Review.objects.filter(
             submission__learner=user, reviewed_at__gte=now - timedelta(days=7)
         ).select_related("submission__assignment")
-        found.extend(
-            Candidate(
-                "review",
-                f"review:{review.pk}",
-                {
-                    "title": review.submission.assignment.title,
-                    "approved": review.outcome == "approved",
-                    "url": messaging.absolute(review.submission.get_absolute_url()),
-                },
-            )
-            for review in reviews
-        )
+        found.extend(review_candidate(review) for review in reviews)
     if prefs.nudge_due:
         teams = Membership.objects.filter(user=user, role=Membership.Role.LEARNER).values("team_id")
         assignments = (
@@ -168,6 +157,20 @@ def recert_candidates(user: User, *, now: datetime) -> list[Candidate]:
             )
         )
     return found
+
+
+def review_candidate(review: Review) -> Candidate:
+    """ "Your work was reviewed": sent at once by the worker (notifications.reviews), or by the
+    hourly nudges if that failed; the topic keeps it to one email."""
+    return Candidate(
+        "review",
+        f"review:{review.pk}",
+        {
+            "title": review.submission.assignment.title,
+            "approved": review.outcome == "approved",
+            "url": messaging.absolute(review.submission.get_absolute_url()),
+        },
+    )
 
 
 def cadence_candidates(user: User, *, today) -> list[Candidate]:

@@ -1,16 +1,21 @@
-"""Telling reviewers that practice work waits for them (issue 22, item 3).
+"""Telling reviewers that practice work waits for them, and learners that it was reviewed
+(issue 22, item 3).
 
 A submission goes to the learner's managers; a learner without one (someone who signed up on
 their own, or a team with no manager yet) has their work reviewed by staff, who get the email
-instead. Sent by the worker after the submission is committed, once per reviewer and
-submission (the ledger key), so a retried task sends nothing twice.
+instead. The review goes back to the learner as the "review" nudge, at once rather than at the
+next hourly run (which then finds its topic sent). Both are sent by the worker after the
+database commits, once each (ledger keys), so a retried task sends nothing twice.
 """
 
 from django.db.models import QuerySet
 
 from learners.models import Membership, User
 from ledger import messaging
-from progress.models import Submission
+from progress.models import Review, Submission
+
+from . import nudges
+from .digests import opted_out
 
 REVIEW_WAITING = "review_waiting"
 
@@ -56,4 +61,40 @@ def send_review_waiting(*, submission_id: int) -> int:
             },
         )
         sent += message is not None
+    return sent
+
+
+def send_review_result(*, review_id: int) -> int:
+    """Tell the learner their work was reviewed, unless they turned that off; returns 1 if an
+    email went now."""
+    review = (
+        Review.objects.select_related("submission__learner", "submission__assignment")
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None or not review.submission.learner.is_active:
+        return 0
+    learner = review.submission.learner
+    candidate = nudges.review_candidate(review)
+    if (
+        not nudges._prefs(learner).nudge_review
+        or opted_out([learner.email], nudges.NUDGE)
+        or nudges.already_sent_topics([candidate.topic])
+    ):
+        return 0
+    context = messaging.build_context(
+        kind=nudges.NUDGE,
+        to_email=learner.email,
+        recipient=learner,
+        context={"learner": learner, "reason": candidate.reason, **candidate.context},
+    )
+    outgoing = messaging.Outgoing(
+        key=f"reviewed:{review.pk}",
+        kind=nudges.NUDGE,
+        to_email=learner.email,
+        recipient_id=learner.pk,
+        rendered=messaging.render(nudges.NUDGE, context),
+        topic=candidate.topic,
+    )
+    sent, _ = messaging.deliver_all(messaging.claim_many([outgoing]))
     return sent

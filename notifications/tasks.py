@@ -57,6 +57,12 @@ def send_review_waiting(*, submission_id: int) -> int:
     return reviews.send_review_waiting(submission_id=submission_id)
 
 
+@shared_task(name="notifications.tasks.send_review_result", **SENDING)
+def send_review_result(*, review_id: int) -> int:
+    """After a review is committed: tell the learner (progress enqueues this by name)."""
+    return reviews.send_review_result(review_id=review_id)
+
+
 # The dispatcher enqueues these by name, so it needn't import this module (which imports it).
 dispatch.register_senders(
     learner_digest=send_learner_digests,

@@ -343,6 +343,7 @@ def submit_assignment(
 
 # Told by a task of `notifications` (which depends on this app), enqueued by name after commit.
 REVIEW_WAITING_TASK = "notifications.tasks.send_review_waiting"
+REVIEW_RESULT_TASK = "notifications.tasks.send_review_result"
 
 
 def _enqueue(task_name: str, **kwargs) -> None:
@@ -433,6 +434,7 @@ def review_submission(
         issue_certificate_if_complete(
             learner=submission.learner, track=submission.assignment.lesson.track
         )
+    transaction.on_commit(lambda: _enqueue(REVIEW_RESULT_TASK, review_id=review.pk))
     return review
 
 

@@ -89,3 +89,62 @@ def test_nothing_is_sent_when_the_submission_is_refused(
         submit(learner, assignment, django_capture_on_commit_callbacks)
 
     assert mail.outbox == []
+
+
+def review(manager, submission, assignment, django_capture_on_commit_callbacks, outcome):
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.review_submission(
+            reviewer=manager,
+            submission=submission,
+            outcome=outcome,
+            feedback="Say which client.",
+            points={criterion.pk: 0 for criterion in assignment.rubric.all()},
+        )
+
+
+@pytest.fixture
+def sent_in(assignment, django_capture_on_commit_callbacks):
+    manager = factories.UserFactory(email="max@example.com")
+    learner = factories.UserFactory(email="lena@example.com")
+    factories.team_with(manager=manager, learners=[learner])
+    submission = submit(learner, assignment, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    return manager, learner, submission
+
+
+def test_the_learner_hears_at_once_that_their_work_was_reviewed(
+    sent_in, assignment, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications import nudges
+
+    manager, learner, submission = sent_in
+
+    done = review(
+        manager, submission, assignment, django_capture_on_commit_callbacks, "needs_revision"
+    )
+
+    [email] = mail.outbox
+    assert email.to == ["lena@example.com"]
+    assert "needs a revision" in email.body and submission.get_absolute_url() in email.body
+    assert reviews.send_review_result(review_id=done.pk) == 0  # a retried task
+    # The hourly nudges find the topic sent: nothing about this review again.
+    candidates = nudges.candidates_for(learner, now=timezone.now() + timedelta(hours=1))
+    topics = {candidate.topic for candidate in candidates}
+    assert nudges.already_sent_topics(list(topics)) >= {f"review:{done.pk}"}
+
+
+def test_a_learner_who_turned_review_notes_off_gets_none(
+    sent_in, assignment, django_capture_on_commit_callbacks
+):
+    from learners.models import Preferences
+
+    manager, learner, submission = sent_in
+    Preferences.objects.update_or_create(user=learner, defaults={"nudge_review": False})
+
+    review(manager, submission, assignment, django_capture_on_commit_callbacks, "needs_revision")
+
+    assert mail.outbox == []
