@@ -30,6 +30,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.tasks import enqueue_after_commit
+
 from .models import Message
 from .preferences import ALL_KINDS, is_suppressed
 
@@ -312,6 +314,42 @@ def _update_row(pk: int, **values) -> None:
 def unsubscribe_mailbox() -> str:
     domain = urlsplit(settings.SITE_URL).hostname or "socialcraft.localhost"
     return f"unsubscribe@{domain}"
+
+
+RESEND_TASK = "progress.tasks.resend_messages"  # notifications.tasks, by its first name
+
+
+def queue_message(
+    *, key: str, kind: str, to_email: str, context: dict, recipient: User | None = None
+) -> Message | None:
+    """Render and record one email in the current transaction, for the worker to send once it
+    commits: a request never waits for, or fails on, the mail server, and nothing is sent for
+    a change that is rolled back. None when the key needs no sending (as `send_message`).
+
+    The row is written as a claim already abandoned, which any sender may take: the worker
+    takes it at once; if the broker is down, the hourly dispatcher's retries find it."""
+    if is_suppressed(email=to_email, kind=kind):
+        return None
+    full_context = build_context(kind=kind, to_email=to_email, recipient=recipient, context=context)
+    rendered = render(kind, full_context)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                key=key,
+                kind=kind,
+                to_email=to_email,
+                recipient=recipient,
+                subject=rendered.subject,
+                body_text=rendered.text,
+                body_html=rendered.html,
+                status=Message.Status.PENDING,
+                claimed_at=timezone.now() - CLAIM_TIMEOUT - timedelta(seconds=1),
+                attempts=0,
+            )
+    except IntegrityError:
+        return None  # queued or sent already
+    enqueue_after_commit(RESEND_TASK, message_ids=[message.pk], now=timezone.now().isoformat())
+    return message
 
 
 def send_message(

@@ -4,7 +4,6 @@ Nothing here posts to a network or fetches a URL: learners publish on the real n
 themselves and paste the public URL back as evidence.
 """
 
-import logging
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -22,8 +21,6 @@ from progress.models import Enrolment
 
 from . import networks, post_checks, previews
 from .models import Evidence, PostReview, PracticePost
-
-logger = logging.getLogger(__name__)
 
 MAX_POST_CHARS = 70_000  # above every network's limit, so the check (not the form) reports it
 
@@ -263,12 +260,9 @@ def save_post(*, learner: User, post: PracticePost | None, data: dict) -> Practi
 
 
 def _notify(**message) -> None:
-    """Send a studio email after the change it reports is saved. A failed send is recorded as
-    failed in the ledger, and the hourly dispatcher retries it: the learner's action stands."""
-    try:
-        messaging.send_message(**message)
-    except Exception:
-        logger.warning("Studio email %s failed; the dispatcher will retry it", message["key"])
+    """Queue a studio email with the change it reports: the worker sends it once that is
+    committed (ledger.messaging.queue_message), never inside the learner's request."""
+    messaging.queue_message(**message)
 
 
 def request_review(*, post: PracticePost, reviewer: User) -> PracticePost:

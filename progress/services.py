@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.tasks import enqueue_after_commit
 from courses.content_files import sample_passes
 from courses.models import Lesson, PracticeAssignment, Question, Quiz, Track
 from learners.models import User
@@ -337,24 +338,13 @@ def submit_assignment(
     except IntegrityError:
         raise LearningError("That version was already submitted.") from None
     rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[assignment.lesson.track_id])
-    transaction.on_commit(lambda: _enqueue(REVIEW_WAITING_TASK, submission_id=submission.pk))
+    enqueue_after_commit(REVIEW_WAITING_TASK, submission_id=submission.pk)
     return submission
 
 
-# Told by a task of `notifications` (which depends on this app), enqueued by name after commit.
+# Told by tasks of `notifications` (which depends on this app), enqueued by name after commit.
 REVIEW_WAITING_TASK = "notifications.tasks.send_review_waiting"
 REVIEW_RESULT_TASK = "notifications.tasks.send_review_result"
-
-
-def _enqueue(task_name: str, **kwargs) -> None:
-    """Hand work to the worker (run in-process when there is no broker, as under `make run`).
-    A broker that is down loses only this email, never the learner's submission."""
-    from celery import current_app
-
-    try:
-        current_app.tasks[task_name].delay(**kwargs)
-    except Exception:
-        logger.warning("Could not enqueue %s %s; the email is not sent", task_name, kwargs)
 
 
 def approval_problem(
@@ -434,7 +424,7 @@ def review_submission(
         issue_certificate_if_complete(
             learner=submission.learner, track=submission.assignment.lesson.track
         )
-    transaction.on_commit(lambda: _enqueue(REVIEW_RESULT_TASK, review_id=review.pk))
+    enqueue_after_commit(REVIEW_RESULT_TASK, review_id=review.pk)
     return review
 
 

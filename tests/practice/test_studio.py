@@ -295,13 +295,19 @@ def test_a_reviewer_who_left_the_team_no_longer_sees_the_post(client, learner, t
 # -- review, publish, evidence -----------------------------------------------------------
 
 
-def test_review_then_publish_then_evidence(client, learner, team, mailoutbox):
+def test_review_then_publish_then_evidence(
+    client, learner, team, mailoutbox, django_capture_on_commit_callbacks
+):
+    def send(*args, **kwargs):  # the studio's emails go to the worker after each commit
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(*args, **kwargs)
+
     manager = team["manager"]
     client.force_login(learner)
-    client.post(STUDIO, draft_data())
+    send(STUDIO, draft_data())
     post = PracticePost.objects.get(learner=learner)
 
-    response = client.post(
+    response = send(
         reverse("practice:studio_request_review", args=[post.pk]), {"reviewer": manager.pk}
     )
     assert response.status_code == 302
@@ -316,11 +322,11 @@ def test_review_then_publish_then_evidence(client, learner, team, mailoutbox):
     assert "Lena Learner" in queue
     review_page = client.get(reverse("practice:studio_review", args=[post.pk]))
     assert 'class="post-card' in review_page.content.decode()
-    refused = client.post(
+    refused = send(
         reverse("practice:studio_review", args=[post.pk]), {"outcome": "changes_requested"}
     )
     assert refused.status_code == 400  # asking for changes needs a comment
-    client.post(
+    send(
         reverse("practice:studio_review", args=[post.pk]),
         {"outcome": "changes_requested", "comment": "Lead with the date."},
     )
@@ -332,8 +338,8 @@ def test_review_then_publish_then_evidence(client, learner, team, mailoutbox):
     assert "Lead with the date." in changes_email.body
 
     client.force_login(learner)
-    client.post(post.get_absolute_url(), draft_data(text="Saturday 11 April: repair days."))
-    client.post(reverse("practice:studio_request_review", args=[post.pk]), {"reviewer": manager.pk})
+    send(post.get_absolute_url(), draft_data(text="Saturday 11 April: repair days."))
+    send(reverse("practice:studio_request_review", args=[post.pk]), {"reviewer": manager.pk})
     studio.review_post(reviewer=manager, post=post, outcome="approved", comment="")
     post.refresh_from_db()
     assert post.status == PracticePost.Status.APPROVED
@@ -341,7 +347,7 @@ def test_review_then_publish_then_evidence(client, learner, team, mailoutbox):
 
     page = client.get(post.get_absolute_url()).content.decode()
     assert "Log as published" in page
-    response = client.post(
+    response = send(
         reverse("practice:studio_log_published", args=[post.pk]),
         {
             "url": "https://www.linkedin.com/posts/lena-repair-days",
@@ -444,7 +450,9 @@ def test_a_draft_can_be_for_an_assignment_of_the_learners_tracks(client, learner
     assert PracticePost.objects.get(learner=learner).assignment == assignment
 
 
-def test_a_failed_email_leaves_the_request_standing_for_the_dispatcher(learner, team, monkeypatch):
+def test_a_failed_email_leaves_the_request_standing_for_the_dispatcher(
+    learner, team, monkeypatch, django_capture_on_commit_callbacks
+):
     from smtplib import SMTPException
 
     from ledger import messaging
@@ -455,7 +463,8 @@ def test_a_failed_email_leaves_the_request_standing_for_the_dispatcher(learner, 
 
     monkeypatch.setattr(messaging.EmailMultiAlternatives, "send", refuse)
     post = make_post(learner)
-    studio.request_review(post=post, reviewer=team["manager"])
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's turn, after commit
+        studio.request_review(post=post, reviewer=team["manager"])
     post.refresh_from_db()
     assert post.status == PracticePost.Status.IN_REVIEW
     message = Message.objects.get(kind="post_review_request")
