@@ -861,14 +861,18 @@ ARCHIVABLE = (Track, Module, Lesson, Quiz, PracticeAssignment)
 
 
 def is_live(lesson: Lesson) -> bool:
-    """Learners can open the lesson: it isn't archived, nor is its module, and its track is
-    published and not archived. (`live_lessons` is the same rule in SQL.)"""
-    track = lesson.track
+    """Learners can open the lesson: it isn't archived, and its module is live. (`live_lessons`
+    is the same rule in SQL.)"""
+    return lesson.archived_at is None and module_is_live(lesson.module)
+
+
+def module_is_live(module: Module) -> bool:
+    """Learners can open the module's lessons: it isn't archived, and its track is published
+    and not archived."""
     return (
-        lesson.archived_at is None
-        and lesson.module.archived_at is None
-        and track.is_published
-        and track.archived_at is None
+        module.archived_at is None
+        and module.track.is_published
+        and module.track.archived_at is None
     )
 
 

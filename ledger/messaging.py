@@ -102,14 +102,7 @@ def claim(
 ) -> Message | None:
     """Insert the ledger row for `key`, or retake a failed or stale one. None: nothing to do."""
     now = now or timezone.now()
-    fields = {
-        "kind": kind,
-        "to_email": to_email,
-        "recipient": recipient,
-        "subject": rendered.subject,
-        "body_text": rendered.text,
-        "body_html": rendered.html,
-    }
+    fields = _row(kind=kind, to_email=to_email, recipient=recipient, rendered=rendered)
     try:
         with transaction.atomic():
             return Message.objects.create(
@@ -126,6 +119,28 @@ def claim(
         .update(status=Message.Status.PENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     return Message.objects.get(key=key) if retaken else None
+
+
+def _row(*, kind: str, to_email: str, recipient: User | None, rendered: Rendered) -> dict:
+    """A ledger row's fields for one rendered email."""
+    return {
+        "kind": kind,
+        "to_email": to_email,
+        "recipient": recipient,
+        "subject": rendered.subject,
+        "body_text": rendered.text,
+        "body_html": rendered.html,
+    }
+
+
+def _rendered_unless_suppressed(
+    *, kind: str, to_email: str, recipient: User | None, context: dict
+) -> Rendered | None:
+    """The email rendered, or None when the address unsubscribed from this kind."""
+    if is_suppressed(email=to_email, kind=kind):
+        return None
+    full_context = build_context(kind=kind, to_email=to_email, recipient=recipient, context=context)
+    return render(kind, full_context)
 
 
 @dataclass(frozen=True)
@@ -328,23 +343,19 @@ def queue_message(
 
     The row is written as a claim already abandoned, which any sender may take: the worker
     takes it at once; if the broker is down, the hourly dispatcher's retries find it."""
-    if is_suppressed(email=to_email, kind=kind):
+    rendered = _rendered_unless_suppressed(
+        kind=kind, to_email=to_email, recipient=recipient, context=context
+    )
+    if rendered is None:
         return None
-    full_context = build_context(kind=kind, to_email=to_email, recipient=recipient, context=context)
-    rendered = render(kind, full_context)
     try:
         with transaction.atomic():
             message = Message.objects.create(
                 key=key,
-                kind=kind,
-                to_email=to_email,
-                recipient=recipient,
-                subject=rendered.subject,
-                body_text=rendered.text,
-                body_html=rendered.html,
                 status=Message.Status.PENDING,
                 claimed_at=timezone.now() - CLAIM_TIMEOUT - timedelta(seconds=1),
                 attempts=0,
+                **_row(kind=kind, to_email=to_email, recipient=recipient, rendered=rendered),
             )
     except IntegrityError:
         return None  # queued or sent already
@@ -367,16 +378,12 @@ def send_message(
     A failed send is recorded as failed and re-raised, unless `retry_later` (for web requests):
     then it stays failed in the ledger and the hourly dispatcher retries it with backoff.
     """
-    if is_suppressed(email=to_email, kind=kind):
-        return None
-    full_context = build_context(kind=kind, to_email=to_email, recipient=recipient, context=context)
-    message = claim(
-        key=key,
-        kind=kind,
-        to_email=to_email,
-        recipient=recipient,
-        rendered=render(kind, full_context),
+    rendered = _rendered_unless_suppressed(
+        kind=kind, to_email=to_email, recipient=recipient, context=context
     )
+    if rendered is None:
+        return None
+    message = claim(key=key, kind=kind, to_email=to_email, recipient=recipient, rendered=rendered)
     if message is None:
         return None
     try:

@@ -248,6 +248,22 @@ def already_sent_topics(topics: list[str]) -> set[str]:
     return set(Message.objects.filter(topic__in=topics).values_list("topic", flat=True))
 
 
+def nudge_email(user: User, candidate: Candidate, *, key: str) -> messaging.Outgoing:
+    """The nudge email about `candidate`, under its topic (so it is never sent twice)."""
+    context = messaging.build_context(
+        kind=NUDGE, to_email=user.email, recipient=user,
+        context={"learner": user, "reason": candidate.reason, **candidate.context},
+    )  # fmt: skip
+    return messaging.Outgoing(
+        key=key,
+        kind=NUDGE,
+        to_email=user.email,
+        recipient_id=user.pk,
+        rendered=messaging.render(NUDGE, context),
+        topic=candidate.topic,
+    )
+
+
 def send_nudges(*, user_ids: list[int], now: datetime) -> int:
     """At most one nudge per learner for the local day; the best unsent candidate wins."""
     users = list(User.objects.filter(pk__in=user_ids, is_active=True).select_related("preferences"))
@@ -263,19 +279,7 @@ def send_nudges(*, user_ids: list[int], now: datetime) -> int:
         best = next((c for c in candidates if c.topic not in sent_topics), None)
         if best is None:
             continue
-        context = messaging.build_context(
-            kind=NUDGE, to_email=user.email, recipient=user,
-            context={"learner": user, "reason": best.reason, **best.context},
-        )  # fmt: skip
-        outgoing.append(
-            messaging.Outgoing(
-                key=nudge_key(user.pk, schedule.local(now, user.timezone).date()),
-                kind=NUDGE,
-                to_email=user.email,
-                recipient_id=user.pk,
-                rendered=messaging.render(NUDGE, context),
-                topic=best.topic,
-            )
-        )
+        day = schedule.local(now, user.timezone).date()
+        outgoing.append(nudge_email(user, best, key=nudge_key(user.pk, day)))
     sent, _ = messaging.deliver_all(messaging.claim_many(outgoing, now=now))
     return sent

@@ -82,19 +82,6 @@ def send_review_result(*, review_id: int) -> int:
         or nudges.already_sent_topics([candidate.topic])
     ):
         return 0
-    context = messaging.build_context(
-        kind=nudges.NUDGE,
-        to_email=learner.email,
-        recipient=learner,
-        context={"learner": learner, "reason": candidate.reason, **candidate.context},
-    )
-    outgoing = messaging.Outgoing(
-        key=f"reviewed:{review.pk}",
-        kind=nudges.NUDGE,
-        to_email=learner.email,
-        recipient_id=learner.pk,
-        rendered=messaging.render(nudges.NUDGE, context),
-        topic=candidate.topic,
-    )
+    outgoing = nudges.nudge_email(learner, candidate, key=f"reviewed:{review.pk}")
     sent, _ = messaging.deliver_all(messaging.claim_many([outgoing]))
     return sent

@@ -398,13 +398,7 @@ class LessonInline(OrderedInline, admin.TabularInline):
 
 
 def _shows_to_learners(module: Module | None) -> bool:
-    return (
-        module is not None
-        and module.pk is not None
-        and module.archived_at is None
-        and module.track.is_published
-        and module.track.archived_at is None
-    )
+    return module is not None and module.pk is not None and services.module_is_live(module)
 
 
 @admin.register(Module)
