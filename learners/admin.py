@@ -46,6 +46,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "allow_peer_review", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["reviewers"]
     inlines = [TeamInline]
 
 

@@ -98,6 +98,14 @@ class Organisation(models.Model):
         help_text="Off: only the learner's manager reviews draft posts. On: a learner in the "
         "same team may review too.",
     )
+    reviewers = models.ManyToManyField(
+        User,
+        blank=True,
+        related_name="reviewer_for",
+        verbose_name="reviewers for learners without a manager",
+        help_text="They review the practice work of this organisation's learners whose teams "
+        "have no manager. When no one is named, staff review it.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -1,25 +1,98 @@
 """Reads about people: who manages whom."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from .models import Membership, Team, User
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from .models import Membership, Organisation, Team, User
 
-def managed_learners(manager: User) -> QuerySet[User]:
-    """Learners in the teams `manager` manages (one subquery; chain it, don't loop)."""
-    teams = Membership.objects.filter(user=manager, role=Membership.Role.MANAGER).values("team_id")
-    return User.objects.filter(
-        memberships__team_id__in=teams, memberships__role=Membership.Role.LEARNER
-    ).distinct()
-
-
-def is_manager_of(manager: User, learner: User) -> bool:
-    return managed_learners(manager).filter(pk=learner.pk).exists()
+# -- who reviews a learner's practice work (issue 22, item 3) -----------------------------
+#
+# The learner's managers; for a learner whose teams have no (active) manager, the reviewers
+# their organisation named; failing those, staff. Staff may review anyone's work.
 
 
-def has_manager(learner: User) -> bool:
+def _teams_with_a_manager() -> QuerySet:
+    return Membership.objects.filter(role=Membership.Role.MANAGER, user__is_active=True).values(
+        "team_id"
+    )
+
+
+def _managers_of(learner: User) -> QuerySet[User]:
     teams = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values("team_id")
-    return Membership.objects.filter(team_id__in=teams, role=Membership.Role.MANAGER).exists()
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__role=Membership.Role.MANAGER,
+            memberships__team_id__in=teams,
+        )
+        .exclude(pk=learner.pk)
+        .distinct()
+    )
+
+
+def _named_reviewers_of(learner: User) -> QuerySet[User]:
+    organisations = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values(
+        "team__organisation_id"
+    )
+    return (
+        User.objects.filter(is_active=True, reviewer_for__in=organisations)
+        .exclude(pk=learner.pk)
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class ReviewRoute:
+    by: str  # "manager", "organisation" or "staff"
+    reviewers: QuerySet[User]
+
+    @property
+    def described(self) -> str:
+        return {
+            "manager": "your manager",
+            "organisation": "your organisation's reviewers",
+            "staff": "a Socialcraft administrator",
+        }[self.by]
+
+
+def review_route(learner: User) -> ReviewRoute:
+    """Who reviews `learner`'s practice work, and why them. Two queries at most."""
+    managers = _managers_of(learner)
+    if managers.exists():
+        return ReviewRoute("manager", managers.order_by("pk"))
+    named = _named_reviewers_of(learner)
+    if named.exists():
+        return ReviewRoute("organisation", named.order_by("pk"))
+    return ReviewRoute("staff", User.objects.filter(is_active=True, is_staff=True).order_by("pk"))
+
+
+def reviewed_learners(user: User) -> Q:
+    """The mirror of review_route, as a filter on User: the learners whose work `user` reviews
+    (apart from staff, who review everyone). Subqueries only: chain it, don't loop."""
+    managed = Membership.objects.filter(user=user, role=Membership.Role.MANAGER).values("team_id")
+    named_for = Organisation.reviewers.through.objects.filter(user=user).values("organisation_id")
+    unmanaged_in_named = Membership.objects.filter(
+        role=Membership.Role.LEARNER, team__organisation_id__in=named_for
+    ).exclude(
+        Exists(
+            Membership.objects.filter(
+                user_id=OuterRef("user_id"),
+                role=Membership.Role.LEARNER,
+                team_id__in=_teams_with_a_manager(),
+            )
+        )
+    )
+    learners_of_managed = Membership.objects.filter(
+        role=Membership.Role.LEARNER, team_id__in=managed
+    )
+    return Q(pk__in=learners_of_managed.values("user_id")) | Q(
+        pk__in=unmanaged_in_named.values("user_id")
+    )
+
+
+def is_a_named_reviewer(user: User) -> bool:
+    return Organisation.reviewers.through.objects.filter(user=user).exists()
 
 
 def is_a_manager(user: User) -> bool:

@@ -1,16 +1,13 @@
 """Telling reviewers that practice work waits for them, and learners that it was reviewed
 (issue 22, item 3).
 
-A submission goes to the learner's managers; a learner without one (someone who signed up on
-their own, or a team with no manager yet) has their work reviewed by staff, who get the email
-instead. The review goes back to the learner as the "review" nudge, at once rather than at the
+A submission goes to its reviewers (learners.selectors.review_route: the learner's managers,
+else the reviewers their organisation named, else staff). The review goes back to the learner as the "review" nudge, at once rather than at the
 next hourly run (which then finds its topic sent). Both are sent by the worker after the
 database commits, once each (ledger keys), so a retried task sends nothing twice.
 """
 
-from django.db.models import QuerySet
-
-from learners.models import Membership, User
+from learners.selectors import review_route
 from ledger import messaging
 from progress.models import Review, Submission
 
@@ -18,19 +15,6 @@ from . import nudges
 from .digests import opted_out
 
 REVIEW_WAITING = "review_waiting"
-
-
-def reviewers_of(learner: User) -> QuerySet[User]:
-    """Who reviews the learner's practice work: the managers of their teams, else staff."""
-    teams = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values("team_id")
-    managers = User.objects.filter(
-        is_active=True,
-        memberships__role=Membership.Role.MANAGER,
-        memberships__team_id__in=teams,
-    ).exclude(pk=learner.pk)
-    if managers.exists():
-        return managers.distinct().order_by("pk")
-    return User.objects.filter(is_active=True, is_staff=True).order_by("pk")
 
 
 def send_review_waiting(*, submission_id: int) -> int:
@@ -45,7 +29,7 @@ def send_review_waiting(*, submission_id: int) -> int:
         return 0
     url = messaging.absolute(submission.get_absolute_url())
     sent = 0
-    for reviewer in reviewers_of(submission.learner):
+    for reviewer in review_route(submission.learner).reviewers:
         message = messaging.send_message(
             key=f"{REVIEW_WAITING}:{submission.pk}:{reviewer.pk}",
             kind=REVIEW_WAITING,

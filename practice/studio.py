@@ -16,6 +16,7 @@ from core import localtime
 from courses.models import Lesson, PracticeAssignment
 from governance.models import BannedTerm
 from learners.models import Membership, User
+from learners.selectors import review_route, reviewed_learners
 from ledger import messaging
 from progress.models import Enrolment
 
@@ -38,19 +39,19 @@ def learner_today(user: User) -> date:
 
 
 def post_reviewers(learner: User) -> QuerySet[User]:
-    """Who may review `learner`'s posts: the managers of the learner's teams and, in an
-    organisation that allows peer review, the other learners of those teams. One query."""
+    """Who may review `learner`'s posts: their reviewers (learners.selectors.review_route: their
+    managers, else the reviewers their organisation named, else staff) and, in an organisation
+    that allows peer review, the other learners of their teams. Three queries at most."""
     teams = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values("team_id")
+    peers = Q(
+        memberships__team_id__in=teams,
+        memberships__role=Membership.Role.LEARNER,
+        memberships__team__organisation__allow_peer_review=True,
+    )
+    reviewers = review_route(learner).reviewers.values("pk")
     return (
         User.objects.filter(is_active=True)
-        .filter(
-            Q(memberships__team_id__in=teams, memberships__role=Membership.Role.MANAGER)
-            | Q(
-                memberships__team_id__in=teams,
-                memberships__role=Membership.Role.LEARNER,
-                memberships__team__organisation__allow_peer_review=True,
-            )
-        )
+        .filter(Q(pk__in=reviewers) | peers)
         .exclude(pk=learner.pk)
         .distinct()
         .order_by("display_name", "email")
@@ -59,15 +60,16 @@ def post_reviewers(learner: User) -> QuerySet[User]:
 
 def learners_reviewable_by(user: User) -> QuerySet[User]:
     """The mirror of post_reviewers: learners whose posts `user` may review."""
-    managed = Membership.objects.filter(user=user, role=Membership.Role.MANAGER).values("team_id")
+    if user.is_staff:
+        return User.objects.exclude(pk=user.pk)
     peers = Membership.objects.filter(
         user=user,
         role=Membership.Role.LEARNER,
         team__organisation__allow_peer_review=True,
     ).values("team_id")
     return User.objects.filter(
-        Q(memberships__team_id__in=managed) | Q(memberships__team_id__in=peers),
-        memberships__role=Membership.Role.LEARNER,
+        reviewed_learners(user)
+        | Q(memberships__team_id__in=peers, memberships__role=Membership.Role.LEARNER)
     ).exclude(pk=user.pk)
 
 

@@ -10,24 +10,27 @@ from django.utils import timezone
 from courses.models import Lesson, Track
 from courses.selectors import Outline, OutlineLesson
 from learners.models import User
-from learners.selectors import managed_learners
+from learners.selectors import reviewed_learners
 
 from .models import Certificate, Enrolment, LessonCompletion, QuizAttempt, Submission
 
 
 def submissions_visible_to(user: User):
-    """The learner's own work; a manager's team's work; everything for staff."""
+    """The learner's own work; the work they review (learners.selectors.review_route);
+    everything for staff."""
     if user.is_staff:
         return Submission.objects.all()
     return Submission.objects.filter(
-        Q(learner=user) | Q(learner__in=managed_learners(user).values("pk"))
+        Q(learner=user) | Q(learner__in=User.objects.filter(reviewed_learners(user)).values("pk"))
     )
 
 
 def submissions_reviewable_by(user: User):
     if user.is_staff:
         return Submission.objects.all()
-    return Submission.objects.filter(learner__in=managed_learners(user).values("pk"))
+    return Submission.objects.filter(
+        learner__in=User.objects.filter(reviewed_learners(user)).values("pk")
+    )
 
 
 @dataclass

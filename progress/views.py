@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from courses import selectors as course_selectors
 from courses.markdown import render_markdown
 from courses.models import Lesson, Track
-from learners.selectors import has_manager, is_a_manager, skim_module_ids
+from learners.selectors import is_a_manager, review_route, skim_module_ids
 
 from . import (
     data_export,
@@ -292,7 +292,7 @@ def assignment(request, track_slug: str, lesson_slug: str):
             "can_submit": can_submit,
             "form": form,
             "preview_html": preview_html,
-            "reviewer_note": "your manager" if has_manager(request.user) else "an administrator",
+            "reviewer_note": review_route(request.user).described,
         },
         status=400 if request.method == "POST" and form.errors else 200,
     )

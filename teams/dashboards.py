@@ -33,7 +33,13 @@ from django.utils import timezone
 from courses import page_cache
 from courses.models import Lesson, Track
 from learners.models import User
-from learners.selectors import learner_ids_in, managed_team_ids, managed_teams, team_learners
+from learners.selectors import (
+    learner_ids_in,
+    managed_team_ids,
+    managed_teams,
+    reviewed_learners,
+    team_learners,
+)
 from progress import extensions
 from progress.models import Certificate, Enrolment, Submission
 
@@ -224,7 +230,7 @@ def awaiting_review(manager: User) -> QuerySet[Submission]:
     from everyone (people who signed up on their own have no manager: staff review them)."""
     waiting = Submission.objects.filter(status=Submission.Status.AWAITING_REVIEW)
     if not manager.is_staff:
-        waiting = waiting.filter(learner__in=team_learners(managed_teams(manager)))
+        waiting = waiting.filter(learner__in=User.objects.filter(reviewed_learners(manager)))
     return waiting.select_related("learner", "assignment__lesson__track").order_by(
         "submitted_at", "pk"
     )

@@ -23,7 +23,7 @@ from core.csv import csv_safe
 from courses.models import Quiz, Track
 from governance import services as governance
 from learners import selectors as memberships
-from learners.decorators import NOT_A_MANAGER, manager_required
+from learners.decorators import NOT_A_MANAGER, manager_required, reviewer_required
 from learners.models import Invitation, User
 from progress import extensions, quizzes
 from progress import services as progress_services
@@ -221,7 +221,7 @@ def export_csv(request):
     return response
 
 
-@manager_required
+@reviewer_required
 def review_queue(request):
     """The one review inbox: assignments, then what other apps route to the manager (posts)."""
     submissions = dashboards.awaiting_review(request.user)

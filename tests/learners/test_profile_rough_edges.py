@@ -96,7 +96,7 @@ def test_the_account_pages_speak_the_sites_language(client):
 def test_a_refused_page_says_why_in_the_sites_layout(client):
     client.force_login(factories.UserFactory(email="lena@example.com"))
 
-    response = client.get(reverse("teams:team_reviews"))
+    response = client.get(reverse("teams:team_attempts"))
 
     body = response.content.decode()
     assert response.status_code == 403

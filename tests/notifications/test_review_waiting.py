@@ -148,3 +148,16 @@ def test_a_learner_who_turned_review_notes_off_gets_none(
     review(manager, submission, assignment, django_capture_on_commit_callbacks, "needs_revision")
 
     assert mail.outbox == []
+
+
+def test_a_learner_without_a_manager_has_their_work_sent_to_their_organisations_reviewers(
+    assignment, django_capture_on_commit_callbacks
+):
+    factories.UserFactory(email="staff@example.com", is_staff=True)
+    learner = factories.UserFactory()
+    team = factories.team_with(learners=[learner])  # a team with no manager yet
+    team.organisation.reviewers.add(factories.UserFactory(email="rita@example.com"))
+
+    submit(learner, assignment, django_capture_on_commit_callbacks)
+
+    assert [email.to for email in mail.outbox] == [["rita@example.com"]]

@@ -252,6 +252,20 @@ def test_reviewers_are_the_managers_of_the_learners_team(learner, team):
         studio.request_review(post=post, reviewer=team["peer"])
 
 
+def test_a_learner_without_a_manager_asks_their_organisations_reviewer(client):
+    loner = factories.UserFactory(display_name="Lou Loner")
+    team = factories.team_with(learners=[loner])  # no manager
+    rita = factories.UserFactory(display_name="Rita Reviewer")
+    team.organisation.reviewers.add(rita)
+    assert set(studio.post_reviewers(loner)) == {rita}
+
+    post = make_post(loner)
+    studio.request_review(post=post, reviewer=rita)
+    client.force_login(rita)
+    assert "Lou Loner" in client.get(reverse("teams:team_reviews")).content.decode()
+    studio.review_post(reviewer=rita, post=post, outcome="approved", comment="")
+
+
 def test_peers_may_review_where_the_organisation_allows_it(client, learner, team, mailoutbox):
     Organisation.objects.filter(pk=team["team"].organisation_id).update(allow_peer_review=True)
     assert set(studio.post_reviewers(learner)) == {team["manager"], team["peer"]}

@@ -132,7 +132,7 @@ def test_staff_review_learners_without_a_manager(client, staff_user):
     solo = factories.UserFactory()
     client.force_login(solo)
     body = client.get(assignment_url(lesson)).content.decode()
-    assert "an administrator" in body
+    assert "a Socialcraft administrator" in body
     client.post(assignment_url(lesson), {"text": "Solo work", "submit": "1"})
     client.force_login(staff_user)
     review(client, Submission.objects.get(), "approved", points=(4, 3))
