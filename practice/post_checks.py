@@ -15,8 +15,10 @@ precisely (the tests in tests/practice/test_post_checks.py hold them):
   counts: "Gifted by Kestrel", "Kestrel sent me these for free", not "these gifted boots"). disclosure_below_fold: the label only comes
   after the network's "…more" cut.
 - banned_term: a word or phrase on the organisation's list (whole words, any case).
-- shouting: three or more ALL-CAPS words in a row, one of them at least four letters long
-  (so "KPI, ROI, CTR" passes), or more than half the letters in capitals (20 letters or more).
+- shouting: three or more ALL-CAPS words in a row ("BUY IT NOW"; numbers and punctuation
+  between them don't break the run), or more than half the letters in capitals (12 letters or
+  more, known acronyms aside). Known acronyms (KPI, ROI, CTR, NHS, CEO, SEO…: ACRONYMS) are
+  never shouting, so "KPI, ROI, CTR" passes; the rule doesn't depend on a word's length.
 - no_call_to_action: a post of 20 words or more that neither asks the reader a question nor
   tells them what to do next (a phrase such as "sign up", "read", "let me know", "link in bio").
 - engagement_bait: the post ends on a question of one or two words ("Agree?", "Thoughts?"), or
@@ -403,22 +405,38 @@ def check_banned(draft: Draft, banned: Iterable[BannedWord]) -> Iterable[Finding
             )
 
 
+# Capitals that name something rather than raise the voice. A word in capitals that isn't
+# here counts toward shouting, however short ("BUY IT NOW" shouts as "SHOP NOW TODAY" does);
+# acronyms that are also words ("IT", "US", "AM") are left out for that reason.
+# fmt: off
+ACRONYMS = frozenset([
+    "AI", "API", "AR", "B2B", "B2C", "BBC", "CEO", "CFO", "CMO", "COO", "CPC", "CPM", "CRM",
+    "CSR", "CSS", "CTA", "CTO", "CTR", "CV", "DEI", "DIY", "DM", "ESG", "EU", "EV", "FAQ", "FYI",
+    "GDPR", "HQ", "HR", "HTML", "IPO", "KPI", "LGBTQ", "LLM", "NASA", "NATO", "NGO", "NHS", "OKR",
+    "PDF", "PR", "QA", "QR", "ROI", "RSVP", "SAAS", "SEO", "SME", "SMS", "SQL", "TBC", "TV",
+    "UGC", "UI", "UK", "USA", "UX", "VIP", "VR",
+])
+# fmt: on
+
+
+def _capitals(word: str) -> str:
+    """ "shout" for a word in capitals, "acronym" for a known one, "" otherwise."""
+    letters = [c for c in word if c.isalpha()]
+    if len(letters) < 2 or not all(c.isupper() for c in letters):
+        return ""
+    return "acronym" if word in ACRONYMS else "shout"
+
+
 def check_shouting(draft: Draft, banned) -> Iterable[Finding]:
     words = own_words(draft.text)
-    run, longest_ok = 0, False
+    run = longest_run = 0
     for word in words:
-        letters = [c for c in word if c.isalpha()]
-        if len(letters) >= 2 and all(c.isupper() for c in letters):
-            run += 1
-            longest_ok = longest_ok or len(letters) >= 4
-            if run >= 3 and longest_ok:
-                break
-        else:
-            run, longest_ok = 0, False
-    letters = [c for c in _without_tokens(draft.text) if c.isalpha()]
+        run = run + 1 if _capitals(word) == "shout" else 0
+        longest_run = max(longest_run, run)
+    letters = [c for w in words if _capitals(w) != "acronym" for c in w if c.isalpha()]
     upper = sum(1 for c in letters if c.isupper())
-    mostly_caps = len(letters) >= 20 and upper > len(letters) / 2
-    if (run >= 3 and longest_ok) or mostly_caps:
+    mostly_caps = len(letters) >= 12 and upper > len(letters) / 2
+    if longest_run >= 3 or mostly_caps:
         yield _finding(
             "shouting",
             WARNING,
