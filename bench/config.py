@@ -95,6 +95,7 @@ PAGE_CASES = {
     "journal_evidence": "practice:journal_evidence",
     "journal_portfolio": "practice:journal_portfolio",
     "portfolio": "practice:portfolio",
+    "notifications": "notifications:inbox",
 }
 CORE_URL_NAMES = {
     "catalogue": "courses:catalogue",

@@ -249,6 +249,7 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
         "journal": (reverse("practice:journal"), learner),
         "journal_evidence": (reverse("practice:journal_evidence"), learner),
         "journal_portfolio": (reverse("practice:journal_portfolio"), learner),
+        "notifications": (reverse("notifications:inbox"), learner),
         "portfolio": (
             reverse("practice:portfolio", args=[Portfolio.objects.filter(is_public=True)[0].handle]),
             learner,

@@ -45,7 +45,7 @@ from governance.models import (
     policy_text_hash,
 )
 from learners.models import Membership, Organisation, Preferences, Team, TrackAssignment, User
-from ledger.models import Message
+from ledger.models import Message, Notice
 from practice.models import (
     Evidence,
     GrowthProfile,
@@ -788,8 +788,23 @@ class People:
                         sent_at=sent_at,
                     )
                 )
+            # In-app notices: the track assigned and a review read, this week's policy not yet.
+            for number, (kind, read) in enumerate(
+                [("track_assigned", True), ("reviewed", True), ("policy_update", False)]
+            ):
+                self.buffer.add(
+                    Notice(
+                        recipient_id=user_id,
+                        key=f"bench:{kind}:{user_id}",
+                        kind=kind,
+                        title=f"Bench notice {number + 1}",
+                        url="/me/",
+                        read_at=self.now if read else None,
+                    )
+                )
         self._bench_learner_practice()
         self.buffer.flush()
+        User.objects.filter(notices__read_at__isnull=True).update(unread_notices=1)
         posts = PracticePost.objects.filter(status__in=["approved", "published"]).values_list(
             "pk", "reviewer_id", "text", "network"
         )

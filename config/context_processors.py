@@ -24,6 +24,7 @@ SITE_URL_NAMES = {
     "team_attempts": "teams:team_attempts",
     "team_export": "teams:team_export",
     "roster": "governance:roster",
+    "notifications": "notifications:inbox",
 }
 SITE_STATIC_NAMES = {
     "logo": "img/logo.svg",

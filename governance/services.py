@@ -15,9 +15,10 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from core.tasks import enqueue_after_commit
 from learners.models import Membership, Organisation, Team, User
 from learners.selectors import managed_team_ids
-from ledger import messaging
+from ledger import messaging, notices
 from progress.models import Certificate, Submission
 
 from . import clearance
@@ -55,7 +56,8 @@ def publish_policy(*, organisation: Organisation, by: User) -> PolicyVersion:
     Raises governance.policy.PolicyError when the draft can't be published.
     """
     version = policies.publish_draft(organisation=organisation, by=by)
-    transaction.on_commit(lambda: _task("announce_policy_version").delay(version_id=version.pk))
+    # A broker that is down is logged, not a failed publish.
+    enqueue_after_commit("progress.tasks.announce_policy_version", version_id=version.pk)
     return version
 
 
@@ -92,9 +94,25 @@ def send_policy_updates(*, version_id: int, user_ids: list[int]) -> int:
     )
     if version is None or not version.is_published:
         return 0
-    url = messaging.absolute(reverse("governance:policy"))
+    path = reverse("governance:policy")
+    url = messaging.absolute(path)
+    people = list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+    organisation = version.policy.organisation
+    notices.record(
+        [
+            notices.Event(
+                recipient_id=user.pk,
+                key=policy_update_key(version_id=version.pk, user_id=user.pk),
+                kind=POLICY_UPDATE,
+                title=f"{organisation}'s social media policy, version {version.number}: "
+                "please read and acknowledge it",
+                url=path,
+            )
+            for user in people
+        ]
+    )
     sent = 0
-    for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+    for user in people:
         message = messaging.send_message(
             key=policy_update_key(version_id=version.pk, user_id=user.pk),
             kind=POLICY_UPDATE,

@@ -70,3 +70,30 @@ class EmailOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} unsubscribed from {self.kind}"
+
+
+class Notice(models.Model):
+    """One line of a person's in-app notifications: the same events the transactional emails
+    report (a track assigned, work waiting for review, work reviewed, a certificate, a new
+    policy version), whether or not the email was wanted. The unique `key` keeps an event to
+    one notice, however often it is recorded."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["recipient", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (to {self.recipient_id})"

@@ -1,51 +1,15 @@
-"""Telling reviewers that practice work waits for them, and learners that it was reviewed
-(issue 22, item 3).
+"""Telling a learner that their practice work was reviewed (issue 22, item 3).
 
-A submission goes to its reviewers (learners.selectors.review_route: the learner's managers,
-else the reviewers their organisation named, else staff). The review goes back to the learner as the "review" nudge, at once rather than at the
-next hourly run (which then finds its topic sent). Both are sent by the worker after the
-database commits, once each (ledger keys), so a retried task sends nothing twice.
+The review goes back to the learner as the "review" nudge, at once rather than at the next
+hourly run (which then finds its topic sent), by the worker after the review commits. Work
+waiting for review is announced to its reviewers by progress.announcements.
 """
 
-from learners.selectors import review_route
 from ledger import messaging
-from progress.models import Review, Submission
+from progress.models import Review
 
 from . import nudges
 from .digests import opted_out
-
-REVIEW_WAITING = "review_waiting"
-
-
-def send_review_waiting(*, submission_id: int) -> int:
-    """Email each reviewer that the submission waits for them; returns how many were sent now
-    (none once it has been reviewed)."""
-    submission = (
-        Submission.objects.select_related("learner", "assignment__lesson__track")
-        .filter(pk=submission_id, status=Submission.Status.AWAITING_REVIEW)
-        .first()
-    )
-    if submission is None:
-        return 0
-    url = messaging.absolute(submission.get_absolute_url())
-    sent = 0
-    for reviewer in review_route(submission.learner).reviewers:
-        message = messaging.send_message(
-            key=f"{REVIEW_WAITING}:{submission.pk}:{reviewer.pk}",
-            kind=REVIEW_WAITING,
-            to_email=reviewer.email,
-            recipient=reviewer,
-            context={
-                "reviewer": reviewer,
-                "learner": submission.learner,
-                "submission": submission,
-                "assignment": submission.assignment,
-                "track": submission.assignment.lesson.track,
-                "url": url,
-            },
-        )
-        sent += message is not None
-    return sent
 
 
 def send_review_result(*, review_id: int) -> int:

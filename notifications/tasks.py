@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.tasks import SENDING
 from ledger import messaging
+from teams import services as teams
 
 from . import digests, dispatch, nudges, reviews
 
@@ -51,16 +52,17 @@ def resend_messages(*, message_ids: list[int], now: str) -> int:
     return sent
 
 
-@shared_task(name="notifications.tasks.send_review_waiting", **SENDING)
-def send_review_waiting(*, submission_id: int) -> int:
-    """After a submission is committed: tell its reviewers (progress enqueues this by name)."""
-    return reviews.send_review_waiting(submission_id=submission_id)
-
-
 @shared_task(name="notifications.tasks.send_review_result", **SENDING)
 def send_review_result(*, review_id: int) -> int:
     """After a review is committed: tell the learner (progress enqueues this by name)."""
     return reviews.send_review_result(review_id=review_id)
+
+
+@shared_task(name="notifications.tasks.send_assignment_emails", **SENDING)
+def send_assignment_emails(*, assignment_id: int, learner_ids: list[int] | None = None) -> int:
+    """After a track assignment is committed: tell the people it applies to (teams enqueues
+    this by name)."""
+    return teams.send_assignment_emails(assignment_id=assignment_id, learner_ids=learner_ids)
 
 
 # The dispatcher enqueues these by name, so it needn't import this module (which imports it).

@@ -1,9 +1,16 @@
-"""The pages an email's links open: the answer to a retrieval-practice question."""
+"""The in-app notifications, and the pages an email's links open (the answer to a
+retrieval-practice question)."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from courses.models import Question
+from ledger import notices
 from progress.models import RetrievalAnswer
 
 from .nudges import read_practice_token
@@ -46,3 +53,29 @@ def practice_answer(request, token: str):
             "choices": list(question.choices.all()),
         },
     )
+
+
+NOTICES_PER_PAGE = 30
+
+
+@login_required
+def inbox(request):
+    """The person's notifications, newest first; POST marks them all read."""
+    if request.method == "POST":
+        changed = notices.mark_read(request.user)
+        if changed:
+            messages.success(request, "Every notification is marked as read.")
+        return redirect("notifications:inbox")
+    page = Paginator(notices.of(request.user), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def open_notice(request, notice_id: int):
+    """Mark one of the person's notifications read and go where it points."""
+    notice = get_object_or_404(notices.of(request.user), pk=notice_id)
+    notices.mark_read(request.user, notice_id=notice.pk)
+    if not url_has_allowed_host_and_scheme(notice.url, allowed_hosts=None):
+        return redirect("notifications:inbox")
+    return redirect(notice.url)

@@ -15,7 +15,7 @@ from courses.content_files import sample_passes
 from courses.models import Lesson, PracticeAssignment, Question, Quiz, Track
 from learners.models import User
 
-from . import quizzes, recertification, rollups, signals
+from . import announcements, quizzes, recertification, rollups, signals
 from .models import (
     AttemptGrant,
     Certificate,
@@ -338,12 +338,11 @@ def submit_assignment(
     except IntegrityError:
         raise LearningError("That version was already submitted.") from None
     rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[assignment.lesson.track_id])
-    enqueue_after_commit(REVIEW_WAITING_TASK, submission_id=submission.pk)
+    announcements.review_waiting(submission)
     return submission
 
 
 # Told by tasks of `notifications` (which depends on this app), enqueued by name after commit.
-REVIEW_WAITING_TASK = "notifications.tasks.send_review_waiting"
 REVIEW_RESULT_TASK = "notifications.tasks.send_review_result"
 
 
@@ -424,6 +423,7 @@ def review_submission(
         issue_certificate_if_complete(
             learner=submission.learner, track=submission.assignment.lesson.track
         )
+    announcements.reviewed(review)
     enqueue_after_commit(REVIEW_RESULT_TASK, review_id=review.pk)
     return review
 
@@ -477,5 +477,6 @@ def issue_certificate_if_complete(*, learner: User, track: Track) -> Certificate
             completed_at=certificate.issued_at
         )
         logger.info("Certificate %s issued to user %s", certificate.code, learner.pk)
+        announcements.certificate_issued(certificate)
         signals.records_changed.send(sender=Certificate, learner_ids=frozenset([learner.pk]))
     return certificate

@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from core.tasks import enqueue_after_commit
 from courses.models import Track
 from learners.models import (
     Invitation,
@@ -29,7 +30,7 @@ from learners.models import (
     normalise_email,
 )
 from learners.selectors import managed_teams, team_learners
-from ledger import messaging
+from ledger import messaging, notices
 from progress import rollups
 from progress.models import Enrolment
 
@@ -98,6 +99,7 @@ def parse_invite_text(text: str, *, label: str = "Line") -> list[InviteLine]:
     return lines
 
 
+@transaction.atomic
 def invite_people(
     *, manager: User, lines: list[InviteLine], default_team: Team | None
 ) -> InviteOutcome:
@@ -182,7 +184,9 @@ def send_invitation(invitation: Invitation) -> None:
     )
     invitation.refresh_from_db(fields=["sent_at", "send_count"])
     url = messaging.absolute(reverse("teams:invitation", args=[invitation_token(invitation)]))
-    messaging.send_message(
+    # Recorded with the invitation and sent by the worker: a batch of 500 doesn't wait for, or
+    # fail on, the mail server.
+    messaging.queue_message(
         key=f"invitation:{invitation.pk}:{invitation.send_count}",
         kind="invitation",
         to_email=invitation.email,
@@ -194,7 +198,6 @@ def send_invitation(invitation: Invitation) -> None:
             "accept_url": url,
             "expires_days": INVITATION_MAX_AGE.days,
         },
-        retry_later=True,  # a mail server hiccup must not fail the manager's request
     )
 
 
@@ -318,7 +321,88 @@ def assign_track(
     else:
         _enrol_many([learner.pk], track)
     _refresh_assignment_rows(assignment)
+    _announce_assignment(assignment)
     return assignment
+
+
+# -- telling people a track was assigned to them (issue 22, item 6) ---------------------------
+# A notice each in the assignment's transaction; the emails by the worker once it commits, in
+# batches, each under its ledger key (so a retried batch sends nobody twice).
+
+TRACK_ASSIGNED = "track_assigned"
+ASSIGNMENT_EMAILS_TASK = "notifications.tasks.send_assignment_emails"
+ASSIGNMENT_EMAIL_BATCH = 500
+
+
+def _assigned_learner_ids(assignment: TrackAssignment) -> list[int]:
+    if assignment.team_id is None:
+        return [assignment.learner_id]
+    return list(team_learners([assignment.team_id]).order_by("pk").values_list("pk", flat=True))
+
+
+def _assignment_notice_title(assignment: TrackAssignment) -> str:
+    due = assignment.due_date
+    due = f", due {due.day} {due:%b %Y}" if due else ""
+    by = assignment.assigned_by.name if assignment.assigned_by else "Your manager"
+    return f"{by} assigned you “{assignment.track.title}”{due}"
+
+
+def _announce_assignment(assignment: TrackAssignment) -> None:
+    title = _assignment_notice_title(assignment)
+    url = assignment.track.get_absolute_url()
+    notices.record(
+        [
+            notices.Event(
+                recipient_id=learner_id,
+                key=f"{TRACK_ASSIGNED}:{assignment.pk}:{learner_id}",
+                kind=TRACK_ASSIGNED,
+                title=title,
+                url=url,
+            )
+            for learner_id in _assigned_learner_ids(assignment)
+        ]
+    )
+    enqueue_after_commit(ASSIGNMENT_EMAILS_TASK, assignment_id=assignment.pk)
+
+
+def send_assignment_emails(*, assignment_id: int, learner_ids: list[int] | None = None) -> int:
+    """Email the people a (still active) assignment applies to; returns how many were sent now.
+    Without `learner_ids`, splits everyone into batches, each a task of its own."""
+    assignment = (
+        TrackAssignment.objects.select_related("track", "assigned_by")
+        .filter(pk=assignment_id, cancelled_at__isnull=True)
+        .first()
+    )
+    if assignment is None:
+        return 0
+    if learner_ids is None:
+        everyone = _assigned_learner_ids(assignment)
+        if len(everyone) > ASSIGNMENT_EMAIL_BATCH:
+            for start in range(0, len(everyone), ASSIGNMENT_EMAIL_BATCH):
+                batch = everyone[start : start + ASSIGNMENT_EMAIL_BATCH]
+                enqueue_after_commit(
+                    ASSIGNMENT_EMAILS_TASK, assignment_id=assignment_id, learner_ids=batch
+                )
+            return 0
+        learner_ids = everyone
+    url = messaging.absolute(assignment.track.get_absolute_url())
+    sent = 0
+    for learner in User.objects.filter(pk__in=learner_ids, is_active=True).order_by("pk"):
+        message = messaging.send_message(
+            key=f"{TRACK_ASSIGNED}:{assignment.pk}:{learner.pk}",
+            kind=TRACK_ASSIGNED,
+            to_email=learner.email,
+            recipient=learner,
+            context={
+                "learner": learner,
+                "manager": assignment.assigned_by,
+                "track": assignment.track,
+                "due_date": assignment.due_date,
+                "url": url,
+            },
+        )
+        sent += message is not None
+    return sent
 
 
 def assignments_managed_by(manager: User) -> QuerySet[TrackAssignment]:

@@ -143,6 +143,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# Signing up asks for a code emailed to the address, on the next page of the same tab, and
+# entering it signs the person in: the address is proved without leaving the sign-up.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -257,7 +260,8 @@ CELERY_BEAT_SCHEDULE = {
 # Email goes through Django 6.1's MAILERS; production sets SMTP from the environment.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Socialcraft <learning@socialcraft.localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Development prints each email whole (core.mail); production sets SMTP from the environment.
+MAILERS = {"default": {"BACKEND": "core.mail.ReadableConsoleBackend"}}
 
 # Sessions are read from the cache and written through to the database: one query less per page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -27,6 +27,11 @@ def link_in(message) -> str:
     return LINK_RE.search(message.body).group(0)
 
 
+def code_in(message) -> str:
+    """The verification code: on its own indented line, whole (never wrapped or encoded)."""
+    return re.search(r"^    (\S+)$", message.body, re.MULTILINE).group(1)
+
+
 def test_signup_verify_login_logout(client, mailoutbox):
     response = client.post(
         reverse("account_signup"),
@@ -41,14 +46,22 @@ def test_signup_verify_login_logout(client, mailoutbox):
     user = User.objects.get()
     assert user.email == "new.person@example.com"
     assert user.display_name == "New Person"
-    # Mandatory verification: not signed in until the link is followed.
+    # Mandatory verification: not signed in until the emailed code is entered, on the page
+    # sign-up led to.
+    assert response["Location"] == reverse("account_email_verification_sent")
     assert client.get("/profile/").status_code == 302
     [message] = mailoutbox
     assert message.to == ["new.person@example.com"]
+    code = code_in(message)
+    assert code in message.alternatives[0].content  # the HTML part shows it too
+    page = client.get(reverse("account_email_verification_sent")).content.decode()
+    assert "Enter the code we emailed you" in page
+    assert "new.person@example.com" in page
 
-    confirm_url = link_in(message)
-    assert client.get(confirm_url).status_code == 200
-    response = client.post(confirm_url)
+    wrong = client.post(reverse("account_email_verification_sent"), {"code": "WRONG1"})
+    assert wrong.status_code == 200
+    assert not EmailAddress.objects.get(user=user).verified
+    response = client.post(reverse("account_email_verification_sent"), {"code": code})
     assert response.status_code == 302
     assert EmailAddress.objects.get(user=user).verified
 

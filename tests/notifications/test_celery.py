@@ -136,3 +136,23 @@ def test_a_submission_reaches_its_reviewer_through_the_worker(worker):
     sent = Message.objects.filter(kind="review_waiting", status=Message.Status.SENT)
     assert wait_for(lambda: sent.count() == 1)
     assert [email.to for email in mail.outbox] == [["max@example.com"]]
+
+
+def test_a_track_assigned_to_a_team_reaches_each_person_once_through_the_worker(worker):
+    """Issue 22, item 6: the assignment commits with a notice for each person; the worker sends
+    each their email once, however often the task runs."""
+    from ledger.models import Notice
+    from teams import services as team_services
+
+    manager = factories.UserFactory(email="max@example.com", display_name="Max")
+    people = [factories.UserFactory(email=f"t{n}@example.com") for n in range(3)]
+    team = factories.team_with(manager=manager, learners=people)
+    track = factories.make_track(modules=1, lessons_per_module=1)
+
+    assignment = team_services.assign_track(manager=manager, track=track, team=team)
+
+    sent = Message.objects.filter(kind="track_assigned", status=Message.Status.SENT)
+    assert wait_for(lambda: sent.count() == 3)
+    team_services.send_assignment_emails(assignment_id=assignment.pk)  # a task run twice
+    assert sorted(email.to[0] for email in mail.outbox) == [p.email for p in people]
+    assert Notice.objects.filter(kind="track_assigned").count() == 3

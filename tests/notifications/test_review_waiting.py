@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 
 from courses.models import Lesson
-from ledger.models import Message
+from ledger.models import Notice
 from notifications import reviews
-from progress import services
+from progress import announcements, services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -56,25 +56,22 @@ def test_a_learner_without_a_manager_has_their_work_sent_to_staff(
     assert [email.to for email in mail.outbox] == [["staff@example.com"]]
 
 
-def test_each_reviewer_is_told_once_and_not_after_the_review(
+def test_each_reviewer_is_told_once_by_email_and_in_the_app(
     assignment, django_capture_on_commit_callbacks
 ):
     manager = factories.UserFactory()
-    learner = factories.UserFactory()
+    learner = factories.UserFactory(display_name="Lena Learner")
     factories.team_with(manager=manager, learners=[learner])
     submission = submit(learner, assignment, django_capture_on_commit_callbacks)
 
-    assert reviews.send_review_waiting(submission_id=submission.pk) == 0  # a retried task
-    services.review_submission(
-        reviewer=manager,
-        submission=submission,
-        outcome="needs_revision",
-        feedback="Say which client.",
-        points={criterion.pk: 0 for criterion in assignment.rubric.all()},
-    )
-    Message.objects.all().delete()
-    assert reviews.send_review_waiting(submission_id=submission.pk) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        announcements.review_waiting(submission)  # told again, as a retried change would
+
     assert len(mail.outbox) == 1
+    [notice] = Notice.objects.filter(recipient=manager)
+    assert notice.title == f"Lena Learner's “{assignment.title}” is waiting for your review"
+    assert notice.url == submission.get_absolute_url()
+    assert not Notice.objects.filter(recipient=learner).exists()
 
 
 def test_nothing_is_sent_when_the_submission_is_refused(

@@ -115,6 +115,7 @@ def url_for(route: Route, world) -> str:
         "post_id": world.extra["post"].pk,
         "profile_id": world.extra["growth_profile"].pk,
         "evidence_id": world.extra["evidence"].pk,
+        "notice_id": world.extra["notice"].pk,
         "handle": "learner-a",
         "learner_id": a.pk,
         "uidb36": "1z",

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from courses.models import Lesson, Track
 from governance.models import PolicyOwner
 from learners.models import Invitation, Preferences, TrackAssignment, User
-from ledger import messaging
-from ledger.models import EmailOptOut
+from ledger import messaging, notices
+from ledger.models import EmailOptOut, Notice
 from notifications import nudges
 from practice.models import Evidence, GrowthProfile, Portfolio, PracticePost
 from progress import services
@@ -100,6 +101,9 @@ def build_world() -> World:
     )
     Portfolio.objects.create(learner=a, handle="learner-a", is_public=True)
     PolicyOwner.objects.create(user=manager, organisation=team.organisation)
+    notices.record(
+        [notices.Event(a.pk, "world:a", "track_assigned", "A's notice", track.get_absolute_url())]
+    )
     return World(
         users={
             "learner_a": a,
@@ -124,6 +128,8 @@ def build_world() -> World:
             "post": post,
             "growth_profile": profile,
             "evidence": evidence,
+            # Read when a URL needs it: an old schema (tests/test_migrations.py) has no notices.
+            "notice": SimpleLazyObject(lambda: Notice.objects.get(key="world:a")),
             "practice_token": nudges.practice_token(
                 a.pk,
                 quiz.questions.first().pk,

@@ -45,12 +45,15 @@ def accept_link(message) -> str:
 # -- invitations -------------------------------------------------------------------------
 
 
-def test_invite_a_pasted_list_reports_bad_lines_and_sends_the_good(client, org):
+def test_invite_a_pasted_list_reports_bad_lines_and_sends_the_good(
+    client, org, django_capture_on_commit_callbacks
+):
     client.force_login(org["manager"])
     text = "new1@example.com, Nora\nnot-an-email\nana@example.com\nnew2@example.com,Ned,Nowhere\nnew3@example.com"
-    response = client.post(
-        reverse("teams:team_invitations"), {"team": org["team"].pk, "emails": text}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker sends after commit
+        response = client.post(
+            reverse("teams:team_invitations"), {"team": org["team"].pk, "emails": text}
+        )
     body = response.content.decode()
     assert response.status_code == 400
     assert "Line 2" in body
@@ -83,13 +86,16 @@ def test_invite_from_an_uploaded_csv(client, org):
     assert Invitation.objects.filter(team=org["team"]).count() == 2
 
 
-def test_a_new_person_accepts_through_signup_and_joins_the_team(client, org):
+def test_a_new_person_accepts_through_signup_and_joins_the_team(
+    client, org, django_capture_on_commit_callbacks
+):
     team_services.assign_track(manager=org["manager"], track=org["track"], team=org["team"])
     client.force_login(org["manager"])
-    client.post(
-        reverse("teams:team_invitations"),
-        {"team": org["team"].pk, "emails": "nia@example.com,Nia"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("teams:team_invitations"),
+            {"team": org["team"].pk, "emails": "nia@example.com,Nia"},
+        )
     link = accept_link(mail.outbox[-1])
     client.logout()
 
@@ -114,13 +120,16 @@ def test_a_new_person_accepts_through_signup_and_joins_the_team(client, org):
     assert client.post(link).status_code == 400  # works once
 
 
-def test_an_existing_account_accepts_after_signing_in(client, org):
+def test_an_existing_account_accepts_after_signing_in(
+    client, org, django_capture_on_commit_callbacks
+):
     existing = factories.UserFactory(email="eve@example.com")
-    team_services.invite_people(
-        manager=org["manager"],
-        lines=team_services.parse_invite_text("eve@example.com"),
-        default_team=org["team"],
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        team_services.invite_people(
+            manager=org["manager"],
+            lines=team_services.parse_invite_text("eve@example.com"),
+            default_team=org["team"],
+        )
     link = accept_link(mail.outbox[-1])
     assert "Sign in to accept" in client.get(link).content.decode()
     response = client.post(
@@ -131,12 +140,13 @@ def test_an_existing_account_accepts_after_signing_in(client, org):
     assert Membership.objects.filter(user=existing, team=org["team"]).exists()
 
 
-def test_invitation_for_another_address_is_refused(client, org):
-    team_services.invite_people(
-        manager=org["manager"],
-        lines=team_services.parse_invite_text("zed@example.com"),
-        default_team=org["team"],
-    )
+def test_invitation_for_another_address_is_refused(client, org, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        team_services.invite_people(
+            manager=org["manager"],
+            lines=team_services.parse_invite_text("zed@example.com"),
+            default_team=org["team"],
+        )
     link = accept_link(mail.outbox[-1])
     client.force_login(org["outsider"])
     response = client.post(link, follow=True)
@@ -144,12 +154,13 @@ def test_invitation_for_another_address_is_refused(client, org):
     assert not Membership.objects.filter(user=org["outsider"], team=org["team"]).exists()
 
 
-def test_expired_tampered_and_revoked_links(client, org):
-    team_services.invite_people(
-        manager=org["manager"],
-        lines=team_services.parse_invite_text("late@example.com"),
-        default_team=org["team"],
-    )
+def test_expired_tampered_and_revoked_links(client, org, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        team_services.invite_people(
+            manager=org["manager"],
+            lines=team_services.parse_invite_text("late@example.com"),
+            default_team=org["team"],
+        )
     link = accept_link(mail.outbox[-1])
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         response = client.get(link)
@@ -160,13 +171,16 @@ def test_expired_tampered_and_revoked_links(client, org):
     assert "withdrawn" in client.get(link).content.decode()
 
 
-def test_resend_and_revoke_from_the_list(client, org):
+def test_resend_and_revoke_from_the_list(client, org, django_capture_on_commit_callbacks):
     client.force_login(org["manager"])
-    client.post(
-        reverse("teams:team_invitations"), {"team": org["team"].pk, "emails": "re@example.com"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("teams:team_invitations"),
+            {"team": org["team"].pk, "emails": "re@example.com"},
+        )
     invitation = Invitation.objects.get()
-    client.post(reverse("teams:team_invitation_resend", args=[invitation.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("teams:team_invitation_resend", args=[invitation.pk]))
     assert len(mail.outbox) == 2
     client.post(reverse("teams:team_invitation_revoke", args=[invitation.pk]))
     invitation.refresh_from_db()
