@@ -15,10 +15,9 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from core.tasks import enqueue_after_commit
 from learners.models import Membership, Organisation, Team, User
 from learners.selectors import managed_team_ids
-from ledger import messaging, notices
+from ledger import messaging, notices, outbox
 from progress.models import Certificate, Submission
 
 from . import clearance
@@ -26,6 +25,7 @@ from . import policy as policies
 from .models import ClearanceLevel, PolicyAcknowledgement, PolicyVersion
 
 POLICY_UPDATE = "policy_update"
+POLICY_VERSION = "policy_version"  # the outbox's kind for announcing a published version
 POLICY_ASSIGNMENT_TITLE = "Write your team's social media policy"
 ANNOUNCE_BATCH = 200  # people per task: a retried batch re-checks at most this many ledger keys
 
@@ -56,8 +56,8 @@ def publish_policy(*, organisation: Organisation, by: User) -> PolicyVersion:
     Raises governance.policy.PolicyError when the draft can't be published.
     """
     version = policies.publish_draft(organisation=organisation, by=by)
-    # A broker that is down is logged, not a failed publish.
-    enqueue_after_commit("progress.tasks.announce_policy_version", version_id=version.pk)
+    # Through the outbox: a broker that is down delays the announcement, not the publish.
+    outbox.announce(POLICY_VERSION, version.pk)
     return version
 
 

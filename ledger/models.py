@@ -97,3 +97,22 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (to {self.recipient_id})"
+
+
+class Announcement(models.Model):
+    """A fan-out still to make (a track assigned to a team, a policy version to everyone in an
+    organisation), recorded in the transaction of the change it announces: the outbox. The
+    worker runs it once the change commits and marks it done; one the broker never took, or
+    a worker dropped, is run again by the hourly dispatcher. Whoever it tells is told once,
+    under each message's ledger key."""
+
+    kind = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["done_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} ({'done' if self.done_at else 'to do'})"

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from ledger import messaging
+from ledger import messaging, outbox
 from ledger.models import Message
 
 from . import digests, nudges
@@ -25,7 +25,7 @@ BATCH_SIZE = 500
 # registers them when it is imported, which Celery's autodiscovery and `django.setup()` do).
 SENDERS: dict[str, tuple] = {}
 ARGUMENTS = {"learner_digest": "user_ids", "manager_digest": "user_ids", "nudge": "user_ids",
-             "retry": "message_ids"}  # fmt: skip
+             "retry": "message_ids", "announcement": "announcement_ids"}  # fmt: skip
 
 
 def register_senders(**tasks) -> None:
@@ -52,6 +52,7 @@ def plan(*, now: datetime) -> dict[str, list[int]]:
         "manager_digest": digests.recipients_due(digests.MANAGER_DIGEST, now=now),
         "nudge": nudges.recipients_due(now=now),
         "retry": retry_candidates(now=now),
+        "announcement": outbox.left_undone(now=now),
     }
 
 

@@ -13,7 +13,7 @@ from core.tasks import SENDING
 from ledger import messaging
 from teams import services as teams
 
-from . import digests, dispatch, nudges, reviews
+from . import digests, dispatch, fanouts, nudges, reviews
 
 # Big enough to amortise the batch's few reads and its one claiming INSERT, small enough that a
 # retried or re-queued batch redoes little (and stays well inside the 300 s time limit).
@@ -58,6 +58,13 @@ def send_review_result(*, review_id: int) -> int:
     return reviews.send_review_result(review_id=review_id)
 
 
+@shared_task(name="notifications.tasks.run_announcements", **SENDING)
+def run_announcements(*, announcement_ids: list[int], now: str | None = None) -> int:
+    """The outbox's fan-outs: after the change that recorded them commits, and hourly for any
+    left undone (ledger.outbox)."""
+    return fanouts.run(announcement_ids)
+
+
 @shared_task(name="notifications.tasks.send_assignment_emails", **SENDING)
 def send_assignment_emails(*, assignment_id: int, learner_ids: list[int] | None = None) -> int:
     """After a track assignment is committed: tell the people it applies to (teams enqueues
@@ -71,4 +78,5 @@ dispatch.register_senders(
     manager_digest=send_manager_digests,
     nudge=send_nudges,
     retry=resend_messages,
+    announcement=run_announcements,
 )

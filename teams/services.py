@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -18,7 +19,6 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from core.tasks import enqueue_after_commit
 from courses.models import Track
 from learners.models import (
     Invitation,
@@ -30,7 +30,7 @@ from learners.models import (
     normalise_email,
 )
 from learners.selectors import managed_teams, team_learners
-from ledger import messaging, notices
+from ledger import messaging, notices, outbox
 from progress import rollups
 from progress.models import Enrolment
 
@@ -326,8 +326,9 @@ def assign_track(
 
 
 # -- telling people a track was assigned to them (issue 22, item 6) ---------------------------
-# A notice each in the assignment's transaction; the emails by the worker once it commits, in
-# batches, each under its ledger key (so a retried batch sends nobody twice).
+# A notice each in the assignment's transaction; the emails through the outbox (ledger.outbox):
+# by the worker once it commits, in batches, each under its ledger key (so a retried batch
+# sends nobody twice).
 
 TRACK_ASSIGNED = "track_assigned"
 ASSIGNMENT_EMAILS_TASK = "notifications.tasks.send_assignment_emails"
@@ -362,7 +363,7 @@ def _announce_assignment(assignment: TrackAssignment) -> None:
             for learner_id in _assigned_learner_ids(assignment)
         ]
     )
-    enqueue_after_commit(ASSIGNMENT_EMAILS_TASK, assignment_id=assignment.pk)
+    outbox.announce(TRACK_ASSIGNED, assignment.pk)
 
 
 def send_assignment_emails(*, assignment_id: int, learner_ids: list[int] | None = None) -> int:
@@ -378,11 +379,10 @@ def send_assignment_emails(*, assignment_id: int, learner_ids: list[int] | None 
     if learner_ids is None:
         everyone = _assigned_learner_ids(assignment)
         if len(everyone) > ASSIGNMENT_EMAIL_BATCH:
+            task = current_app.tasks[ASSIGNMENT_EMAILS_TASK]
             for start in range(0, len(everyone), ASSIGNMENT_EMAIL_BATCH):
                 batch = everyone[start : start + ASSIGNMENT_EMAIL_BATCH]
-                enqueue_after_commit(
-                    ASSIGNMENT_EMAILS_TASK, assignment_id=assignment_id, learner_ids=batch
-                )
+                task.delay(assignment_id=assignment_id, learner_ids=batch)  # raises: retried
             return 0
         learner_ids = everyone
     url = messaging.absolute(assignment.track.get_absolute_url())

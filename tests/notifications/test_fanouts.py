@@ -1,0 +1,68 @@
+"""The outbox of fan-outs (issue 22, item 6; issue 23, item 2): a track assigned to a team and a
+policy version are announced by the worker after their change commits; one whose task never
+reached the worker (Redis down) is run by the next hourly dispatch, and no one hears twice."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from governance import policy as policies
+from governance import services as governance
+from ledger.models import Announcement, Message
+from notifications import dispatch
+from teams import services as team_services
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team():
+    manager = factories.UserFactory(email="max@example.com")
+    people = [factories.UserFactory(email=f"p{n}@example.com") for n in range(3)]
+    team = factories.team_with(manager=manager, learners=people)
+    return {"manager": manager, "people": people, "team": team}
+
+
+def hourly_dispatch_later(minutes=11):
+    return dispatch.dispatch(now=timezone.now() + timedelta(minutes=minutes), enqueue=False)
+
+
+def test_the_worker_announces_an_assignment_once_it_commits(
+    team, django_capture_on_commit_callbacks
+):
+    track = factories.make_track(modules=1, lessons_per_module=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        team_services.assign_track(manager=team["manager"], track=track, team=team["team"])
+
+    assert sorted(m.to[0] for m in mail.outbox) == [p.email for p in team["people"]]
+    assert Announcement.objects.get().done_at is not None
+    assert hourly_dispatch_later()["announcement"] == 0
+
+
+def test_an_assignment_the_worker_never_heard_of_is_announced_by_the_next_dispatch(team):
+    track = factories.make_track(modules=1, lessons_per_module=1)
+    team_services.assign_track(manager=team["manager"], track=track, team=team["team"])
+    assert mail.outbox == []  # the task was never run: as if Redis was down
+
+    assert dispatch.dispatch(now=timezone.now(), enqueue=False)["announcement"] == 0  # too soon
+    assert hourly_dispatch_later()["announcement"] == 1
+
+    assert sorted(m.to[0] for m in mail.outbox) == [p.email for p in team["people"]]
+    assert hourly_dispatch_later(minutes=70)["announcement"] == 0
+    assert Message.objects.filter(kind="track_assigned").count() == 3
+
+
+def test_a_policy_version_published_while_the_broker_is_down_is_announced_later(team):
+    organisation = team["team"].organisation
+    policies.save_draft(organisation=organisation, body="1. Be kind.")
+    governance.publish_policy(organisation=organisation, by=team["manager"])
+    assert mail.outbox == []
+
+    hourly_dispatch_later()  # the announcement, whose batches run in-process here
+    hourly_dispatch_later(minutes=70)  # and again: no one is told twice
+
+    everyone = [team["manager"].email, *(p.email for p in team["people"])]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(everyone)
