@@ -32,7 +32,7 @@ from governance.models import (
     PolicyVersion,
 )
 from learners.models import Placement, User
-from ledger import notices
+from ledger import notices, outbox
 from ledger.models import EmailOptOut, Message
 from practice.models import (
     Evidence,
@@ -187,9 +187,10 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
         # The stored clearance holdings arrive later (governance 0003, which fills them from
         # the records: checked below), so today's code can't write them into the old schema.
         monkeypatch.setattr(holdings, "refresh_holdings", lambda **kwargs: None)
-        # Likewise the in-app notices (ledger 0002) and the user's unread count (learners
-        # 0011): the column is lent to the old table while today's code fills it.
+        # Likewise the in-app notices and the outbox (ledger 0002, 0003) and the user's unread
+        # count (learners 0011): the column is lent to the old table while today's code fills it.
         monkeypatch.setattr(notices, "record", lambda events: None)
+        monkeypatch.setattr(outbox, "announce", lambda kind, object_id: None)
         _lend_unread_column("ADD COLUMN unread_notices integer NOT NULL DEFAULT 0")
         _fill(tmp_path, settings)
         monkeypatch.undo()

@@ -159,6 +159,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_ADAPTER = "learners.adapters.AccountAdapter"
+# Behind reverse proxies (a load balancer) every request arrives from a proxy's address. Each
+# proxy appends the address it saw to X-Forwarded-For, so with N trusted proxies the client is
+# the Nth address from the right: the per-address limits above then count each client, not
+# the proxy. 0 (the default, no proxy) ignores the header, which a client could forge.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 # Single sign-on: a provider is switched on only when its client id and secret are set.
 SOCIALACCOUNT_PROVIDERS: dict = {}

@@ -57,6 +57,7 @@ LEARNER_PAGES = {
     "me": "/me/",
     "profile": "/profile/",
     "placement": "/placement/",
+    "notifications": "/notifications/",  # the certificate earned is one
 }
 ANONYMOUS_PAGES = {
     "login": "/accounts/login/",

@@ -254,3 +254,27 @@ def test_password_reset_requests_are_limited_per_address(client):
     ]
     assert statuses[:5] == [302] * 5
     assert statuses[-1] == 429
+
+
+def test_behind_a_proxy_each_client_has_its_own_failed_login_budget(settings):
+    """Issue 23, item 1: with TRUSTED_PROXY_COUNT=1 every request comes from the proxy's
+    address; a burst of failures from one client locks that client, not everyone."""
+    from django.test import Client
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    factories.UserFactory(email="bystander@example.com")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for n in range(10):  # unrelated addresses: only the per-client limit can catch them
+        attacker.post(reverse("account_login"), {"login": f"u{n}@example.com", "password": "x"})
+    refused = attacker.post(reverse("account_login"), {"login": "u99@example.com", "password": "x"})
+    assert "Too many failed login attempts" in refused.content.decode()
+
+    # Another client through the same proxy (a spoofed left-most entry changes nothing).
+    other = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
+    response = other.post(
+        reverse("account_login"),
+        {"login": "bystander@example.com", "password": factories.PASSWORD},
+    )
+    assert response.status_code == 302
+    assert "Too many failed" not in response.content.decode()

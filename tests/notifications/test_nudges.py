@@ -21,7 +21,13 @@ MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 
 def nudges_to(email):
-    return [m for m in mail.outbox if m.to == [email] and "Your week" not in m.subject]
+    """The nudges sent to `email`: not the weekly digest, nor the note that a track was
+    assigned (which the dispatcher sends too, when the worker never did)."""
+    return [
+        m
+        for m in mail.outbox
+        if m.to == [email] and "Your week" not in m.subject and " assigned you " not in m.subject
+    ]
 
 
 @pytest.fixture
