@@ -14,6 +14,10 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 RETRY_PRIMARY_AFTER = 30  # seconds: don't pay a connect timeout on every call while Redis is down
+# When each primary is next tried, per process: Django makes a cache object per thread (a
+# threaded server: per request), so state kept on the object would forget the outage, pay the
+# timeout and log the warning again on nearly every request.
+_primary_down_until: dict[str, float] = {}
 
 
 class FallbackCache(BaseCache):
@@ -22,16 +26,21 @@ class FallbackCache(BaseCache):
         super().__init__({k: v for k, v in params.items() if k != "OPTIONS"})
         self._primary_alias = options["PRIMARY"]
         self._fallback_alias = options["FALLBACK"]
-        self._primary_down_until = 0.0
 
     def _call(self, method: str, *args, **kwargs):
-        if time.monotonic() >= self._primary_down_until:
+        down_until = _primary_down_until.get(self._primary_alias, 0.0)
+        if time.monotonic() >= down_until:
             try:
-                return getattr(caches[self._primary_alias], method)(*args, **kwargs)
+                result = getattr(caches[self._primary_alias], method)(*args, **kwargs)
             except RedisError as error:
-                if not self._primary_down_until:
+                if not down_until:  # once per outage, not once per retry
                     logger.warning("Redis cache unreachable, using the database cache: %s", error)
-                self._primary_down_until = time.monotonic() + RETRY_PRIMARY_AFTER
+                _primary_down_until[self._primary_alias] = time.monotonic() + RETRY_PRIMARY_AFTER
+            else:
+                if down_until:
+                    logger.warning("Redis cache reachable again")
+                    _primary_down_until.pop(self._primary_alias, None)
+                return result
         return getattr(caches[self._fallback_alias], method)(*args, **kwargs)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):

@@ -32,3 +32,34 @@ def broker_status() -> str:
     finally:
         client.close()
     return "ok"
+
+
+def cache_status() -> str:
+    """'ok' when the default cache stores and returns a value (Redis, or its fallback)."""
+    from django.core.cache import cache
+
+    try:
+        cache.set("healthz:ready", "ok", 10)
+        return "ok" if cache.get("healthz:ready") == "ok" else "unreachable"
+    except Exception:
+        return "unreachable"
+
+
+_migrations_applied = False  # once true, stays true for the life of the process
+
+
+def migrations_status() -> str:
+    """'ok' when every migration is applied, 'pending' while a release's migrations still run.
+    Checked until it holds once, then remembered: the probe stays cheap."""
+    global _migrations_applied
+    if _migrations_applied:
+        return "ok"
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        return "unreachable"
+    _migrations_applied = not pending
+    return "ok" if _migrations_applied else "pending"

@@ -12,6 +12,8 @@ admin.site.index_title = "Content, people and messages"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.healthz_live, name="healthz_live"),
+    path("healthz/ready", views.healthz_ready, name="healthz_ready"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
     path(".well-known/security-policy.txt", views.security_policy, name="security_policy"),
     path("admin/", admin.site.urls),

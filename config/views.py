@@ -9,14 +9,27 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import health
+from . import probes
 
 
 @never_cache
 def healthz(request):
-    checks = {"database": health.database_status(), "broker": health.broker_status()}
-    status = 200 if checks["database"] == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "error", **checks}, status=status)
+    """Reached only by a POST (config.probes answers GETs before the middleware chain)."""
+    status, body = probes.legacy()
+    return JsonResponse(body, status=status)
+
+
+@require_GET
+def healthz_live(request):
+    """Reached only by other methods than GET (config.probes answers GETs): 405."""
+    status, body = probes.live()
+    return JsonResponse(body, status=status)
+
+
+@require_GET
+def healthz_ready(request):
+    status, body = probes.ready()
+    return JsonResponse(body, status=status)
 
 
 def page_not_found(request, exception):

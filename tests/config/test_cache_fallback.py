@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
+from config import cache as fallback
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
@@ -28,8 +29,10 @@ def redis_caches(settings, redis_url):
     }
     caches["redis"].clear()
     caches["database"].clear()
+    fallback._primary_down_until.clear()  # a fresh process's view of Redis
     yield caches["default"]
     caches["default"].close()
+    fallback._primary_down_until.clear()
 
 
 def test_values_live_in_redis_while_it_is_up(redis_caches):
@@ -68,3 +71,21 @@ def test_login_rate_limit_holds_with_redis_down(client, redis_caches, redis_serv
         assert response.status_code == 302  # logins still work
     finally:
         redis_server.start()
+
+
+def test_an_outage_is_logged_once_however_many_threads_notice_it(
+    redis_caches, redis_server, settings, caplog
+):
+    """Django makes a cache object per thread (per request under a threaded server): the
+    outage is remembered per process, so it is logged once, not on every request."""
+    from config.cache import FallbackCache
+
+    options = {"OPTIONS": {"PRIMARY": "redis", "FALLBACK": "database"}}
+    redis_server.stop()
+    try:
+        for _ in range(5):  # five requests, each on its own thread's cache object
+            FallbackCache("", options).get("greeting")
+    finally:
+        redis_server.start()
+    outages = [r for r in caplog.records if "Redis cache unreachable" in r.getMessage()]
+    assert len(outages) == 1

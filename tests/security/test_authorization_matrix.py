@@ -57,6 +57,8 @@ A_TEAM_ACTION = (L, 403, 403, R, 404, R)  # on A's team's object: other managers
 MATRIX: dict[str, tuple[tuple, tuple]] = {
     # -- the site ---------------------------------------------------------------------------
     "healthz": (every(200), every(200)),
+    "healthz_live": (every(200), every(405)),  # probes for load balancers: GET only
+    "healthz_ready": (every(200), every(405)),
     "security_txt": (every(200), every(405)),
     "security_policy": (every(200), every(405)),
     "courses:catalogue": (every(200), every(200)),
@@ -399,6 +401,8 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
     public = {key for key, (get, _) in MATRIX.items() if get[0] == 200}
     assert public == {
         "healthz",
+        "healthz_live",
+        "healthz_ready",
         "security_txt",
         "security_policy",
         "courses:catalogue",
