@@ -1,4 +1,4 @@
-"""The message service: every email the system sends (allauth's account emails aside) goes here.
+"""The message service: every email the system sends goes here (allauth's too, by the adapter).
 
 send_message() renders a template pair, claims the message's idempotency key in the ledger
 (ledger.Message, unique key), sends it, and marks it sent: two writes per message. A key that
@@ -33,7 +33,7 @@ from django.utils import timezone
 from core.tasks import enqueue_after_commit
 
 from .models import Message
-from .preferences import ALL_KINDS, is_suppressed
+from .preferences import ACCOUNT, ALL_KINDS, is_suppressed
 
 logger = logging.getLogger(__name__)
 
@@ -263,21 +263,24 @@ def build_email(
 ) -> EmailMultiAlternatives:
     """The email for one ledger row: text and HTML bodies, a Message-ID derived from the key,
     one-click unsubscribe headers. No database access (the digest benchmark's floor uses it)."""
-    email = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to_email],
-        headers={
-            "Message-ID": message_id(key),
+    headers = {"Message-ID": message_id(key)}
+    if kind != ACCOUNT:
+        headers |= {
             "List-Unsubscribe": (
                 f"<{unsubscribe_url(email=to_email, kind=kind)}>, "
                 f"<mailto:{unsubscribe_mailbox()}?subject=unsubscribe>"
             ),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        }
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to_email],
+        headers=headers,
     )
-    email.attach_alternative(html, "text/html")
+    if html:
+        email.attach_alternative(html, "text/html")
     return email
 
 
@@ -302,6 +305,18 @@ def deliver(message: Message) -> None:
         logger.warning("Sending %s failed: %s", message.key, error)
         raise
     message.status, message.sent_at, message.error = Message.Status.SENT, timezone.now(), ""
+    if message.kind == ACCOUNT:
+        # A sign-up code or a reset link works for whoever reads it: once sent, not kept.
+        message.body_text = message.body_html = ACCOUNT_BODY_NOT_KEPT
+        _update_row(
+            message.pk,
+            status=message.status,
+            sent_at=message.sent_at,
+            error="",
+            body_text=ACCOUNT_BODY_NOT_KEPT,
+            body_html=ACCOUNT_BODY_NOT_KEPT,
+        )
+        return
     _update_row(message.pk, status=message.status, sent_at=message.sent_at, error="")
 
 
@@ -332,6 +347,29 @@ def unsubscribe_mailbox() -> str:
 
 
 RESEND_TASK = "progress.tasks.resend_messages"  # notifications.tasks, by its first name
+
+
+ACCOUNT_BODY_NOT_KEPT = "(Not kept once sent: it carried a sign-in code or link.)"
+
+
+def queue_account_email(*, to_email: str, subject: str, text: str, html: str) -> Message:
+    """An email allauth rendered (a sign-up code, a password reset), recorded and sent by the
+    worker after the request's transaction commits, like queue_message: signing up or asking
+    for a reset never fails because the mail server or the broker is down. Never suppressed,
+    and its body is dropped once it is sent."""
+    message = Message.objects.create(
+        key=f"{ACCOUNT}:{uuid.uuid4().hex}",
+        status=Message.Status.PENDING,
+        claimed_at=timezone.now() - CLAIM_TIMEOUT - timedelta(seconds=1),
+        attempts=0,
+        kind=ACCOUNT,
+        to_email=to_email,
+        subject=subject[:200],
+        body_text=text,
+        body_html=html,
+    )
+    enqueue_after_commit(RESEND_TASK, message_ids=[message.pk], now=timezone.now().isoformat())
+    return message
 
 
 def queue_message(

@@ -1,4 +1,4 @@
-"""The message ledger: every email the system sends (allauth's account emails aside), and the
+"""The message ledger: every email the system sends (allauth's account emails too), and the
 addresses that unsubscribed from a kind of email or from all of them.
 
 The models moved here from `progress` and keep its table names (`progress_*`): the move changed
@@ -10,7 +10,7 @@ from django.db import models
 
 
 class Message(models.Model):
-    """The ledger of every email the system sends (allauth's account emails aside).
+    """The ledger of every email the system sends (allauth's too, under the kind "account").
 
     The unique `key` is the idempotency key: a message is claimed by inserting its row, so a
     retried or duplicated task finds the row and sends nothing twice.

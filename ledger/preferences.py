@@ -20,6 +20,11 @@ KIND_LABELS = {
 }
 
 
+# Emails a person can't turn off, because they act on the account: a sign-up code, a password
+# reset link. They carry no unsubscribe link or headers, and an opt-out doesn't stop them.
+ACCOUNT = "account"
+
+
 def is_suppressed(*, email: str, kind: str) -> bool:
     return EmailOptOut.objects.filter(email=email.lower(), kind__in=[kind, ALL_KINDS]).exists()
 

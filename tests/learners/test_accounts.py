@@ -32,16 +32,17 @@ def code_in(message) -> str:
     return re.search(r"^    (\S+)$", message.body, re.MULTILINE).group(1)
 
 
-def test_signup_verify_login_logout(client, mailoutbox):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "email": "New.Person@Example.com",
-            "display_name": "New Person",
-            "password1": "a-long-unusual-passphrase",
-            "password2": "a-long-unusual-passphrase",
-        },
-    )
+def test_signup_verify_login_logout(client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the worker sends after commit
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "email": "New.Person@Example.com",
+                "display_name": "New Person",
+                "password1": "a-long-unusual-passphrase",
+                "password2": "a-long-unusual-passphrase",
+            },
+        )
     assert response.status_code == 302
     user = User.objects.get()
     assert user.email == "new.person@example.com"
@@ -85,9 +86,10 @@ def test_signup_page_uses_the_site_layout(client):
     assert 'name="username"' not in body
 
 
-def test_password_reset(client, mailoutbox):
+def test_password_reset(client, mailoutbox, django_capture_on_commit_callbacks):
     user = factories.UserFactory(email="reset@example.com")
-    client.post(reverse("account_reset_password"), {"email": "reset@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": "reset@example.com"})
     [message] = mailoutbox
     reset_url = link_in(message)
     response = client.get(reset_url, follow=True)
