@@ -75,7 +75,9 @@ run-stack: setup
 	$(PY) manage.py import_content content/
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_activity
-	REDIS_URL=redis://127.0.0.1:6390/0 $(VENV)/bin/honcho start -f Procfile.dev
+	# -e /dev/null: a .env made from .env.example (production settings) must not switch the
+	# local stack to them; the app reads its settings from the environment only.
+	REDIS_URL=redis://127.0.0.1:6390/0 $(VENV)/bin/honcho start -f Procfile.dev -e /dev/null
 
 lint: setup
 	$(VENV)/bin/ruff check .

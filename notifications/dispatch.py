@@ -57,16 +57,19 @@ def plan(*, now: datetime) -> dict[str, list[int]]:
 
 
 def dispatch(*, now: datetime, enqueue: bool) -> dict:
-    """Send (enqueue=False: in this process) or enqueue everything due at `now`."""
+    """Send (enqueue=False: in this process) or enqueue everything due at `now`. Returns how
+    many of each kind were due and, in this process, how many each sender reports done ("done":
+    emails sent; announcements made) — fewer when a nudge finds nothing new to say."""
     work = plan(now=now)
     stamp = now.isoformat()
     failed_to_enqueue = False
+    done = dict.fromkeys(work, 0)  # in this process: what each kind's sender reports it sent
     for kind, ids in work.items():
         task, argument = SENDERS[kind], ARGUMENTS[kind]
         for batch in itertools.batched(ids, BATCH_SIZE):
             kwargs = {argument: list(batch), "now": stamp}
             if not enqueue:
-                task.run(**kwargs)
+                done[kind] += task.run(**kwargs) or 0
                 continue
             try:
                 task.apply_async(kwargs=kwargs)
@@ -74,4 +77,5 @@ def dispatch(*, now: datetime, enqueue: bool) -> dict:
                 if not failed_to_enqueue:
                     logger.warning("Could not enqueue %s: %s", task.name, error)
                 failed_to_enqueue = True
-    return {kind: len(ids) for kind, ids in work.items()} | {"enqueue_failed": failed_to_enqueue}
+    due = {kind: len(ids) for kind, ids in work.items()}
+    return due | {"enqueue_failed": failed_to_enqueue, "done": None if enqueue else done}

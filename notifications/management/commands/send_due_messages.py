@@ -33,5 +33,8 @@ class Command(BaseCommand):
             return
         result = dispatch.dispatch(now=moment, enqueue=False)
         self.stdout.write(
-            ", ".join(f"{kind}: {n}" for kind, n in result.items() if kind != "enqueue_failed")
+            "; ".join(
+                f"{kind}: {result[kind]} due, {done} {'made' if kind == 'announcement' else 'sent'}"
+                for kind, done in result["done"].items()
+            )
         )
