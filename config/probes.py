@@ -57,4 +57,6 @@ class HealthProbeMiddleware:
         status, body = probe()
         response = JsonResponse(body, status=status)
         response["Cache-Control"] = "no-store"
+        # The probe logged its one line; Django would log a 503 again, as an error.
+        response._has_been_logged = True
         return response

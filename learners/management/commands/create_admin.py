@@ -48,11 +48,13 @@ class Command(BaseCommand):
                 is_staff=True,
                 is_superuser=True,
             )
-        login = settings.SITE_URL.rstrip("/") + reverse("account_login")
+        site = settings.SITE_URL.rstrip("/")
         what = "Created the administrator" if created else "Made an administrator of"
         self.stdout.write(self.style.SUCCESS(f"{what} {user.email}; the address is verified."))
-        self.stdout.write(f"Sign in at {login} with that address and password; the admin is at ")
-        self.stdout.write(settings.SITE_URL.rstrip("/") + reverse("admin:index"))
+        self.stdout.write(
+            f"Sign in at {site}{reverse('account_login')} with that address and password; "
+            f"the admin is at {site}{reverse('admin:index')}."
+        )
 
     def _password(self, user: User) -> str:
         password = os.environ.get(FROM_ENVIRONMENT)
