@@ -408,13 +408,13 @@ def send_message(
     to_email: str,
     context: dict,
     recipient: User | None = None,
-    retry_later: bool = False,
 ) -> Message | None:
-    """Render, claim, send and record one email. Returns None when the key needs no sending
-    (already sent, being sent, or the address unsubscribed from this kind).
+    """Render, claim, send and record one email, in this process (the worker's tasks: a web
+    request records its email with queue_message instead). Returns None when the key needs no
+    sending (already sent, being sent, or the address unsubscribed from this kind).
 
-    A failed send is recorded as failed and re-raised, unless `retry_later` (for web requests):
-    then it stays failed in the ledger and the hourly dispatcher retries it with backoff.
+    A failed send is recorded as failed and re-raised, for the task's retry; the hourly
+    dispatcher retries it with backoff too.
     """
     rendered = _rendered_unless_suppressed(
         kind=kind, to_email=to_email, recipient=recipient, context=context
@@ -424,9 +424,5 @@ def send_message(
     message = claim(key=key, kind=kind, to_email=to_email, recipient=recipient, rendered=rendered)
     if message is None:
         return None
-    try:
-        deliver(message)
-    except Exception:
-        if not retry_later:
-            raise
+    deliver(message)
     return message

@@ -440,7 +440,8 @@ def nudge_learner(*, manager: User, learner: User, track: Track) -> bool:
     if not team_learners(managed_teams(manager)).filter(pk=learner.pk).exists():
         raise TeamError("You can only nudge people in your teams.")
     today = timezone.localdate().isoformat()
-    message = messaging.send_message(
+    # Recorded now, sent by the worker once the request is done (never inside it).
+    message = messaging.queue_message(
         key=f"manager-nudge:{learner.pk}:{track.pk}:{today}",
         kind="manager_nudge",
         to_email=learner.email,
@@ -451,6 +452,5 @@ def nudge_learner(*, manager: User, learner: User, track: Track) -> bool:
             "track": track,
             "track_url": messaging.absolute(track.get_absolute_url()),
         },
-        retry_later=True,
     )
     return message is not None

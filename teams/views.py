@@ -273,7 +273,9 @@ def nudge(request):
         messages.error(request, str(error))
     else:
         if sent:
-            messages.success(request, f"Reminder sent to {learner.name} about “{track.title}”.")
+            messages.success(
+                request, f"A reminder is on its way to {learner.name} about “{track.title}”."
+            )
         else:
             messages.info(request, f"{learner.name} already got a reminder about this track today.")
     target = request.POST.get("next", "")

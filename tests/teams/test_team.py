@@ -332,15 +332,19 @@ def test_review_queue_oldest_first_with_waiting_time(client, org):
     assert "2\xa0days" in body
 
 
-def test_nudge_sends_once_a_day(client, org):
+def test_nudge_sends_once_a_day(client, org, django_capture_on_commit_callbacks):
     client.force_login(org["manager"])
     data = {"learner": org["ana"].pk, "track": org["track"].pk}
-    client.post(reverse("teams:team_nudge"), data)
-    client.post(reverse("teams:team_nudge"), data)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker sends after commit
+        client.post(reverse("teams:team_nudge"), data)
+        client.post(reverse("teams:team_nudge"), data)
     nudges = [m for m in mail.outbox if m.to == ["ana@example.com"]]
     assert len(nudges) == 1
     assert "List-Unsubscribe" in nudges[0].extra_headers
-    with time_machine.travel(timezone.now() + timedelta(days=1)):
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         client.post(reverse("teams:team_nudge"), data)
     assert len([m for m in mail.outbox if m.to == ["ana@example.com"]]) == 2
 
