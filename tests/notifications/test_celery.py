@@ -11,6 +11,7 @@ from ledger.models import Message
 from notifications import dispatch
 from progress import services
 from tests import factories
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -45,17 +46,6 @@ def learners(count: int):
     for person in people:
         services.enrol(learner=person, track=track)
     return people
-
-
-def wait_for(condition, timeout=30.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def digests_sent() -> int:

@@ -24,6 +24,7 @@ from ledger.models import Message
 from notifications import dispatch, tasks
 from progress import services
 from tests import factories
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -66,15 +67,6 @@ def delivered(mail_dir: Path) -> Counter:
 
 def assert_exactly_once(counts: Counter, people) -> None:
     assert counts == Counter({person.email: 1 for person in people}), counts
-
-
-def wait_until(condition, timeout=60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture
@@ -120,7 +112,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(on_redis, t
     )
     second = start_worker_process(on_redis, mail_dir, crash_after=-1)
     try:
-        assert wait_until(lambda: Message.objects.filter(status="sent").count() == PEOPLE)
+        assert wait_for(lambda: Message.objects.filter(status="sent").count() == PEOPLE, timeout=60)
         time.sleep(2)  # give the redelivered batch time to run (and find nothing to send)
     finally:
         second.terminate()

@@ -27,6 +27,7 @@ from governance.models import PolicyOwner
 from learners.models import Membership
 from tests import factories
 from tests.conftest import free_port
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,15 +178,6 @@ def emails_to(mail_dir: Path, address: str, subject: str) -> int:
             if f"To: {address}" in message and subject in message:
                 count += 1
     return count
-
-
-def wait_for(condition, timeout=30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_two_nodes_share_sessions_content_limits_and_survive_redis_going_away(stack, redis_server):
