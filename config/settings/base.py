@@ -141,6 +141,7 @@ ACCOUNT_SIGNUP_FORM_CLASS = "learners.forms.SignupDetailsForm"
 ACCOUNT_FORMS = {  # the site's wording
     "login": "learners.account_forms.LoginForm",
     "reset_password": "learners.account_forms.ResetPasswordForm",
+    "confirm_email_verification_code": "learners.account_forms.ConfirmEmailVerificationCodeForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
