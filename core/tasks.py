@@ -1,6 +1,7 @@
 """What every sending task shares: which errors are worth a retry, and how to retry them."""
 
 import logging
+import time
 from smtplib import SMTPException
 
 from django.db import DatabaseError, transaction
@@ -20,6 +21,26 @@ SENDING = {
 }
 
 
+# While the broker is down every request that enqueues would log the same warning: it is
+# logged once, then at most once a minute with how many were not enqueued meanwhile.
+WARN_EVERY = 60.0
+_unlogged = {"count": 0, "next_at": 0.0}
+
+
+def _broker_down(task_name: str, error: Exception) -> None:
+    now = time.monotonic()
+    if now < _unlogged["next_at"]:
+        _unlogged["count"] += 1
+        return
+    missed, _unlogged["count"], _unlogged["next_at"] = _unlogged["count"], 0, now + WARN_EVERY
+    logger.warning(
+        "Could not enqueue %s (%s)%s; the hourly dispatcher will find its work in the ledger",
+        task_name,
+        error,
+        f", nor {missed} other task(s) in the last minute" if missed else "",
+    )
+
+
 def enqueue_after_commit(task_name: str, **kwargs) -> None:
     """Hand work to the worker once the current transaction commits (at once outside one).
     Tasks are named, not imported: the apps that send them sit below the apps that define them.
@@ -32,7 +53,7 @@ def enqueue_after_commit(task_name: str, **kwargs) -> None:
 
         try:
             current_app.tasks[task_name].delay(**kwargs)
-        except Exception:
-            logger.warning("Could not enqueue %s %s", task_name, kwargs)
+        except Exception as error:
+            _broker_down(task_name, error)
 
     transaction.on_commit(enqueue)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from governance import policy as policies
 from governance import services as governance
+from ledger import outbox
 from ledger.models import Announcement, Message
 from notifications import dispatch
 from teams import services as team_services
@@ -66,3 +67,60 @@ def test_a_policy_version_published_while_the_broker_is_down_is_announced_later(
 
     everyone = [team["manager"].email, *(p.email for p in team["people"])]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(everyone)
+
+
+def test_a_policy_published_while_smtp_refuses_reaches_everyone_once_later(
+    client, team, settings, django_capture_on_commit_callbacks
+):
+    """Issue 23, item 2: the publish answers at once; the worker's sends fail; the hourly
+    dispatcher retries the failed one and makes the announcement again; nobody hears twice."""
+    from django.urls import reverse
+
+    from governance.models import PolicyOwner
+
+    organisation = team["team"].organisation
+    PolicyOwner.objects.create(user=team["manager"], organisation=organisation)
+    client.force_login(team["manager"])
+    settings.MAILERS = {"default": {"BACKEND": "tests.ledger.test_messaging.BrokenBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("governance:policy_edit"),
+            {
+                "body": "1. Ask before you post for a client.",
+                "changes_summary": "",
+                "effective_date": timezone.localdate().isoformat(),
+                "action": "publish",
+            },
+        )
+    assert response.status_code == 302
+    assert Announcement.objects.get().done_at is None  # its sends failed
+    assert mail.outbox == []
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    hourly_dispatch_later()
+    hourly_dispatch_later(minutes=70)
+
+    everyone = [team["manager"].email, *(p.email for p in team["people"])]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(everyone)
+    assert Announcement.objects.get().done_at is not None
+
+
+def test_a_broker_outage_is_logged_once_a_minute_not_per_request(
+    monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from celery import current_app
+
+    from core import tasks
+
+    def refuse(**kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(current_app.tasks[outbox.RUN_TASK], "delay", refuse)
+    monkeypatch.setattr(tasks, "_unlogged", {"count": 0, "next_at": 0.0})
+    for n in range(5):  # five requests while the broker is down
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.enqueue_after_commit(outbox.RUN_TASK, announcement_ids=[n])
+
+    warnings = [r.getMessage() for r in caplog.records if r.name == "core.tasks"]
+    assert len(warnings) == 1
+    assert "Could not enqueue" in warnings[0]
