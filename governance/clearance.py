@@ -32,6 +32,7 @@ from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, StringAgg
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from core.prepared import prepared
 from courses.models import Track
 from courses.selectors import PageTrack, page_track, tracks_by_id
 from learners.models import Membership, Organisation, Team, User
@@ -139,8 +140,21 @@ def levels_of_each(organisations) -> dict[int, list[ClearanceLevel]]:
     """`levels_of` for several organisations (ids, or a subquery of them), by id, in one
     query. Each level's `required_tracks` are its tracks as plain values, in catalogue order,
     named from the curriculum kept in memory (`tracks_by_id`)."""
-    found: dict[int, list[ClearanceLevel]] = defaultdict(list)
-    levels = (
+    return _by_organisation(list(_levels_in(organisations)))
+
+
+def levels_in_organisations_of(user: User) -> dict[int, list[ClearanceLevel]]:
+    """`levels_of_each` for the organisations of the person's teams (for /me/, compiled once)."""
+    return _by_organisation(_levels_in_organisations_of(user_id=user.pk))
+
+
+@prepared
+def _levels_in_organisations_of(user_id: int):
+    return _levels_in(Organisation.objects.filter(teams__memberships__user_id=user_id).values("pk"))
+
+
+def _levels_in(organisations) -> QuerySet[ClearanceLevel]:
+    return (
         ClearanceLevel.objects.filter(organisation__in=organisations)
         .select_related("organisation", "assignment")
         .annotate(
@@ -148,7 +162,10 @@ def levels_of_each(organisations) -> dict[int, list[ClearanceLevel]]:
         )
         .order_by("organisation__name", "organisation_id", "position", "name")
     )
-    levels = list(levels)
+
+
+def _by_organisation(levels: list[ClearanceLevel]) -> dict[int, list[ClearanceLevel]]:
+    found: dict[int, list[ClearanceLevel]] = defaultdict(list)
     required = {level.pk: {int(pk) for pk in level.track_ids.split(",") if pk} for level in levels}
     tracks = tracks_by_id()
     if any(pks - tracks.keys() for pks in required.values()):

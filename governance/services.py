@@ -15,6 +15,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from core.prepared import prepared
 from learners.models import Membership, Organisation, Team, User
 from learners.selectors import managed_team_ids
 from ledger import messaging, notices, outbox
@@ -236,7 +237,7 @@ class MyGovernance:
     clearances: list[tuple[Organisation, list]]  # (organisation, [clearance.LevelStatus])
 
 
-def _organisations_of(user: User) -> QuerySet[Organisation]:
+def _organisations_of(user: User | int) -> QuerySet[Organisation]:
     """The organisations of the person's teams (as a subquery)."""
     return Organisation.objects.filter(teams__memberships__user=user).values("pk")
 
@@ -252,17 +253,9 @@ def _policy_standing(user: User, today) -> _PolicyStanding:
     """The published policy versions of the person's organisations, their acknowledgements of
     them and the versions still to acknowledge (each policy's newest published version, unless
     acknowledged). One query."""
-    acknowledged = PolicyAcknowledgement.objects.filter(user=user, version=OuterRef("pk"))
-    published = (
-        PolicyVersion.objects.published()
-        .filter(policy__organisation__in=_organisations_of(user))
-        .select_related("policy__organisation", "published_by")
-        .annotate(my_acknowledged_at=Subquery(acknowledged.values("acknowledged_at")[:1]))
-        .order_by("policy__organisation__name", "policy__organisation_id", "-number")
-    )
     by_organisation: dict[int, list[PolicyVersion]] = defaultdict(list)
     acks: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for version in published:
+    for version in _published_versions_with_my_acknowledgement(user_id=user.pk):
         organisation_id = version.policy.organisation_id
         by_organisation[organisation_id].append(version)
         if version.my_acknowledged_at is not None:
@@ -279,6 +272,18 @@ def _policy_standing(user: User, today) -> _PolicyStanding:
     return _PolicyStanding(states=states, acks=acks, pending=pending)
 
 
+@prepared  # compiled once: /me/ reads it on every visit
+def _published_versions_with_my_acknowledgement(user_id: int):
+    acknowledged = PolicyAcknowledgement.objects.filter(user_id=user_id, version=OuterRef("pk"))
+    return (
+        PolicyVersion.objects.published()
+        .filter(policy__organisation__in=_organisations_of(user_id))
+        .select_related("policy__organisation", "published_by")
+        .annotate(my_acknowledged_at=Subquery(acknowledged.values("acknowledged_at")[:1]))
+        .order_by("policy__organisation__name", "policy__organisation_id", "-number")
+    )
+
+
 def versions_to_acknowledge(user: User) -> list[PolicyVersion]:
     """The policy versions the person still has to acknowledge. One query."""
     return _policy_standing(user, timezone.localdate()).pending
@@ -291,7 +296,7 @@ def my_governance(user: User, *, now=None, certificates=None, submissions=None) 
     assignment): the person's, when the page has read them already; otherwise one query each."""
     now = now or timezone.now()
     standing = _policy_standing(user, timezone.localdate(now))
-    levels_by_organisation = clearance.levels_of_each(_organisations_of(user))
+    levels_by_organisation = clearance.levels_in_organisations_of(user)
     clearances = []
     if levels_by_organisation:
         if certificates is None:

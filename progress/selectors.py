@@ -1,5 +1,6 @@
 """Reads that serve the learner's pages; each runs a fixed number of queries."""
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -7,6 +8,7 @@ from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from core.prepared import PreparedRead, prepared
 from courses.models import Lesson, Track
 from courses.selectors import Outline, OutlineLesson
 from learners.models import User
@@ -202,38 +204,13 @@ RECENT_ATTEMPTS = 5
 
 def dashboard(learner: User, *, recent_attempts: int = RECENT_ATTEMPTS) -> Dashboard:
     """Everything on /me/ in five queries, however many tracks and attempts there are (the
-    latest `recent_attempts` of them)."""
-    assigned = assignments_for(learner).filter(track_id=OuterRef("track_id"))
-    enrolments = list(
-        Enrolment.objects.filter(learner=learner, track__archived_at__isnull=True)
-        .select_related("track__role")
-        .annotate(  # one subquery, not three: each costs the ORM more than its SQL
-            counting_assignment=Subquery(
-                assigned.values(
-                    json=JSONObject(
-                        due="due_date", name="assigned_by__display_name", email="assigned_by__email"
-                    )
-                )[:1]
-            )
-        )
-        .order_by("-last_activity_at", "-enrolled_at")
-    )
-    track_ids = [e.track_id for e in enrolments]
-    lessons = (
-        Lesson.objects.current()
-        .filter(track_id__in=track_ids)
-        .annotate(
-            done=Exists(LessonCompletion.objects.filter(learner=learner, lesson_id=OuterRef("pk")))
-        )
-        .order_by("track_id", "module__position", "position")
-        .values("id", "slug", "title", "track_id", "done")
-    )
+    latest `recent_attempts` of them). Each query is compiled once per process (core.prepared):
+    on this page the ORM's compiling cost more than the database's work."""
+    enrolments = _enrolments(learner_id=learner.pk)
     by_track: dict[int, list[dict]] = {}
-    for row in lessons:
+    for row in _lessons_with_done(learner_id=learner.pk):
         by_track.setdefault(row["track_id"], []).append(row)
-    certificates = list(
-        Certificate.objects.filter(learner=learner).select_related("track").order_by("-issued_at")
-    )
+    certificates = _certificates(learner_id=learner.pk)
     certificate_by_track = {c.track_id: c for c in certificates}
     tracks = []
     for enrolment in enrolments:
@@ -253,18 +230,68 @@ def dashboard(learner: User, *, recent_attempts: int = RECENT_ATTEMPTS) -> Dashb
         )
     # Assigned tracks first, soonest due date first; then the rest by recent activity.
     tracks.sort(key=lambda t: (t.due_date is None, t.due_date or date.max))
-    attempts = list(
-        QuizAttempt.objects.filter(learner=learner)
-        .select_related("quiz__lesson__track")
-        .only(
-            "score", "passed", "submitted_at", "quiz__pass_mark", "quiz__lesson__title",
-            "quiz__lesson__slug", "quiz__lesson__track__slug", "quiz__lesson__track__title",
-        )[:recent_attempts]
-    )  # fmt: skip
+    attempts = _recent_attempts(recent_attempts)(learner_id=learner.pk)
     submissions = latest_submissions(learner)
     return Dashboard(
         tracks=tracks, attempts=attempts, submissions=submissions, certificates=certificates
     )
+
+
+@prepared
+def _enrolments(learner_id: int):
+    assigned = assignments_for(learner_id).filter(track_id=OuterRef("track_id"))
+    return (
+        Enrolment.objects.filter(learner_id=learner_id, track__archived_at__isnull=True)
+        .select_related("track__role")
+        .annotate(  # one subquery, not three
+            counting_assignment=Subquery(
+                assigned.values(
+                    json=JSONObject(
+                        due="due_date", name="assigned_by__display_name", email="assigned_by__email"
+                    )
+                )[:1]
+            )
+        )
+        .order_by("-last_activity_at", "-enrolled_at")
+    )
+
+
+@prepared
+def _lessons_with_done(learner_id: int):
+    """The current lessons of the learner's unarchived tracks, each with whether it is done."""
+    enrolled = Enrolment.objects.filter(learner_id=learner_id, track__archived_at__isnull=True)
+    return (
+        Lesson.objects.current()
+        .filter(track_id__in=enrolled.values("track_id"))
+        .annotate(
+            done=Exists(
+                LessonCompletion.objects.filter(learner_id=learner_id, lesson_id=OuterRef("pk"))
+            )
+        )
+        .order_by("track_id", "module__position", "position")
+        .values("id", "slug", "title", "track_id", "done")
+    )
+
+
+@prepared
+def _certificates(learner_id: int):
+    return (
+        Certificate.objects.filter(learner_id=learner_id)
+        .select_related("track")
+        .order_by("-issued_at")
+    )
+
+
+@functools.cache
+def _recent_attempts(limit: int) -> PreparedRead:
+    return prepared(
+        lambda learner_id: QuizAttempt.objects.filter(learner_id=learner_id)
+        .select_related("quiz__lesson__track")
+        .only(
+            "score", "passed", "submitted_at", "quiz__pass_mark", "quiz__lesson__title",
+            "quiz__lesson__slug", "quiz__lesson__track__slug", "quiz__lesson__track__title",
+        )[:limit]
+    )  # fmt: skip
 
 
 def _assigned(assignment: dict | None) -> dict:
@@ -278,7 +305,7 @@ def _assigned(assignment: dict | None) -> dict:
     }
 
 
-def assignments_for(learner: User):
+def assignments_for(learner: User | int):
     """The active assignments of tracks to the learner or to their teams, the one that counts
     first: when a track is assigned twice, the earliest due date wins (no date comes last)."""
     from learners.models import Membership, TrackAssignment
@@ -293,11 +320,18 @@ def assignments_for(learner: User):
 
 def latest_submissions(learner: User) -> list[Submission]:
     """The newest version of each of the learner's assignments. One query."""
+    return _latest_submissions(learner_id=learner.pk)
+
+
+@prepared
+def _latest_submissions(learner_id: int):
     newer = Submission.objects.filter(
-        learner=learner, assignment_id=OuterRef("assignment_id"), version__gt=OuterRef("version")
+        learner_id=learner_id,
+        assignment_id=OuterRef("assignment_id"),
+        version__gt=OuterRef("version"),
     )
-    return list(
-        Submission.objects.filter(learner=learner)
+    return (
+        Submission.objects.filter(learner_id=learner_id)
         .exclude(Exists(newer))
         .select_related("assignment__lesson__track", "review")
         .order_by("-submitted_at")
