@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.db import connections
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, StringAgg, Value
@@ -65,23 +66,26 @@ class Check:
 
 @dataclass
 class LevelStatus:
+    """One person's standing on one level. Its checks never change once made, so what is
+    derived from them is worked out once (a roster page asks each cell several times)."""
+
     level: ClearanceLevel
     checks: list[Check]
 
-    @property
+    @cached_property
     def cleared(self) -> bool:
         return all(check.met for check in self.checks)
 
-    @property
+    @cached_property
     def missing(self) -> list[Check]:
         return [check for check in self.checks if not check.met]
 
-    @property
+    @cached_property
     def lost(self) -> bool:
         missing = self.missing
         return bool(missing) and all(check.lapse for check in missing)
 
-    @property
+    @cached_property
     def status(self) -> str:
         if self.cleared:
             return CLEARED
@@ -132,8 +136,16 @@ def _missing_text(check: Check) -> str:
 
 
 def levels_of(organisation: Organisation) -> list[ClearanceLevel]:
-    """The organisation's levels with their tracks and assignment. One query."""
-    return levels_of_each([organisation.pk]).get(organisation.pk, [])
+    """The organisation's levels with their tracks and assignment. One query, compiled once
+    (the roster reads it on every visit)."""
+    return _by_organisation(_levels_of_organisation(organisation_id=organisation.pk)).get(
+        organisation.pk, []
+    )
+
+
+@prepared
+def _levels_of_organisation(organisation_id: int):
+    return _levels_in([organisation_id])
 
 
 def levels_of_each(organisations) -> dict[int, list[ClearanceLevel]]:

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from core.prepared import prepared
 from learners.models import Organisation, User
 
 from . import holdings
@@ -78,8 +79,22 @@ class PolicyState:
 
 
 def policy_state(organisation: Organisation, *, today: date | None = None) -> PolicyState:
-    """The organisation's published versions and the current one. One query."""
-    return policy_states([organisation], today=today)[organisation.pk]
+    """The organisation's published versions and the current one. One query, compiled once
+    (the roster reads it on every visit)."""
+    versions = _published_versions_of(organisation_id=organisation.pk)
+    for version in versions:
+        version.policy.organisation = organisation  # no query
+    return state_of(organisation, versions, today=today or timezone.localdate())
+
+
+@prepared
+def _published_versions_of(organisation_id: int):
+    return (
+        PolicyVersion.objects.published()
+        .filter(policy__organisation_id=organisation_id)
+        .select_related("policy", "published_by")
+        .order_by("-number")
+    )
 
 
 def policy_states(

@@ -210,19 +210,36 @@ class Scope:
 
 def roster_scopes(user: User) -> list[Scope]:
     """What `user` may see on the roster: whole organisations they own the policy of (every
-    organisation for staff), and the teams they manage elsewhere. Two queries."""
+    organisation for staff), and the teams they manage elsewhere. Two queries, compiled once
+    (the roster reads them on every visit)."""
+    owned = _all_organisations() if user.is_staff else _owned_organisations(user_id=user.pk)
     scopes: dict[int, Scope] = {
-        organisation.pk: Scope(organisation, None)
-        for organisation in policies.owned_organisations(user).order_by("name")
+        organisation.pk: Scope(organisation, None) for organisation in owned
     }
-    managed = Team.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.MANAGER
-    ).select_related("organisation")
-    for team in managed.distinct().order_by("organisation__name", "name"):
+    for team in _managed_teams(user_id=user.pk):
         scope = scopes.setdefault(team.organisation_id, Scope(team.organisation, []))
         if scope.teams is not None:
             scope.teams.append(team)
     return sorted(scopes.values(), key=lambda scope: scope.organisation.name)
+
+
+def _all_organisations() -> list[Organisation]:
+    return list(Organisation.objects.order_by("name"))
+
+
+@prepared
+def _owned_organisations(user_id: int):
+    return Organisation.objects.filter(policy_owners__user_id=user_id).distinct().order_by("name")
+
+
+@prepared
+def _managed_teams(user_id: int):
+    return (
+        Team.objects.filter(memberships__user_id=user_id, memberships__role=Membership.Role.MANAGER)
+        .select_related("organisation")
+        .distinct()
+        .order_by("organisation__name", "name")
+    )
 
 
 # -- "My learning" -----------------------------------------------------------------------------
