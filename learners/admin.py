@@ -35,19 +35,53 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"is_active", "is_staff"} & set(form.changed_data):
+            # Deactivated, or no longer staff (who review anyone): they may review fewer people.
+            services.review_rights_changed(user_ids={obj.pk})
+
 
 class TeamInline(admin.TabularInline):
     model = Team
     extra = 0
 
 
+def _organisation_people(organisation_ids) -> set[int]:
+    """Its named reviewers and the people of its teams: whose reviewers it decides."""
+    reviewers = Organisation.reviewers.through.objects.filter(organisation_id__in=organisation_ids)
+    members = Membership.objects.filter(team__organisation_id__in=organisation_ids)
+    return set(reviewers.values_list("user_id", flat=True)) | set(
+        members.values_list("user_id", flat=True)
+    )
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    """Its named reviewers, whether it allows peer review and its teams decide who reviews its
+    learners (selectors.review_route): every change names the people concerned, before and
+    after it (services.review_rights_changed), so a reviewer who lost the right is let go."""
+
     list_display = ["name", "slug", "allow_peer_review", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["reviewers"]
     inlines = [TeamInline]
+
+    def save_related(self, request, form, formsets, change):
+        before = _organisation_people([form.instance.pk]) if change else set()
+        super().save_related(request, form, formsets, change)
+        services.review_rights_changed(user_ids=before | _organisation_people([form.instance.pk]))
+
+    def delete_model(self, request, obj):
+        people = _organisation_people([obj.pk])
+        super().delete_model(request, obj)
+        services.review_rights_changed(user_ids=people)
+
+    def delete_queryset(self, request, queryset):
+        people = _organisation_people(queryset.values("pk"))
+        super().delete_queryset(request, queryset)
+        services.review_rights_changed(user_ids=people)
 
 
 # Memberships and assignments decide which of a learner's enrolments are assigned and when they
@@ -110,9 +144,14 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "team__organisation"]
 
     def save_model(self, request, obj, form, change):
-        before = set(Membership.objects.filter(pk=obj.pk).values_list("user_id", flat=True))
+        before = list(Membership.objects.filter(pk=obj.pk).values_list("user_id", "team_id"))
         super().save_model(request, obj, form, change)
-        services.teams_changed(learner_ids=before | {obj.user_id}, joined=[obj])
+        services.teams_changed(
+            learner_ids={user_id for user_id, _ in before} | {obj.user_id},
+            joined=[obj],
+            # A new manager takes over reviewing from the organisation's named reviewers.
+            team_ids={team_id for _, team_id in before} | {obj.team_id},
+        )
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

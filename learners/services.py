@@ -62,14 +62,33 @@ def ensure_membership(*, user: User, team: Team, role: str) -> Membership:
     return membership
 
 
-def teams_changed(*, learner_ids, joined=()) -> None:
+def teams_changed(*, learner_ids, joined=(), team_ids=()) -> None:
     """Tell the apps that keep data derived from teams and assignments (signals.teams_changed)
-    that these people's memberships or assignments changed; `joined`: memberships just made.
-    Sent inside the caller's transaction, so what the receivers write commits with it."""
+    that these people's memberships or assignments changed; `joined`: memberships just made;
+    `team_ids`: teams whose managers may have changed (see review_rights_changed). Sent inside
+    the caller's transaction, so what the receivers write commits with it."""
     learner_ids = frozenset(learner_ids)
     joined = [m for m in joined if m.role == Membership.Role.LEARNER]
     if learner_ids or joined:
         signals.teams_changed.send(sender=Membership, learner_ids=learner_ids, joined=joined)
+    # Who manages a team decides who reviews its learners (selectors.review_route).
+    review_rights_changed(user_ids=learner_ids, team_ids=team_ids)
+
+
+def review_rights_changed(*, user_ids=(), team_ids=()) -> None:
+    """Someone may have lost the right to review someone's work (selectors.review_route and
+    its mirror reviewed_learners): tell the apps that ask people to review
+    (signals.review_rights_changed), so that a reviewer who lost the right stops being the
+    reviewer. `user_ids`: the people whose memberships or roles changed (before the change
+    too); `team_ids`: teams whose manager may have changed, all of whose people are concerned.
+    Sent inside the caller's transaction."""
+    user_ids = set(user_ids)
+    if team_ids:
+        user_ids.update(
+            Membership.objects.filter(team_id__in=team_ids).values_list("user_id", flat=True)
+        )
+    if user_ids:
+        signals.review_rights_changed.send(sender=Membership, user_ids=frozenset(user_ids))
 
 
 def generate_password() -> str:
@@ -354,4 +373,5 @@ def delete_account(*, user: User) -> User:
     user.groups.clear()
     user.user_permissions.clear()
     EmailOptOut.objects.get_or_create(email=email, kind=ledger_preferences.ALL_KINDS)
+    review_rights_changed(user_ids={user.pk})  # inactive and managing nothing: reviews no one
     return user

@@ -4,11 +4,12 @@ Nothing here posts to a network or fetches a URL: learners publish on the real n
 themselves and paste the public URL back as evidence.
 """
 
+import itertools
 from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +18,8 @@ from courses.models import Lesson, PracticeAssignment
 from governance.models import BannedTerm
 from learners.models import Membership, User
 from learners.selectors import review_route, reviewed_learners
-from ledger import messaging
+from ledger import messaging, notices
+from progress import data_export
 from progress.models import Enrolment
 
 from . import networks, post_checks, previews
@@ -60,6 +62,8 @@ def post_reviewers(learner: User) -> QuerySet[User]:
 
 def learners_reviewable_by(user: User) -> QuerySet[User]:
     """The mirror of post_reviewers: learners whose posts `user` may review."""
+    if not user.is_active:  # post_reviewers offers active people only
+        return User.objects.none()
     if user.is_staff:
         return User.objects.exclude(pk=user.pk)
     peers = Membership.objects.filter(
@@ -78,6 +82,100 @@ def posts_to_review(user: User) -> QuerySet[PracticePost]:
     return PracticePost.objects.filter(
         reviewer=user, learner__in=learners_reviewable_by(user).values("pk")
     )
+
+
+# A reviewer who lost the right to review a learner (no longer their team's manager, out of
+# the team, no longer named by the organisation, peer review turned off, deactivated) stops
+# being the reviewer of their posts, here, and stops finding them in their data download
+# (progress.data_export, through the filters below): both follow posts_to_review.
+
+REVIEW_RELEASED = "post_review_released"
+RELEASE_BATCH = 500  # people per query (named twice): far below any database's parameter limit
+
+
+@transaction.atomic
+def release_lost_reviews(*, user_ids) -> int:
+    """Clear the reviewer of every post whose reviewer may no longer review its learner; a post
+    waiting for them returns to draft, and the learner is told to ask someone else. `user_ids`:
+    the people whose rights may have changed, as reviewers or as learners. Returns how many
+    posts were let go. Per batch of people: one query, and two to four per reviewer concerned."""
+    return sum(
+        _release_lost_reviews(list(batch))
+        for batch in itertools.batched(sorted(user_ids), RELEASE_BATCH)
+    )
+
+
+def _release_lost_reviews(user_ids: list[int]) -> int:
+    concerned = PracticePost.objects.filter(reviewer__isnull=False).filter(
+        Q(reviewer_id__in=user_ids) | Q(learner_id__in=user_ids)
+    )
+    released = 0
+    for reviewer in User.objects.filter(pk__in=concerned.values("reviewer_id")).order_by("pk"):
+        lost = list(
+            concerned.filter(reviewer=reviewer)
+            .exclude(pk__in=posts_to_review(reviewer).values("pk"))
+            .annotate(rounds=Count("reviews"))
+            .only("pk", "learner_id", "status", "text")
+        )
+        if not lost:
+            continue
+        released += PracticePost.objects.filter(
+            pk__in=[post.pk for post in lost], reviewer=reviewer
+        ).update(
+            reviewer=None,
+            status=Case(
+                When(status=PracticePost.Status.IN_REVIEW, then=Value(PracticePost.Status.DRAFT)),
+                default=F("status"),
+            ),
+        )
+        notices.record(
+            [
+                notices.Event(
+                    recipient_id=post.learner_id,
+                    key=f"{REVIEW_RELEASED}:{post.pk}:{post.rounds}:{reviewer.pk}",
+                    kind=REVIEW_RELEASED,
+                    title=(
+                        f"{reviewer.name} can no longer review “{post.title}”. "
+                        "It is back in your drafts: ask someone else to review it."
+                    ),
+                    url=post.get_absolute_url(),
+                )
+                for post in lost
+                if post.status == PracticePost.Status.IN_REVIEW
+            ]
+        )
+    return released
+
+
+def review_rights_changed_receiver(sender, *, user_ids, **kwargs) -> None:
+    """learners.signals.review_rights_changed: memberships or reviewer roles changed."""
+    release_lost_reviews(user_ids=user_ids)
+
+
+def exported_posts_to_review(user: User, rows: list[dict]) -> list[dict]:
+    """The posts `user` was asked to review, in their data download: the learner's drafts, so
+    only those they may still review (posts_to_review), as on the review page."""
+    visible = set(
+        posts_to_review(user)
+        .filter(pk__in=[row["id"] for row in rows])
+        .values_list("pk", flat=True)
+    )
+    return [row for row in rows if row["id"] in visible]
+
+
+def exported_reviews_given(user: User, rows: list[dict]) -> list[dict]:
+    """The reviews `user` gave, in their data download: their decision and comment are theirs;
+    the copy of the learner's draft they reviewed only while they may still review the learner."""
+    visible = set(
+        PostReview.objects.filter(
+            pk__in=[row["id"] for row in rows],
+            post__learner__in=learners_reviewable_by(user).values("pk"),
+        ).values_list("pk", flat=True)
+    )
+    for row in rows:
+        if row["id"] not in visible:
+            row["text_reviewed"] = data_export.WITHHELD
+    return rows
 
 
 def waiting_for_review(user: User) -> QuerySet[PracticePost]:

@@ -1,8 +1,11 @@
-"""A learner's own data, as JSON: the account and every row of every model that points at it.
+"""A learner's own data, as JSON: the account and every row of every model that points at it,
+less what points at them but is someone else's and no longer theirs to see.
 
 The relations are found from the user model itself, so a new kind of record is exported
 without changing this code (and a test checks that nothing is left out).
 """
+
+from collections.abc import Callable
 
 from django.apps import apps
 from django.core import serializers
@@ -14,6 +17,7 @@ from . import quizzes
 from .models import QuizAttempt
 
 REDACTED_FIELDS = {"password", "token", "key", "secret", "token_secret", "session_key"}
+WITHHELD = "[withheld]"  # someone else's words the person may no longer see
 
 
 def _rows(queryset) -> list[dict]:
@@ -69,7 +73,17 @@ def _attempts_as_shown(user: User, rows: list[dict]) -> list[dict]:
     return rows
 
 
-ROW_FILTERS = {QuizAttempt: _attempts_as_shown}
+# (user, rows) -> the rows as the person may see them, per (model, field pointing at them).
+RowFilter = Callable[[User, list[dict]], list[dict]]
+_row_filters: dict[tuple[type, str], RowFilter] = {(QuizAttempt, "learner"): _attempts_as_shown}
+
+
+def register_row_filter(model, field: str, row_filter: RowFilter) -> None:
+    """A row that points at the person is not always theirs: a draft they were asked to review
+    is the learner's, and they may see it only while they may review that learner. The app that
+    owns such a model (above this one: it can't be imported here) registers, from its
+    AppConfig.ready, what of those rows the person may still see; the export keeps only that."""
+    _row_filters[(model, field)] = row_filter
 
 
 def user_data(user: User) -> dict:
@@ -79,7 +93,7 @@ def user_data(user: User) -> dict:
     data = {"account": account}
     for name, model, field in related_sections():
         rows = _rows(model._default_manager.filter(**{field: user}).order_by("pk"))
-        if model in ROW_FILTERS and field == "learner":
-            rows = ROW_FILTERS[model](user, rows)
+        if (model, field) in _row_filters:
+            rows = _row_filters[(model, field)](user, rows)
         data[name] = rows
     return data

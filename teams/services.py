@@ -30,6 +30,7 @@ from learners.models import (
     normalise_email,
 )
 from learners.selectors import managed_teams, team_learners
+from learners.services import review_rights_changed
 from ledger import messaging, notices, outbox
 from progress import rollups
 from progress.models import Enrolment
@@ -250,6 +251,8 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
         user.display_name = invitation.name
         user.save(update_fields=["display_name"])
     apply_team_assignments(user=user, team=invitation.team)
+    # A team with a manager takes over reviewing from the organisation's named reviewers.
+    review_rights_changed(user_ids={user.pk})
     return membership
 
 

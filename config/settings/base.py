@@ -140,6 +140,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "learners.forms.SignupDetailsForm"
 ACCOUNT_FORMS = {  # the site's wording
     "login": "learners.account_forms.LoginForm",
+    "signup": "learners.account_forms.SignupForm",  # also the same time for a taken address
     "reset_password": "learners.account_forms.ResetPasswordForm",
     "confirm_email_verification_code": "learners.account_forms.ConfirmEmailVerificationCodeForm",
 }

@@ -1,6 +1,9 @@
 """No account enumeration: signup, sign-in and password reset answer a known and an unknown
 address with the same status and the same page (CSRF tokens aside)."""
 
+import statistics
+import time
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -74,3 +77,33 @@ def test_both_addresses_get_an_email_so_the_inbox_is_the_only_place_that_tells(
         answer(reverse("account_reset_password"), {"email": KNOWN}, KNOWN)
         answer(reverse("account_reset_password"), {"email": UNKNOWN}, UNKNOWN)
     assert sorted(m.to[0] for m in mailoutbox) == sorted([KNOWN, UNKNOWN])
+
+
+def test_signing_up_with_a_taken_address_takes_as_long_as_with_a_new_one(settings):
+    """Identical pages tell nothing if the time does: a new account costs a password hash, so
+    a taken address must cost one too. The suite's MD5 hasher takes microseconds, which would
+    hide the difference; PBKDF2 (the production default) makes it the bulk of the request."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    settings.ACCOUNT_RATE_LIMITS = False  # 15 sign-ups from one address in a few seconds
+    taken_addresses = [f"taken.{n}@example.com" for n in range(7)]
+    for email in taken_addresses:  # one each: a code is sent to an address once per 10 s
+        factories.UserFactory(email=email)
+
+    def seconds_to_sign_up(email: str) -> float:
+        client = Client()
+        start = time.perf_counter()
+        response = client.post(reverse("account_signup"), signup(email))
+        elapsed = time.perf_counter() - start
+        assert response.status_code == 302
+        return elapsed
+
+    seconds_to_sign_up("warm.up@example.com")  # imports, templates, the hasher's first run
+    taken, new = [], []
+    for n, email in enumerate(taken_addresses):  # interleaved: a slow moment hits both alike
+        taken.append(seconds_to_sign_up(email))
+        new.append(seconds_to_sign_up(f"new.person.{n}@example.com"))
+    ratio = statistics.median(taken) / statistics.median(new)
+    assert 0.5 < ratio < 2.0, (
+        f"median with a taken address {statistics.median(taken) * 1000:.0f} ms, "
+        f"with a new one {statistics.median(new) * 1000:.0f} ms"
+    )
