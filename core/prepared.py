@@ -56,6 +56,16 @@ class PreparedRead:
         functools.update_wrapper(self, build)
 
     def __call__(self, **values: int) -> list:
+        """The rows, as `list(queryset)` would give them."""
+        using, compiled, params = self._bind(values)
+        return list(_bound(compiled, using, params))
+
+    def sql(self, **values: int) -> tuple[str, tuple]:
+        """The SQL and its parameters, for a query written as SQL around this one (a subquery)."""
+        _, compiled, params = self._bind(values)
+        return compiled.sql, params
+
+    def _bind(self, values: dict[str, int]) -> tuple[str, "_Compiled", tuple]:
         if self._model is None:
             self._model = self.build(**dict.fromkeys(values, _FIRST_STAND_IN)).model
         using = router.db_for_read(self._model)
@@ -63,7 +73,7 @@ class PreparedRead:
         params = list(compiled.params)
         for position, name in compiled.slots:
             params[position] = int(values[name])
-        return list(_bound(compiled, using, tuple(params)))
+        return using, compiled, tuple(params)
 
     def _compile(self, using: str, names: tuple[str, ...]) -> _Compiled:
         with self._lock:

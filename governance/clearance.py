@@ -37,6 +37,7 @@ from core.prepared import prepared
 from courses.models import Track
 from courses.selectors import PageTrack, page_track, tracks_by_id
 from learners.models import Membership, Organisation, Team, User
+from learners.selectors import managed_team_ids
 from progress.models import Certificate, Submission
 
 from .models import ClearanceLevel, LevelHolding, Policy, PolicyAcknowledgement, PolicyVersion
@@ -433,22 +434,21 @@ def counts(rules: Rules, people: QuerySet[User], matching: Q | None = None):
     return levels, User.objects.filter(pk__in=people.values("pk")).filter(matching).count()
 
 
-def team_summaries(team_ids: QuerySet, *, now: datetime | None = None):
+def team_summaries(manager: User, *, now: datetime | None = None):
     """For the team dashboard: [(organisation, [LevelCount])] for every organisation of the
-    teams `team_ids` (a subquery of ids) that defines levels, counting their active learners.
-    Two queries however many organisations and people (a staff user sees every team)."""
+    teams `manager` manages (every team for staff: learners.selectors.managed_team_ids) that
+    defines levels, counting their active learners. Two queries however many organisations and
+    people, both compiled once per process (the dashboard reads them on every visit)."""
     now = now or timezone.now()
-    levels = list(
-        ClearanceLevel.objects.filter(
-            organisation__in=Team.objects.filter(pk__in=team_ids).values("organisation_id")
-        )
-        .select_related("organisation")
-        .order_by("organisation__name", "organisation_id", "position", "name")
-    )
+    if manager.is_staff:
+        levels = _levels_of_every_team()
+        teams_sql, params = _every_team.sql()
+    else:
+        levels = _levels_of_teams_managed_by(manager_id=manager.pk)
+        teams_sql, params = _teams_managed_by.sql(manager_id=manager.pk)
     if not levels:
         return []
     database = connections[levels[0]._state.db]
-    teams_sql, params = Team.objects.filter(pk__in=team_ids).values("pk").query.sql_with_params()
     people_sql = f"""SELECT DISTINCT m.user_id, t.organisation_id
         FROM {_table(Membership, database)} m
         JOIN {_table(Team, database)} t ON t.id = m.team_id
@@ -462,6 +462,26 @@ def team_summaries(team_ids: QuerySet, *, now: datetime | None = None):
         everyone, held = found.get(level.organisation_id, (0, {}))
         result[-1][1].append(_level_count(level, everyone, held))
     return result
+
+
+def _levels_of_teams(team_ids: QuerySet) -> QuerySet[ClearanceLevel]:
+    return (
+        ClearanceLevel.objects.filter(
+            organisation__in=Team.objects.filter(pk__in=team_ids).values("organisation_id")
+        )
+        .select_related("organisation")
+        .order_by("organisation__name", "organisation_id", "position", "name")
+    )
+
+
+# The manager's teams by learners.selectors.managed_team_ids' rule, for a manager known by id
+# (staff: every team), so that the reads can be compiled once.
+_every_team = prepared(lambda: managed_team_ids(User(is_staff=True)))
+_teams_managed_by = prepared(lambda manager_id: managed_team_ids(User(pk=manager_id)))
+_levels_of_every_team = prepared(lambda: _levels_of_teams(managed_team_ids(User(is_staff=True))))
+_levels_of_teams_managed_by = prepared(
+    lambda manager_id: _levels_of_teams(managed_team_ids(User(pk=manager_id)))
+)
 
 
 def _level_count(level: ClearanceLevel, everyone: int, held: dict) -> LevelCount:
