@@ -23,7 +23,7 @@ from courses.markdown import render_markdown
 from learners.models import Organisation, User
 from progress import selectors
 
-from . import clearance
+from . import clearance, roster_table
 from . import policy as policies
 from . import services as governance
 from .forms import PolicyDraftForm, RosterFilterForm
@@ -290,6 +290,7 @@ def roster(request):
             "rules": rules,
             "form": form,
             "page": page,
+            "table_rows": roster_table.rows_html(page.object_list),
             "counts": counts,
             "query": query.urlencode(),
             "is_manager_view": scope.teams is not None,
