@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("progress.urls")),
     path("", include("governance.urls")),
+    path("", include("governance.audit_urls")),
     path("", include("practice.urls")),
     path("", include("teams.urls")),
     path("", include("notifications.urls")),

@@ -19,6 +19,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from audit import services as audit
+
 from . import content_files as cf
 from . import services
 from .models import Lesson, LessonRevision, Module, PracticeAssignment, Question, Quiz, Track
@@ -127,6 +129,7 @@ def publish_draft(lesson: Lesson, *, by, material: bool = False) -> LessonRevisi
         raise DraftError(problems)
     draft.published_at, draft.published_by, draft.material = now, by, material
     draft.save()
+    services.record_content_change(kind=audit.Kind.CONTENT_PUBLISHED, item=lesson, by=by)
     if material:
         services.mark_lessons_changed(lessons=[lesson], when=now)
     services.curriculum_changed(track_ids={lesson.track_id})

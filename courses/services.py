@@ -16,6 +16,8 @@ from pathlib import Path
 from django.db import models, transaction
 from django.utils import timezone
 
+from audit import services as audit
+
 from . import content_files as cf
 from . import page_cache, signals
 from .models import (
@@ -803,8 +805,19 @@ def _question_problems(question: Question, where: str) -> list[Problem]:
     return problems
 
 
+def record_content_change(*, kind: str, item: models.Model, by=None) -> None:
+    """An audit entry for content published, unpublished, archived, restored or imported by
+    `by` (content is everyone's: the entry is for staff)."""
+    audit.record(
+        kind=kind,
+        actor=by,
+        target=f"{type(item)._meta.verbose_name.capitalize()} “{item}”",
+        details={"id": item.pk},
+    )
+
+
 @transaction.atomic
-def publish_track(*, track: Track) -> list[Problem]:
+def publish_track(*, track: Track, by=None) -> list[Problem]:
     """Publish the track if it passes validation; returns the problems (nothing saved if any)."""
     problems = validate_track_for_publishing(track)
     if track.archived_at is not None:
@@ -813,17 +826,19 @@ def publish_track(*, track: Track) -> list[Problem]:
         track.is_published = True
         track.save(update_fields=["is_published", "updated_at"])
         curriculum_changed(track_ids={track.pk})
+        record_content_change(kind=audit.Kind.CONTENT_PUBLISHED, item=track, by=by)
     return problems
 
 
 @transaction.atomic
-def unpublish_track(*, track: Track) -> bool:
+def unpublish_track(*, track: Track, by=None) -> bool:
     """Make the track a draft again (learners' records stay); False when it already was one."""
     if not track.is_published:
         return False
     track.is_published = False
     track.save(update_fields=["is_published", "updated_at"])
     curriculum_changed(track_ids={track.pk})
+    record_content_change(kind=audit.Kind.CONTENT_UNPUBLISHED, item=track, by=by)
     return True
 
 
@@ -895,7 +910,7 @@ class ContentProblemsError(Exception):
 
 
 @transaction.atomic
-def archive_content(*, item: models.Model) -> bool:
+def archive_content(*, item: models.Model, by=None) -> bool:
     """Hide a track, module, lesson, quiz or assignment from learners; their records stay.
 
     Returns False when it was already archived.
@@ -907,11 +922,12 @@ def archive_content(*, item: models.Model) -> bool:
     item.archived_at = timezone.now()
     item.save(update_fields=["archived_at"])
     curriculum_changed(track_ids=curriculum_track_ids(model=type(item), pks=[item.pk]))
+    record_content_change(kind=audit.Kind.CONTENT_ARCHIVED, item=item, by=by)
     return True
 
 
 @transaction.atomic
-def restore_content(*, item: models.Model) -> bool:
+def restore_content(*, item: models.Model, by=None) -> bool:
     """Undo `archive_content`; returns False when the item was not archived."""
     if not isinstance(item, ARCHIVABLE):
         raise TypeError(f"{type(item).__name__} can't be restored")
@@ -928,6 +944,7 @@ def restore_content(*, item: models.Model) -> bool:
         if problems:
             raise ContentProblemsError(problems)  # rolls the restore back
     curriculum_changed(track_ids=curriculum_track_ids(model=type(item), pks=[item.pk]))
+    record_content_change(kind=audit.Kind.CONTENT_RESTORED, item=item, by=by)
     return True
 
 

@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from audit import services as audit
 from learners.admin import OrganisationAdmin as BaseOrganisationAdmin
 from learners.models import Organisation
 
-from . import holdings
+from . import holdings, policy
 from .models import (
     BannedTerm,
     ClearanceLevel,
@@ -48,6 +49,30 @@ class PolicyOwnerAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__display_name", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
     list_select_related = ["user", "organisation"]
+
+    def save_model(self, request, obj, form, change):
+        if change and not {"user", "organisation"} & set(form.changed_data):
+            return super().save_model(request, obj, form, change)
+        if change:  # another person or organisation: one owner less, another more
+            before = PolicyOwner.objects.select_related("user", "organisation").get(pk=obj.pk)
+            policy.record_policy_owner(
+                kind=audit.Kind.POLICY_OWNER_REMOVED, owner=before, by=request.user
+            )
+        super().save_model(request, obj, form, change)
+        policy.record_policy_owner(kind=audit.Kind.POLICY_OWNER_ADDED, owner=obj, by=request.user)
+        return None
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        policy.record_policy_owner(kind=audit.Kind.POLICY_OWNER_REMOVED, owner=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        removed = list(queryset.select_related("user", "organisation"))
+        super().delete_queryset(request, queryset)
+        for owner in removed:
+            policy.record_policy_owner(
+                kind=audit.Kind.POLICY_OWNER_REMOVED, owner=owner, by=request.user
+            )
 
 
 class PolicyVersionInline(admin.TabularInline):

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from audit import services as audit
 from core.prepared import prepared
 from learners.models import Organisation, User
 
@@ -49,8 +50,15 @@ def is_policy_owner(user: User, organisation: Organisation) -> bool:
 
 def make_policy_owner(*, user: User, organisation: Organisation) -> PolicyOwner:
     """Let `user` publish `organisation`'s policy (idempotent)."""
-    owner, _ = PolicyOwner.objects.get_or_create(user=user, organisation=organisation)
+    owner, created = PolicyOwner.objects.get_or_create(user=user, organisation=organisation)
+    if created:
+        record_policy_owner(kind=audit.Kind.POLICY_OWNER_ADDED, owner=owner)
     return owner
+
+
+def record_policy_owner(*, kind: str, owner: PolicyOwner, by: User | None = None) -> None:
+    """An audit entry for someone made, or no longer, a policy owner (the admin's too)."""
+    audit.record(kind=kind, actor=by, subject=owner.user, organisation=owner.organisation)
 
 
 # -- reading the policy ----------------------------------------------------------------------
@@ -209,6 +217,13 @@ def publish_draft(
     draft.published_at = timezone.now()
     draft.published_by = by
     draft.save()
+    audit.record(
+        kind=audit.Kind.POLICY_PUBLISHED,
+        actor=by,
+        organisation=organisation,
+        target=f"Policy version {draft.number}",
+        details={"effective_date": draft.effective_date.isoformat()},
+    )
     return draft
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit import services as audit
 from core.csv import Echo, csv_safe
 from courses import selectors as course_selectors
 from courses.dates import add_months
@@ -338,6 +339,12 @@ def roster_csv(request):
     """The roster as CSV (one row per person and level), streamed in constant memory."""
     scope, _ = _roster_scope(request)
     rules = clearance.Rules(scope.organisation)
+    audit.record(
+        kind=audit.Kind.DATA_EXPORTED,
+        actor=request.user,
+        organisation=scope.organisation,
+        target="Clearance roster CSV",
+    )
     response = StreamingHttpResponse(
         _roster_lines(scope, rules), content_type="text/csv; charset=utf-8"
     )

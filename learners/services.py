@@ -5,6 +5,7 @@ import secrets
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
+from audit import services as audit
 from ledger import preferences as ledger_preferences
 from ledger.models import EmailOptOut
 
@@ -15,6 +16,7 @@ from .models import (
     Organisation,
     Placement,
     Team,
+    TrackAssignment,
     User,
     normalise_email,
 )
@@ -58,8 +60,35 @@ def ensure_user(
 def ensure_membership(*, user: User, team: Team, role: str) -> Membership:
     membership, created = Membership.objects.get_or_create(user=user, team=team, role=role)
     if created:
+        record_membership(kind=audit.Kind.MEMBERSHIP_ADDED, membership=membership)
         teams_changed(learner_ids={user.pk}, joined=[membership])
     return membership
+
+
+def record_membership(*, kind: str, membership: Membership, by: User | None = None) -> None:
+    """An audit entry for a membership made, changed or ended (by `by`, when someone did it)."""
+    audit.record(
+        kind=kind,
+        actor=by,
+        subject=membership.user,
+        organisation=membership.team.organisation,
+        target=f"Team “{membership.team.name}”",
+        details={"role": membership.role},
+    )
+
+
+def record_assignment(*, kind: str, assignment: TrackAssignment, by: User | None = None) -> None:
+    """An audit entry for a track assigned to a team or a person, changed or cancelled."""
+    team = assignment.team
+    due = assignment.due_date
+    audit.record(
+        kind=kind,
+        actor=by,
+        subject=assignment.learner,  # None for a team: the team's organisation's log
+        organisation=team.organisation if team else None,
+        target=f"Track “{assignment.track.title}”" + (f" for team “{team.name}”" if team else ""),
+        details={"assignment": assignment.pk, "due_date": due.isoformat() if due else None},
+    )
 
 
 def teams_changed(*, learner_ids, joined=(), team_ids=()) -> None:
@@ -326,6 +355,11 @@ def delete_account(*, user: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     old_email, old_name = user.email, user.display_name
     email = anonymous_email(user)
+    # Recorded while their teams still say which organisations' logs it goes in; then the log
+    # names them as "Former learner", as their other records do (before the address sweep
+    # below, which would blank the entries' other text).
+    audit.record(kind=audit.Kind.ACCOUNT_DELETED, actor=user, subject=user)
+    audit.forget_person(person=user, old_email=old_email, email=email, name=ANONYMOUS_NAME)
     seen: set = set()
     Invitation.objects.pending().filter(email__iexact=old_email).update(revoked_at=timezone.now())
     Membership.objects.filter(user=user, role=Membership.Role.MANAGER).delete()

@@ -13,6 +13,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Valu
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import services as audit
 from core import localtime
 from courses.models import Lesson, PracticeAssignment
 from governance.models import BannedTerm
@@ -416,6 +417,13 @@ def review_post(*, reviewer: User, post: PracticePost, outcome: str, comment: st
         )
         post.status = outcome
         post.save(update_fields=["status", "updated_at"])
+        audit.record(
+            kind=audit.Kind.POST_REVIEWED,
+            actor=reviewer,
+            subject=post.learner,
+            target=f"Practice post #{post.pk}",
+            details={"outcome": outcome, "network": post.network},
+        )
     _notify(
         key=f"post-reviewed:{review.pk}",
         kind="post_reviewed",

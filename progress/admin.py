@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from core.admin import ReadOnlyAdmin
 
-from . import item_analysis
+from . import item_analysis, services
 from .models import (
     AttemptGrant,
     Certificate,
@@ -88,6 +88,7 @@ class AttemptGrantAdmin(admin.ModelAdmin):
         if not change:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+        services.record_grant(grant=obj)
 
 
 @admin.register(QuizStatistics)

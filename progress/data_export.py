@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.apps import apps
 from django.core import serializers
 
+from audit.models import AuditEntry
 from courses.models import Quiz
 from learners.models import User
 
@@ -73,9 +74,31 @@ def _attempts_as_shown(user: User, rows: list[dict]) -> list[dict]:
     return rows
 
 
+def _audit_entries_by_them(user: User, rows: list[dict]) -> list[dict]:
+    """What they did is theirs; whom they did it to is someone else's (the audit log keeps it
+    for the organisation)."""
+    for row in rows:
+        if row["subject"] != user.pk:
+            row["subject_email"] = row["subject_name"] = WITHHELD
+    return rows
+
+
+def _audit_entries_about_them(user: User, rows: list[dict]) -> list[dict]:
+    """Entries about them name who acted, as the reviews and assignments they see do; the
+    address someone else acted from is that person's."""
+    for row in rows:
+        if row["actor"] != user.pk:
+            row["ip_address"] = WITHHELD
+    return rows
+
+
 # (user, rows) -> the rows as the person may see them, per (model, field pointing at them).
 RowFilter = Callable[[User, list[dict]], list[dict]]
-_row_filters: dict[tuple[type, str], RowFilter] = {(QuizAttempt, "learner"): _attempts_as_shown}
+_row_filters: dict[tuple[type, str], RowFilter] = {
+    (QuizAttempt, "learner"): _attempts_as_shown,
+    (AuditEntry, "actor"): _audit_entries_by_them,
+    (AuditEntry, "subject"): _audit_entries_about_them,
+}
 
 
 def register_row_filter(model, field: str, row_filter: RowFilter) -> None:

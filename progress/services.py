@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audit import services as audit
 from core.tasks import enqueue_after_commit
 from courses.content_files import sample_passes
 from courses.models import Lesson, PracticeAssignment, Question, Quiz, Track
@@ -294,7 +295,20 @@ def grant_extra_attempt(*, granted_by: User, learner: User, quiz: Quiz) -> Attem
 
     The caller checks that `granted_by` may (the learner's manager, or staff).
     """
-    return AttemptGrant.objects.create(granted_by=granted_by, learner=learner, quiz=quiz)
+    grant = AttemptGrant.objects.create(granted_by=granted_by, learner=learner, quiz=quiz)
+    record_grant(grant=grant)
+    return grant
+
+
+def record_grant(*, grant: AttemptGrant) -> None:
+    """The grant's audit entry (the admin's grants come here too)."""
+    audit.record(
+        kind=audit.Kind.EXTRA_ATTEMPT_GRANTED,
+        actor=grant.granted_by,
+        subject=grant.learner,
+        target=f"Quiz on “{grant.quiz.lesson.title}”",
+        details={"quiz": grant.quiz_id},
+    )
 
 
 def best_score(*, learner: User, quiz: Quiz) -> int | None:
@@ -425,6 +439,13 @@ def review_submission(
         )
     announcements.reviewed(review)
     enqueue_after_commit(REVIEW_RESULT_TASK, review_id=review.pk)
+    audit.record(
+        kind=audit.Kind.SUBMISSION_REVIEWED,
+        actor=reviewer,
+        subject=submission.learner,
+        target=f"“{submission.assignment.title}”, version {submission.version}",
+        details={"submission": submission.pk, "outcome": outcome},
+    )
     return review
 
 

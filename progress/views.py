@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit import services as audit
 from courses import selectors as course_selectors
 from courses.markdown import render_markdown
 from courses.models import Lesson, Track
@@ -440,6 +441,9 @@ def renew_certificate(request, code: str):
 
 @login_required
 def my_data(request):
+    audit.record(
+        kind=audit.Kind.DATA_EXPORTED, actor=request.user, subject=request.user, target="My data"
+    )
     response = JsonResponse(
         data_export.user_data(request.user), json_dumps_params={"indent": 2, "default": str}
     )

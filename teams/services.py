@@ -19,10 +19,12 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import services as audit
 from courses.models import Track
 from learners.models import (
     Invitation,
     Membership,
+    Organisation,
     Placement,
     Team,
     TrackAssignment,
@@ -30,7 +32,7 @@ from learners.models import (
     normalise_email,
 )
 from learners.selectors import managed_teams, team_learners
-from learners.services import review_rights_changed
+from learners.services import record_assignment, record_membership, review_rights_changed
 from ledger import messaging, notices, outbox
 from progress import rollups
 from progress.models import Enrolment
@@ -244,9 +246,11 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     ).update(accepted_at=timezone.now(), accepted_by=user)
     if not claimed:
         raise TeamError("This invitation has already been used.")
-    membership, _ = Membership.objects.get_or_create(
+    membership, joined = Membership.objects.get_or_create(
         user=user, team=invitation.team, role=Membership.Role.LEARNER
     )
+    if joined:
+        record_membership(kind=audit.Kind.MEMBERSHIP_ADDED, membership=membership, by=user)
     if invitation.name and not user.display_name:
         user.display_name = invitation.name
         user.save(update_fields=["display_name"])
@@ -325,6 +329,7 @@ def assign_track(
         _enrol_many([learner.pk], track)
     _refresh_assignment_rows(assignment)
     _announce_assignment(assignment)
+    record_assignment(kind=audit.Kind.TRACK_ASSIGNED, assignment=assignment, by=manager)
     return assignment
 
 
@@ -416,20 +421,43 @@ def assignments_managed_by(manager: User) -> QuerySet[TrackAssignment]:
 
 
 @transaction.atomic
-def change_due_date(*, assignment: TrackAssignment, due_date: date | None) -> None:
+def change_due_date(
+    *, assignment: TrackAssignment, due_date: date | None, by: User | None = None
+) -> None:
     if due_date is not None and due_date < timezone.localdate():
         raise TeamError("The due date is in the past.")
     TrackAssignment.objects.filter(pk=assignment.pk).update(due_date=due_date)
     _refresh_assignment_rows(assignment)
+    assignment.due_date = due_date
+    record_assignment(kind=audit.Kind.ASSIGNMENT_CHANGED, assignment=assignment, by=by)
 
 
 @transaction.atomic
-def cancel_assignment(*, assignment: TrackAssignment) -> None:
+def cancel_assignment(*, assignment: TrackAssignment, by: User | None = None) -> None:
     """Cancel the assignment; the learners stay enrolled and keep all their progress."""
-    TrackAssignment.objects.filter(pk=assignment.pk, cancelled_at__isnull=True).update(
+    cancelled = TrackAssignment.objects.filter(pk=assignment.pk, cancelled_at__isnull=True).update(
         cancelled_at=timezone.now()
     )
     _refresh_assignment_rows(assignment)
+    if cancelled:
+        record_assignment(kind=audit.Kind.ASSIGNMENT_CANCELLED, assignment=assignment, by=by)
+
+
+def record_export(*, manager: User, team_ids: list[int]) -> None:
+    """An audit entry for the dashboard's CSV, in the log of each organisation whose teams it
+    holds (staff, who export every team: one entry, for staff)."""
+    organisations = (
+        [None]
+        if manager.is_staff
+        else Organisation.objects.filter(teams__in=team_ids).distinct().order_by("pk")
+    )
+    for organisation in organisations:
+        audit.record(
+            kind=audit.Kind.DATA_EXPORTED,
+            actor=manager,
+            organisation=organisation,
+            target="Team progress CSV",
+        )
 
 
 # -- nudges ------------------------------------------------------------------------------

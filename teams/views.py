@@ -215,6 +215,7 @@ def export_csv(request):
     query = dashboard_sql.DashboardQuery(
         request.user, teams, filters, curriculum, timezone.localdate()
     )
+    team.record_export(manager=request.user, team_ids=[t.id for t in teams])
     response = StreamingHttpResponse(_csv_lines(query), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="team-progress-{stamp}.csv"'
@@ -423,13 +424,15 @@ def change_assignment(request, assignment_id: int):
         team.assignments_managed_by(request.user).active(), pk=assignment_id
     )
     if "cancel" in request.POST:
-        team.cancel_assignment(assignment=assignment)
+        team.cancel_assignment(assignment=assignment, by=request.user)
         messages.success(request, "Assignment cancelled. Everyone keeps their progress.")
         return redirect("teams:team_assignments")
     form = DueDateForm(request.POST, instance=assignment)
     if form.is_valid():
         try:
-            team.change_due_date(assignment=assignment, due_date=form.cleaned_data["due_date"])
+            team.change_due_date(
+                assignment=assignment, due_date=form.cleaned_data["due_date"], by=request.user
+            )
         except team.TeamError as error:
             messages.error(request, str(error))
         else:

@@ -457,7 +457,7 @@ class ArchivableAdmin(AuthoringAdmin):
     def _archive(self, request, items) -> int:
         count = 0
         for item in items:
-            if services.archive_content(item=item):
+            if services.archive_content(item=item, by=request.user):
                 self.log_change(request, item, "Archived.")
                 count += 1
         return count
@@ -466,7 +466,7 @@ class ArchivableAdmin(AuthoringAdmin):
         count = 0
         for item in items:
             try:
-                restored = services.restore_content(item=item)
+                restored = services.restore_content(item=item, by=request.user)
             except services.ContentProblemsError as refused:
                 self.message_user(
                     request,

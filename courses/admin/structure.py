@@ -216,7 +216,7 @@ class TrackAdmin(ArchivableAdmin):
     def _publish(self, request, tracks) -> None:
         for track in tracks:
             was_published = track.is_published
-            problems = services.publish_track(track=track)
+            problems = services.publish_track(track=track, by=request.user)
             if problems:
                 self.message_user(
                     request,
@@ -239,7 +239,7 @@ class TrackAdmin(ArchivableAdmin):
 
     def _unpublish(self, request, tracks) -> None:
         for track in tracks:
-            if services.unpublish_track(track=track):
+            if services.unpublish_track(track=track, by=request.user):
                 self.log_change(request, track, "Unpublished (back to draft).")
                 enrolled = track.enrolments.count()
                 self.message_user(

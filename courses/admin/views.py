@@ -19,6 +19,8 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from audit import services as audit
+
 from .. import content_files as cf
 from .. import content_zip, drafts, pages, selectors, services
 from ..markdown import render_markdown
@@ -166,6 +168,9 @@ def _confirm_import(model_admin, request) -> HttpResponse:
     cache.delete(key)
     summary = "; ".join(report.lines()) or "nothing changed"
     for track in Track.objects.filter(slug__in=report.tracks):
+        services.record_content_change(
+            kind=audit.Kind.CONTENT_IMPORTED, item=track, by=request.user
+        )
         if track.slug in existing:
             model_admin.log_change(request, track, f"Imported from a zip: {summary}.")
         else:

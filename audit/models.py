@@ -1,0 +1,104 @@
+"""The audit log: who did what and when, for the events an organisation must be able to account
+for (sign-ins, roles, assignments, reviews, grants, publications, exports, deletions).
+
+An entry is written once and never changed by the application: `save` refuses an existing row
+and the admin only views. Two writers may touch rows afterwards: the retention purge
+(services.purge_expired) and account deletion (services.forget_person), which replaces a
+deleted person's address and name as everywhere else.
+
+People and organisations are foreign keys (SET_NULL) *and* text copied at the time, so an
+entry still says who and where after either is deleted. `target` and `details` name things
+(a track, a team, an outcome), never people: people are only in the actor and subject fields,
+which is what lets account deletion find them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEntry(models.Model):
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGN_IN_SSO = "sign_in_sso", "Signed in with single sign-on"
+        MEMBERSHIP_ADDED = "membership_added", "Joined a team"
+        MEMBERSHIP_CHANGED = "membership_changed", "Role in a team changed"
+        MEMBERSHIP_REMOVED = "membership_removed", "Left a team"
+        ACCOUNT_ROLE_CHANGED = "account_role_changed", "Staff or active status changed"
+        REVIEWER_ADDED = "reviewer_added", "Named a reviewer for the organisation"
+        REVIEWER_REMOVED = "reviewer_removed", "No longer a reviewer for the organisation"
+        POLICY_OWNER_ADDED = "policy_owner_added", "Made a policy owner"
+        POLICY_OWNER_REMOVED = "policy_owner_removed", "No longer a policy owner"
+        # Defined for single sign-on and SCIM provisioning, which don't exist yet.
+        SSO_CONFIGURED = "sso_configured", "Single sign-on configuration changed"
+        SCIM_TOKEN_CREATED = "scim_token_created", "SCIM token created"
+        SCIM_TOKEN_REVOKED = "scim_token_revoked", "SCIM token revoked"
+        TRACK_ASSIGNED = "track_assigned", "Track assigned"
+        ASSIGNMENT_CHANGED = "assignment_changed", "Assignment's due date changed"
+        ASSIGNMENT_CANCELLED = "assignment_cancelled", "Assignment cancelled"
+        SUBMISSION_REVIEWED = "submission_reviewed", "Practice work reviewed"
+        POST_REVIEWED = "post_reviewed", "Practice post reviewed"
+        EXTRA_ATTEMPT_GRANTED = "extra_attempt_granted", "Extra quiz attempt granted"
+        POLICY_PUBLISHED = "policy_published", "Policy version published"
+        CONTENT_PUBLISHED = "content_published", "Content published"
+        CONTENT_UNPUBLISHED = "content_unpublished", "Content unpublished"
+        CONTENT_ARCHIVED = "content_archived", "Content archived"
+        CONTENT_RESTORED = "content_restored", "Content restored from the archive"
+        CONTENT_IMPORTED = "content_imported", "Content imported"
+        DATA_EXPORTED = "data_exported", "Data exported"
+        ACCOUNT_DELETED = "account_deleted", "Account deleted"
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries_made",
+    )
+    actor_email = models.EmailField(max_length=254, blank=True)
+    actor_name = models.CharField(max_length=80, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries_about",
+    )
+    subject_email = models.EmailField(max_length=254, blank=True)
+    subject_name = models.CharField(max_length=80, blank=True)
+    organisation = models.ForeignKey(
+        "learners.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    organisation_name = models.CharField(max_length=120, blank=True)
+    target = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit entries"
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            # A policy owner's page: their organisations' entries, newest first.
+            models.Index(fields=["organisation", "-occurred_at"]),
+            models.Index(fields=["kind", "-occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        who = self.actor_email or "someone"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {who}: {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Audit entries are append-only: an entry can't be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are append-only: only the retention purge removes them.")
