@@ -96,6 +96,8 @@ PAGE_CASES = {
     "journal_portfolio": "practice:journal_portfolio",
     "portfolio": "practice:portfolio",
     "notifications": "notifications:inbox",
+    "audit_log": "audit:log",
+    "audit_export": "audit:export",
 }
 CORE_URL_NAMES = {
     "catalogue": "courses:catalogue",
@@ -114,7 +116,10 @@ BASELINE = "bare_auth"
 # Pages that take a large part of a second: two connections, one per worker, so no request
 # waits in the listen queue (wrk would give up on it at the end of the window while a worker
 # still serves it, which only prolongs the wait for the next case).
-SLOW_CASES = {"team_50", "team_all", "quiz_statistics", "team_staff", "roster_csv", "my_data"}
+SLOW_CASES = {
+    "team_50", "team_all", "quiz_statistics", "team_staff", "roster_csv", "my_data",
+    "audit_export",
+}  # fmt: skip
 SLOW_CASE_MIN_SECONDS = 6  # so that even a 2-second page completes a few requests per round
 
 # Pre-generated one-time quiz tokens per round: far more than two workers can use up at the

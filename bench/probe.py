@@ -250,6 +250,8 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
         "journal_evidence": (reverse("practice:journal_evidence"), learner),
         "journal_portfolio": (reverse("practice:journal_portfolio"), learner),
         "notifications": (reverse("notifications:inbox"), learner),
+        "audit_log": (reverse("audit:log"), author),  # staff: every organisation's entries
+        "audit_export": (reverse("audit:export"), author),
         "portfolio": (
             reverse("practice:portfolio", args=[Portfolio.objects.filter(is_public=True)[0].handle]),
             learner,

@@ -7,7 +7,10 @@ complete by its own test): a URL name of the site's apps whose GET answers 200 t
 from bench.config import CORE_URL_NAMES, PAGE_CASES
 from tests.security.test_authorization_matrix import MATRIX
 
-APPS = ("courses:", "progress:", "practice:", "governance:", "teams:", "notifications:", "ledger:")
+APPS = (
+    "courses:", "progress:", "practice:", "governance:", "teams:", "notifications:", "ledger:",
+    "audit:",
+)  # fmt: skip
 SITE = {"healthz", "security_txt", "security_policy", "profile", "profile_delete", "placement"}
 
 
