@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
@@ -22,6 +23,7 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from courses.markdown import render_markdown
 from courses.models import (
     Choice,
@@ -448,8 +450,41 @@ class People:
             self.buffer.flush()
             self._governance(organisations, teams, members)
             self._practice_and_notifications(members)
+            self._audit_log(organisations, teams, members)
             self.buffer.flush()
         return self.buffer.counts
+
+    def _audit_log(self, organisations, teams: list[Team], members: dict[int, list[int]]) -> None:
+        """A month of each organisation's audit log: everyone's weekly sign-in and the tracks
+        assigned to each team (what most of a real log is)."""
+        names = {organisation.pk: organisation.name for organisation in organisations}
+        for team in teams:
+            where = {
+                "organisation_id": team.organisation_id,
+                "organisation_name": names[team.organisation_id],
+            }
+            for user_id in members[team.pk]:
+                for week in range(4):
+                    self.buffer.add(
+                        AuditEntry(
+                            kind=AuditEntry.Kind.SIGN_IN,
+                            occurred_at=self.now - timedelta(days=7 * week + 1),
+                            actor_id=user_id,
+                            actor_email=f"person{user_id}@bench.example",
+                            subject_id=user_id,
+                            subject_email=f"person{user_id}@bench.example",
+                            ip_address="192.0.2.10",
+                            **where,
+                        )
+                    )
+            self.buffer.add(
+                AuditEntry(
+                    kind=AuditEntry.Kind.TRACK_ASSIGNED,
+                    occurred_at=self._ago(60, 1),
+                    target=f"{team.name}: bench track",
+                    **where,
+                )
+            )
 
     def _people(self, teams: list[Team]) -> dict[int, list[int]]:
         """Learners (the big team first, the rest spread evenly), one manager per team."""
@@ -894,6 +929,11 @@ class People:
         users = User.objects.bulk_create([learner, taker, manager, author])
         EmailAddress.objects.bulk_create(
             [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
+        )
+        # Production's settings send staff without a second factor to set one up
+        # (MFA_REQUIRED_FOR_STAFF): the author has an authenticator app, as staff there do.
+        Authenticator.objects.create(
+            user=author, type=Authenticator.Type.TOTP, data={"secret": "BENCHBENCHBENCHBENCH"}
         )
         joined = self.now - timedelta(days=90)
         Membership.objects.bulk_create(

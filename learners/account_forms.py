@@ -1,4 +1,5 @@
-"""allauth's sign-in, sign-up, password reset and sign-up code forms in the site's wording.
+"""allauth's sign-in, sign-up, password reset, sign-up code and two-step sign-in forms in the
+site's wording.
 
 Apart from learners.forms: allauth imports that module (the signup form's base class) while
 loading its own forms, which these subclass.
@@ -10,6 +11,8 @@ from allauth.account.forms import (
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
+from allauth.mfa.webauthn.forms import AddWebAuthnForm as AllauthAddWebAuthnForm
 from django.contrib.auth.hashers import make_password
 
 
@@ -55,3 +58,31 @@ class ConfirmEmailVerificationCodeForm(AllauthConfirmCodeForm):
         self.label_suffix = ""
         self.fields["code"].label = "The code from the email"
         self.fields["code"].widget.attrs.pop("placeholder", None)
+
+
+# -- two-step sign-in (allauth.mfa; MFA_FORMS) ----------------------------------------------
+
+
+class AuthenticateForm(AllauthAuthenticateForm):
+    """The second step of signing in: the code field says which codes it takes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
+        self.fields["code"].label = "Code from your app, or a recovery code"
+        self.fields["code"].widget.attrs.update(placeholder="", inputmode="numeric")
+
+
+class AddPasskeyForm(AllauthAddWebAuthnForm):
+    """Adding a passkey or security key, in the site's wording."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
+        self.fields["name"].label = "Name for this key"
+        self.fields["name"].help_text = "To tell your keys apart, such as “Work laptop”."
+        if passwordless := self.fields.get("passwordless"):
+            passwordless.label = "Make it a passkey: sign in with this key alone"
+            passwordless.help_text = (
+                "Your device then checks your fingerprint, face or PIN each time you use it."
+            )

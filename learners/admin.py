@@ -1,5 +1,8 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from audit import services as audit
 
 from . import services
 from .models import (
@@ -37,6 +40,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if changed := {"is_active", "is_staff", "is_superuser"} & set(form.changed_data):
+            audit.record(
+                kind=audit.Kind.ACCOUNT_ROLE_CHANGED,
+                actor=request.user,
+                subject=obj,
+                details={name: getattr(obj, name) for name in sorted(changed)},
+            )
         if change and {"is_active", "is_staff"} & set(form.changed_data):
             # Deactivated, or no longer staff (who review anyone): they may review fewer people.
             services.review_rights_changed(user_ids={obj.pk})
@@ -56,22 +66,48 @@ def _organisation_people(organisation_ids) -> set[int]:
     )
 
 
+def _record_reviewers(request, organisation: Organisation, before: set[int]) -> None:
+    """An audit entry for each person named a reviewer, or no longer one."""
+    after = set(organisation.reviewers.values_list("pk", flat=True))
+    for person in User.objects.filter(pk__in=before ^ after).order_by("pk"):
+        audit.record(
+            kind=audit.Kind.REVIEWER_ADDED if person.pk in after else audit.Kind.REVIEWER_REMOVED,
+            actor=request.user,
+            subject=person,
+            organisation=organisation,
+        )
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     """Its named reviewers, whether it allows peer review and its teams decide who reviews its
     learners (selectors.review_route): every change names the people concerned, before and
     after it (services.review_rights_changed), so a reviewer who lost the right is let go."""
 
-    list_display = ["name", "slug", "allow_peer_review", "created_at"]
+    list_display = [
+        "name",
+        "slug",
+        "allow_peer_review",
+        "password_accounts_need_second_factor",
+        "created_at",
+    ]
+    list_filter = ["password_accounts_need_second_factor"]
     search_fields = ["name", "slug"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug"]}),
+        ("Reviews", {"fields": ["allow_peer_review", "reviewers"]}),
+        ("Signing in", {"fields": ["password_accounts_need_second_factor"]}),
+    ]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["reviewers"]
     inlines = [TeamInline]
 
     def save_related(self, request, form, formsets, change):
         before = _organisation_people([form.instance.pk]) if change else set()
+        reviewers_before = set(form.instance.reviewers.values_list("pk", flat=True))
         super().save_related(request, form, formsets, change)
         services.review_rights_changed(user_ids=before | _organisation_people([form.instance.pk]))
+        _record_reviewers(request, form.instance, reviewers_before)
 
     def delete_model(self, request, obj):
         people = _organisation_people([obj.pk])
@@ -108,6 +144,16 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+def _record_memberships(request, formset) -> None:
+    for kind, memberships in (
+        (audit.Kind.MEMBERSHIP_ADDED, formset.new_objects),
+        (audit.Kind.MEMBERSHIP_CHANGED, [obj for obj, _ in formset.changed_objects]),
+        (audit.Kind.MEMBERSHIP_REMOVED, formset.deleted_objects),
+    ):
+        for membership in memberships:
+            services.record_membership(kind=kind, membership=membership, by=request.user)
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation"]
@@ -119,6 +165,7 @@ class TeamAdmin(admin.ModelAdmin):
         before = _team_learner_ids([form.instance.pk]) if form.instance.pk else set()
         super().save_formset(request, form, formset, change)
         if formset.model is Membership:
+            _record_memberships(request, formset)
             services.teams_changed(
                 learner_ids=before | _team_learner_ids([form.instance.pk]),
                 joined=formset.new_objects + [obj for obj, _ in formset.changed_objects],
@@ -146,6 +193,8 @@ class MembershipAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = list(Membership.objects.filter(pk=obj.pk).values_list("user_id", "team_id"))
         super().save_model(request, obj, form, change)
+        kind = audit.Kind.MEMBERSHIP_CHANGED if change else audit.Kind.MEMBERSHIP_ADDED
+        services.record_membership(kind=kind, membership=obj, by=request.user)
         services.teams_changed(
             learner_ids={user_id for user_id, _ in before} | {obj.user_id},
             joined=[obj],
@@ -155,11 +204,19 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
+        services.record_membership(
+            kind=audit.Kind.MEMBERSHIP_REMOVED, membership=obj, by=request.user
+        )
         services.teams_changed(learner_ids={obj.user_id})
 
     def delete_queryset(self, request, queryset):
         learners = set(queryset.values_list("user_id", flat=True))
+        removed = list(queryset.select_related("user", "team__organisation"))
         super().delete_queryset(request, queryset)
+        for membership in removed:
+            services.record_membership(
+                kind=audit.Kind.MEMBERSHIP_REMOVED, membership=membership, by=request.user
+            )
         services.teams_changed(learner_ids=learners)
 
 
@@ -193,16 +250,26 @@ class TrackAssignmentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = _assignment_learner_ids(TrackAssignment.objects.filter(pk=obj.pk))
         super().save_model(request, obj, form, change)
+        kind = audit.Kind.ASSIGNMENT_CHANGED if change else audit.Kind.TRACK_ASSIGNED
+        services.record_assignment(kind=kind, assignment=obj, by=request.user)
         services.teams_changed(learner_ids=before | _assignment_learner_ids([obj]))
 
     def delete_model(self, request, obj):
         learners = _assignment_learner_ids([obj])
         super().delete_model(request, obj)
+        services.record_assignment(
+            kind=audit.Kind.ASSIGNMENT_CANCELLED, assignment=obj, by=request.user
+        )
         services.teams_changed(learner_ids=learners)
 
     def delete_queryset(self, request, queryset):
-        learners = _assignment_learner_ids(list(queryset))
+        removed = list(queryset.select_related("track", "team__organisation", "learner"))
+        learners = _assignment_learner_ids(removed)
         super().delete_queryset(request, queryset)
+        for assignment in removed:
+            services.record_assignment(
+                kind=audit.Kind.ASSIGNMENT_CANCELLED, assignment=assignment, by=request.user
+            )
         services.teams_changed(learner_ids=learners)
 
 
@@ -218,3 +285,25 @@ class PreferencesAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__display_name"]
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
+
+
+# allauth.mfa's own admin edits an authenticator's data, which holds its secret. Here staff see
+# who has which second factor and can remove one (a lost phone, no recovery codes left), so
+# the person sets up a new one; they never read or write a secret.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__email", "user__display_name"]
+    list_select_related = ["user"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

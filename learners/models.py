@@ -112,6 +112,13 @@ class Organisation(models.Model):
         help_text="Off: only the learner's manager reviews draft posts. On: a learner in the "
         "same team may review too.",
     )
+    password_accounts_need_second_factor = models.BooleanField(
+        "password accounts need a second factor",
+        default=False,
+        help_text="On: its people who sign in with a password must set up two-step sign-in (an "
+        "authenticator app or a passkey) before they can use the site. Single sign-on "
+        "accounts are left to their provider.",
+    )
     reviewers = models.ManyToManyField(
         User,
         blank=True,

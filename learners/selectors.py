@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import Membership, Organisation, Team, User
@@ -163,3 +164,68 @@ def team_learners(teams) -> QuerySet[User]:
     return User.objects.filter(
         memberships__team__in=teams, memberships__role=Membership.Role.LEARNER
     ).distinct()
+
+
+# -- two-step sign-in (issue 24, item 2) --------------------------------------------------
+#
+# The one place that says who must sign in with a second factor. The signed-in user is
+# loaded with both answers below (learners.backends), so the check costs no query per
+# request; a user loaded some other way costs one query per answer.
+
+SECOND_FACTOR_TYPES = ("totp", "webauthn")  # recovery codes only stand in for one of these
+
+
+def second_factor_annotations() -> dict:
+    """Two EXISTS subqueries on User: an organisation of theirs asks password accounts for a
+    second factor; they have an authenticator app or a security key."""
+    from allauth.mfa.models import Authenticator
+
+    return {
+        "organisation_asks_second_factor": Exists(
+            Membership.objects.filter(
+                user_id=OuterRef("pk"),
+                team__organisation__password_accounts_need_second_factor=True,
+            )
+        ),
+        "has_second_factor": Exists(
+            Authenticator.objects.filter(user_id=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)
+        ),
+    }
+
+
+def _second_factor_fact(user: User, name: str) -> bool:
+    value = getattr(user, name, None)
+    if value is None:
+        value = (
+            User.objects.filter(pk=user.pk)
+            .annotate(**{name: second_factor_annotations()[name]})
+            .values_list(name, flat=True)
+            .get()
+        )
+    return bool(value)
+
+
+def second_factor_required(user: User) -> bool:
+    """Whether `user` must have a second factor before using the site.
+
+    Staff (and superusers) while settings.MFA_REQUIRED_FOR_STAFF is on, which it is unless
+    DEBUG is; anyone who signs in with a password and belongs to a team of an organisation
+    with `password_accounts_need_second_factor` (accounts without a password sign in through
+    their organisation's provider, whose own rules apply). Anonymous visitors: never."""
+    if not user.is_authenticated:
+        return False
+    if (user.is_staff or user.is_superuser) and settings.MFA_REQUIRED_FOR_STAFF:
+        return True
+    return user.has_usable_password() and _second_factor_fact(
+        user, "organisation_asks_second_factor"
+    )
+
+
+def has_second_factor(user: User) -> bool:
+    """An authenticator app or a security key/passkey is set up (recovery codes alone aren't)."""
+    return user.is_authenticated and _second_factor_fact(user, "has_second_factor")
+
+
+def second_factor_missing(user: User) -> bool:
+    """Required and not set up: the person is sent to the setup page (learners.middleware)."""
+    return second_factor_required(user) and not has_second_factor(user)

@@ -78,9 +78,9 @@ def _migrate(targets) -> None:
     ContentType.objects.clear_cache()
 
 
-def _lend_unread_column(change: str) -> None:
+def _lend_unread_column(change: str, table: str = "learners_user") -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE learners_user {change}")
+        cursor.execute(f"ALTER TABLE {table} {change}")
 
 
 def _latest() -> list[tuple[str, str]]:
@@ -192,6 +192,12 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
         monkeypatch.setattr(notices, "record", lambda events: None)
         monkeypatch.setattr(outbox, "announce", lambda kind, object_id: None)
         _lend_unread_column("ADD COLUMN unread_notices integer NOT NULL DEFAULT 0")
+        # And the organisation's two-step sign-in setting (learners 0012), read with every
+        # signed-in user (learners.backends).
+        _lend_unread_column(
+            "ADD COLUMN password_accounts_need_second_factor boolean NOT NULL DEFAULT false",
+            table="learners_organisation",
+        )
         _fill(tmp_path, settings)
         monkeypatch.undo()
         # Sean acknowledged the demo's policy: with the levels' certificates he holds them, for
@@ -233,6 +239,9 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
         assert not empty, " ".join(empty)
 
         _lend_unread_column("DROP COLUMN unread_notices")
+        _lend_unread_column(
+            "DROP COLUMN password_accounts_need_second_factor", table="learners_organisation"
+        )
         _migrate(latest)
         after = _every_row()
     finally:

@@ -50,7 +50,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "core",
+    "audit",
     "courses",
     "learners",
     "ledger",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "learners.middleware.SecondFactorMiddleware",  # after allauth's: sends to the 2FA setup
     "config.middleware.DatabaseErrorMiddleware",
 ]
 
@@ -121,9 +124,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "learners.User"
+# Django's and allauth's backends, loading the signed-in user with whether they need and have
+# a second factor in the same query (learners.backends).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "learners.backends.ModelBackend",
+    "learners.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -190,6 +195,19 @@ if env("MICROSOFT_CLIENT_ID") and env("MICROSOFT_CLIENT_SECRET"):
         ],
     }
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never merge accounts on an unverified provider email
+
+# Two-step sign-in (allauth.mfa): an authenticator app with recovery codes, and security keys
+# or passkeys where the browser has them. Who must have one is learners.selectors.
+# second_factor_required: staff while MFA_REQUIRED_FOR_STAFF is on (off only with DEBUG, by
+# default), and people who sign in with a password in an organisation that asks for it.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True  # "Sign in with a passkey" on the sign-in page
+MFA_TOTP_ISSUER = SITE_NAME  # the account's name in the authenticator app
+MFA_FORMS = {  # the site's wording
+    "authenticate": "learners.account_forms.AuthenticateForm",
+    "add_webauthn": "learners.account_forms.AddPasskeyForm",
+}
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", not DEBUG)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -270,7 +288,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "progress.tasks.dispatch_due_messages",  # notifications.tasks, by its first name
         "schedule": 60 * 60,
     },
+    "purge-audit-log": {"task": "audit.tasks.purge_audit_log", "schedule": 24 * 60 * 60},
 }
+# The audit log (audit app) keeps each entry this many days; the daily purge drops older ones.
+AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "730"))
 
 # Email goes through Django 6.1's MAILERS; production sets SMTP from the environment.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Socialcraft <learning@socialcraft.localhost>")

@@ -56,6 +56,9 @@ LEARNER_PAGES = {
     "assignment": "/tracks/craft/lesson-2-1/assignment/",
     "me": "/me/",
     "profile": "/profile/",
+    # Two-step sign-in; the pages behind a password check: tests/e2e/test_two_step_sign_in.py
+    "two-step-sign-in": "/accounts/2fa/",
+    "passkeys": "/accounts/2fa/webauthn/",
     "placement": "/placement/",
     "notifications": "/notifications/",  # the certificate earned is one
 }

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import pytest
 import requests
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from learners.models import Membership
 from tests import factories
 from tests.conftest import free_port
 from tests.polling import wait_for
+from tests.totp import code_now
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,6 +188,8 @@ def test_two_nodes_share_sessions_content_limits_and_survive_redis_going_away(st
     manager = factories.UserFactory(email="max@example.com", display_name="Max Manager")
     lena = factories.UserFactory(email="lena@example.com", display_name="Lena Learner")
     staff = factories.UserFactory(email="ada@example.com", is_staff=True, is_superuser=True)
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DP"
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": secret})
     uma = factories.UserFactory(email="uma@example.com")  # her address not yet verified
     EmailAddress.objects.filter(user=uma).update(verified=False)
     team = factories.team_with(manager=manager, learners=[lena])
@@ -210,6 +214,9 @@ def test_two_nodes_share_sessions_content_limits_and_survive_redis_going_away(st
         assert "Rewritten for both nodes." not in browser.get(node, lesson_path).text
     author = Client("198.51.100.30")
     author.post_form(a, "/accounts/login/", {"login": staff.email, "password": factories.PASSWORD})
+    # Production's settings ask staff for their second factor: the code, typed on node B.
+    second_step = author.post_form(b, "/accounts/2fa/authenticate/", {"code": code_now(secret)})
+    assert second_step.status_code == 302, second_step.text[:500]
     draft_path = reverse("admin:courses_lesson_draft", args=[lesson.pk])
     text = html.unescape(
         re.search(r"<textarea[^>]*>(.*?)</textarea>", author.get(a, draft_path).text, re.S).group(1)

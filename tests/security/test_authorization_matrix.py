@@ -111,6 +111,9 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "governance:roster": (MANAGERS_ONLY, MANAGERS_ONLY),  # each sees their own organisation
     "governance:roster_csv": (MANAGERS_ONLY, MANAGERS_ONLY),
     "governance:freshness": ((L, 403, 403, 403, 403, 200), (L, 403, 403, 403, 403, 200)),
+    # -- the audit log: the manager owns A's organisation's policy; staff see every entry --
+    "audit:log": ((L, 403, 403, 200, 403, 200), signed_in(405)),
+    "audit:export": ((L, 403, 403, 200, 403, 200), signed_in(405)),
     # -- practice in public: A's post (waiting for the manager's review), journal, portfolio --
     "practice:studio": (signed_in(200), signed_in(400)),  # each person's own composer
     "practice:studio_preview": (signed_in(405), signed_in(200)),
@@ -159,6 +162,25 @@ ALLAUTH: dict[str, tuple[tuple, tuple]] = {
     "socialaccount_login_cancelled": (every(200), every(405)),
     "socialaccount_login_error": (every(401), every(405)),
     "socialaccount_signup": (every(L), every(L)),  # only in the middle of a provider sign-in
+    # Two-step sign-in (allauth.mfa; issue 24, item 2): each person's own factors only, and
+    # nobody here has one yet. Adding or changing one first asks for the password again (a
+    # forced login isn't a recent sign-in): redirected. tests/learners/test_mfa.py goes further.
+    "mfa_index": (signed_in(200), signed_in(405)),
+    "mfa_activate_totp": (signed_in(R), signed_in(R)),
+    "mfa_deactivate_totp": (signed_in(404), signed_in(404)),  # no app to deactivate
+    "mfa_view_recovery_codes": (signed_in(404), signed_in(405)),  # no codes yet
+    "mfa_download_recovery_codes": (signed_in(404), signed_in(404)),
+    "mfa_generate_recovery_codes": (signed_in(R), signed_in(R)),
+    "mfa_list_webauthn": (signed_in(200), signed_in(405)),
+    "mfa_add_webauthn": (signed_in(R), signed_in(R)),
+    "mfa_edit_webauthn": (signed_in(R), signed_in(R)),  # someone else's key: test_mfa.py
+    "mfa_remove_webauthn": (signed_in(R), signed_in(R)),
+    # Only in the middle of a sign-in (the code step) or a re-authentication: sent away.
+    "mfa_authenticate": (signed_in(R), signed_in(R)),
+    "mfa_reauthenticate": (signed_in(R), signed_in(R)),
+    "mfa_reauthenticate_webauthn": (signed_in(R), signed_in(R)),
+    # "Sign in with a passkey" posts here from the sign-in page; a bare visit goes back there.
+    "mfa_login_webauthn": (signed_in(R), signed_in(R)),
     "accounts/social/connections/": (every(R), every(R)),  # old paths, redirected
     "accounts/social/login/cancelled/": (every(R), every(R)),
     "accounts/social/login/error/": (every(R), every(R)),
@@ -193,6 +215,7 @@ LIVE_PART = {**FULL, "change": (200, 403), "delete": (R, R)}  # removed in the d
 
 ADMIN_MODELS = {
     "account.emailaddress": FULL,
+    "audit.auditentry": READ_ONLY,  # append-only: staff read the log, nobody edits it
     "auth.group": FULL,
     "courses.lesson": LIVE,
     "courses.module": PROTECTED,
@@ -214,6 +237,8 @@ ADMIN_MODELS = {
     "learners.team": FULL,
     "learners.trackassignment": FULL,
     "learners.user": FULL,
+    # Second factors: staff see who has which and may remove one; people add their own.
+    "mfa.authenticator": RECORD_NO_ROW,
     # Ledgers and learners' records: history, looked at, never edited in the admin.
     "progress.attemptgrant": NO_ROW,  # staff grant extra attempts here; a grant is never edited
     "progress.certificate": READ_ONLY,

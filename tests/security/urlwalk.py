@@ -25,7 +25,7 @@ class Route:
         return self.key != self.route
 
 
-def walk(patterns=None, prefix: str = "", namespace: str | None = None):
+def walk(patterns=None, prefix: str = "", namespace: str | None = None, outer_params=()):
     """Every URL pattern, recursively, with its full name (or route when unnamed)."""
     patterns = get_resolver().url_patterns if patterns is None else patterns
     for pattern in patterns:
@@ -33,14 +33,20 @@ def walk(patterns=None, prefix: str = "", namespace: str | None = None):
             inner = namespace
             if pattern.namespace:
                 inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            # An include's own arguments (allauth's "keys/<int:pk>/") belong to each URL in it.
+            yield from walk(
+                pattern.url_patterns,
+                prefix + str(pattern.pattern),
+                inner,
+                (*outer_params, *pattern.pattern.regex.groupindex),
+            )
         elif isinstance(pattern, URLPattern):
             route = prefix + str(pattern.pattern)
             if pattern.name:
                 key = f"{namespace}:{pattern.name}" if namespace else pattern.name
             else:
                 key = route
-            params = tuple(pattern.pattern.regex.groupindex)
+            params = (*outer_params, *pattern.pattern.regex.groupindex)
             yield Route(key=key, route=route, params=params)
 
 
@@ -118,6 +124,7 @@ def url_for(route: Route, world) -> str:
         "notice_id": world.extra["notice"].pk,
         "handle": "learner-a",
         "learner_id": a.pk,
+        "pk": 999999,  # a security key (allauth.mfa) that isn't the requester's
         "uidb36": "1z",
         "key": "not-a-real-key",
         "url": "no-such-admin-page/",
