@@ -13,17 +13,18 @@ annotations, prefetches).
     )
     enrolments_of(learner_id=request.user.pk)  # a list, as list(queryset) would be
 
-What a read may depend on: the integer values it is called with, and nothing else that can
-change while the process runs (no `timezone.now()`, no rows read while building it; pass those as
-arguments or compare them in Python). Compiling twice with different stand-ins catches a builder
-that reads something else. Values are integers (ids): a list of ids has no fixed shape, so use
-a subquery instead.
+What a read may depend on: the values it is called with, and nothing else that can change while
+the process runs (no `timezone.now()`, no rows read while building it; pass those as arguments
+or compare them in Python). Compiling twice with different stand-ins catches a builder that
+reads something else. Values are integers (ids) or lists of them (for `__in`): a list's length
+is part of the SQL's shape, so a read is compiled once per length it meets (a page of 50 people,
+the last page) and an empty list, which the ORM turns into no SQL at all, is read the ORM's way.
 """
 
 import copy
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connections, router
@@ -32,6 +33,9 @@ from django.db.models import QuerySet
 # Stand-in values: within a 32-bit integer column's range (Django refuses a lookup outside it)
 # and far above any id a real table reaches before it is compiled.
 _FIRST_STAND_IN = 2_146_000_001
+
+Value = int | Iterable[int]
+Shape = tuple[tuple[str, int | None], ...]  # (argument, its length when it is a list)
 
 
 class NotPreparableError(Exception):
@@ -44,82 +48,132 @@ class _Compiled:
     compiler: object
     sql: str
     params: tuple
-    slots: tuple[tuple[int, str], ...]  # (position among the parameters, argument name)
+    # (position among the parameters, argument name, index in it when it is a list)
+    slots: tuple[tuple[int, str, int | None], ...]
 
 
 class PreparedRead:
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[tuple[str, Shape], _Compiled] = {}
         self._model = None
         self._lock = threading.Lock()
         functools.update_wrapper(self, build)
 
-    def __call__(self, **values: int) -> list:
+    def __call__(self, **values: Value) -> list:
         """The rows, as `list(queryset)` would give them."""
+        values = _plain(values)
+        if _has_an_empty_list(values):
+            return list(self.build(**values))
         using, compiled, params = self._bind(values)
-        return list(_bound(compiled, using, params))
+        return list(_bound(compiled, using, (compiled.sql, params)))
+
+    def page(self, *, offset: int, limit: int, **values: Value) -> list:
+        """`limit` rows from `offset` on, as `list(queryset[offset:offset + limit])` would give
+        them: the read's SQL is the same for every page, the bounds are parameters."""
+        values = _plain(values)
+        if _has_an_empty_list(values):
+            return list(self.build(**values)[offset : offset + limit])
+        using, compiled, params = self._bind(values)
+        paged = (f"{compiled.sql} LIMIT %s OFFSET %s", (*params, int(limit), int(offset)))
+        return list(_bound(compiled, using, paged))
 
     def sql(self, **values: int) -> tuple[str, tuple]:
         """The SQL and its parameters, for a query written as SQL around this one (a subquery)."""
-        _, compiled, params = self._bind(values)
+        _, compiled, params = self._bind(_plain(values))
         return compiled.sql, params
 
-    def _bind(self, values: dict[str, int]) -> tuple[str, "_Compiled", tuple]:
+    def _bind(self, values: dict[str, int | list[int]]) -> tuple[str, _Compiled, tuple]:
+        shape = tuple(
+            sorted((name, len(v) if isinstance(v, list) else None) for name, v in values.items())
+        )
         if self._model is None:
-            self._model = self.build(**dict.fromkeys(values, _FIRST_STAND_IN)).model
+            self._model = self.build(**_stand_ins(shape, offset=0)).model
         using = router.db_for_read(self._model)
-        compiled = self._compiled.get(using) or self._compile(using, tuple(values))
+        compiled = self._compiled.get((using, shape)) or self._compile(using, shape)
         params = list(compiled.params)
-        for position, name in compiled.slots:
-            params[position] = int(values[name])
+        for position, name, index in compiled.slots:
+            value = values[name] if index is None else values[name][index]
+            params[position] = int(value)
         return using, compiled, tuple(params)
 
-    def _compile(self, using: str, names: tuple[str, ...]) -> _Compiled:
+    def _compile(self, using: str, shape: Shape) -> _Compiled:
         with self._lock:
-            if using in self._compiled:
-                return self._compiled[using]
-            first = self._sql(using, names, offset=0)
-            second = self._sql(using, names, offset=len(names))
+            if (using, shape) in self._compiled:
+                return self._compiled[(using, shape)]
+            count = sum(1 if length is None else length for _, length in shape)
+            first = self._sql(using, shape, offset=0)
+            second = self._sql(using, shape, offset=count)
+            where = _places(shape)
             slots = tuple(
-                (position, names[value - _FIRST_STAND_IN])
+                (position, *where[value])
                 for position, value in enumerate(first.params)
-                if isinstance(value, int) and 0 <= value - _FIRST_STAND_IN < len(names)
+                if isinstance(value, int) and value in where
             )
-            stand_ins = {position for position, _ in slots}
+            stand_ins = {position for position, *_ in slots}
             changed_elsewhere = any(
                 a != b
                 for position, (a, b) in enumerate(zip(first.params, second.params, strict=True))
                 if position not in stand_ins
             )
             if first.sql != second.sql or changed_elsewhere:
-                raise NotPreparableError(f"{self.build!r} reads something besides {names}")
-            if {name for _, name in slots} != set(names):
-                raise NotPreparableError(f"{self.build!r} doesn't use all of {names} as parameters")
+                raise NotPreparableError(f"{self.build!r} reads something besides {shape}")
+            if {(name, index) for _, name, index in slots} != set(where.values()):
+                raise NotPreparableError(f"{self.build!r} doesn't use all of {shape} as parameters")
             compiled = _Compiled(first.queryset, first.compiler, first.sql, first.params, slots)
-            self._compiled[using] = compiled
+            self._compiled[(using, shape)] = compiled
             return compiled
 
-    def _sql(self, using: str, names: tuple[str, ...], *, offset: int) -> _Compiled:
-        stand_ins = {name: _FIRST_STAND_IN + offset + i for i, name in enumerate(names)}
-        queryset = self.build(**stand_ins)
+    def _sql(self, using: str, shape: Shape, *, offset: int) -> _Compiled:
+        queryset = self.build(**_stand_ins(shape, offset=offset))
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         if offset:  # the second compilation's stand-ins, renumbered to compare with the first
+            ours = set(_places(shape, offset=offset))
             params = tuple(
-                value - offset
-                if isinstance(value, int) and value in set(stand_ins.values())
-                else value
+                value - offset if isinstance(value, int) and value in ours else value
                 for value in params
             )
         return _Compiled(queryset, compiler, sql, tuple(params), ())
 
 
-def _bound(compiled: _Compiled, using: str, params: tuple) -> QuerySet:
-    """A copy of the compiled queryset that runs the kept SQL with `params`, evaluated once."""
+def _plain(values: dict[str, Value]) -> dict[str, int | list[int]]:
+    """Ids as ints, collections of ids as sorted lists (the order of an `IN` list is moot)."""
+    return {
+        name: value if isinstance(value, int) else sorted(value) for name, value in values.items()
+    }
+
+
+def _has_an_empty_list(values: dict[str, int | list[int]]) -> bool:
+    return any(isinstance(value, list) and not value for value in values.values())
+
+
+def _places(shape: Shape, *, offset: int = 0) -> dict[int, tuple[str, int | None]]:
+    """Each stand-in value: (argument, index in it when it is a list)."""
+    places, next_value = {}, _FIRST_STAND_IN + offset
+    for name, length in shape:
+        for index in [None] if length is None else range(length):
+            places[next_value] = (name, index)
+            next_value += 1
+    return places
+
+
+def _stand_ins(shape: Shape, *, offset: int) -> dict[str, int | list[int]]:
+    values: dict[str, int | list[int]] = {}
+    for value, (name, index) in _places(shape, offset=offset).items():
+        if index is None:
+            values[name] = value
+        else:
+            values.setdefault(name, []).append(value)
+    return values
+
+
+def _bound(compiled: _Compiled, using: str, statement: tuple[str, tuple]) -> QuerySet:
+    """A copy of the compiled queryset that runs `statement` (the kept SQL, or it with bounds,
+    and its parameters), to be evaluated once."""
     compiler = copy.copy(compiled.compiler)
     compiler.connection = connections[using]  # this thread's connection
-    compiler.as_sql = lambda *args, **kwargs: (compiled.sql, params)
+    compiler.as_sql = lambda *args, **kwargs: statement
     queryset = compiled.queryset._chain()
     queryset.query.get_compiler = lambda *args, **kwargs: compiler
     return queryset

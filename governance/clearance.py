@@ -33,7 +33,7 @@ from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, StringAgg
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from core.prepared import prepared
+from core.prepared import PreparedRead, prepared
 from courses.models import Track
 from courses.selectors import PageTrack, page_track, tracks_by_id
 from learners.models import Membership, Organisation, Team, User
@@ -275,9 +275,7 @@ class Rules:
         found: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
         if not self.policy.versions:
             return found
-        rows = PolicyAcknowledgement.objects.filter(
-            user_id__in=ids, version__policy__organisation=self.organisation
-        ).values_list("user_id", "version__number", "acknowledged_at")
+        rows = _read(_acknowledgements_of, ids, organisation_id=self.organisation.pk)
         for user_id, number, acknowledged_at in rows:
             found[user_id].append((number, acknowledged_at))
         return found
@@ -286,10 +284,7 @@ class Rules:
         found: dict[int, dict[int, Certificate]] = defaultdict(dict)
         if not self.track_ids:
             return found
-        rows = Certificate.objects.filter(learner_id__in=ids, track_id__in=self.track_ids).only(
-            "learner_id", "track_id", "issued_at", "renewed_at", "expires_at"
-        )
-        for certificate in rows:
+        for certificate in _read(_certificates_of, ids, track_ids=self.track_ids):
             found[certificate.learner_id][certificate.track_id] = certificate
         return found
 
@@ -373,14 +368,44 @@ def approvals_of(ids, assignment_ids) -> dict[int, dict[int, datetime]]:
     found: dict[int, dict[int, datetime]] = defaultdict(dict)
     if not assignment_ids:
         return found
-    rows = Submission.objects.filter(
-        learner_id__in=ids,
+    for user_id, assignment_id, reviewed_at, submitted_at in _read(
+        _approvals_of, ids, assignment_ids=assignment_ids
+    ):
+        found[user_id][assignment_id] = _approved_at(reviewed_at, submitted_at)
+    return found
+
+
+# The records the rules read, for people given as a subquery or as ids. Given ids (a page of the
+# roster), the read is compiled once per number of people (core.prepared).
+
+
+def _read(read: PreparedRead, people, **values):
+    if isinstance(people, QuerySet):
+        return read.build(people=people, **values)
+    return read(people=people, **values)
+
+
+@prepared
+def _acknowledgements_of(people, organisation_id):
+    return PolicyAcknowledgement.objects.filter(
+        user_id__in=people, version__policy__organisation_id=organisation_id
+    ).values_list("user_id", "version__number", "acknowledged_at")
+
+
+@prepared
+def _certificates_of(people, track_ids):
+    return Certificate.objects.filter(learner_id__in=people, track_id__in=track_ids).only(
+        "learner_id", "track_id", "issued_at", "renewed_at", "expires_at"
+    )
+
+
+@prepared
+def _approvals_of(people, assignment_ids):
+    return Submission.objects.filter(
+        learner_id__in=people,
         assignment_id__in=assignment_ids,
         status=Submission.Status.APPROVED,
     ).values_list("learner_id", "assignment_id", "review__reviewed_at", "submitted_at")
-    for user_id, assignment_id, reviewed_at, submitted_at in rows:
-        found[user_id][assignment_id] = _approved_at(reviewed_at, submitted_at)
-    return found
 
 
 def approvals_in(latest_submissions: Iterable[Submission]) -> dict[int, datetime]:
@@ -420,18 +445,33 @@ def summary(rules: Rules, people: QuerySet[User]) -> list[LevelCount]:
     return counts(rules, people)[0]
 
 
-def counts(rules: Rules, people: QuerySet[User], matching: Q | None = None):
+def counts(
+    rules: Rules,
+    people: QuerySet[User],
+    matching: Q | None = None,
+    *,
+    pairs_sql: tuple[str, tuple] | None = None,
+):
     """`summary`, and how many of `people` match `matching` (the roster's filter): (level
-    counts, matching count). One query, two when something is filtered."""
+    counts, matching count). One query, two when something is filtered. `pairs_sql`:
+    `people_pairs(people)` as SQL, when the caller has it compiled already."""
     people = people.order_by()
-    pairs = people.annotate(organisation=Value(rules.organisation.pk)).values("pk", "organisation")
-    people_sql, params = pairs.query.sql_with_params()
+    if pairs_sql is None:
+        pairs_sql = people_pairs(people, rules.organisation.pk).query.sql_with_params()
+    people_sql, params = pairs_sql
     found = _holding_counts(connections[people.db], people_sql, list(params), now=rules.now)
     everyone, held = found.get(rules.organisation.pk, (0, {}))
     levels = [_level_count(level, everyone, held) for level in rules.levels]
     if matching is None or not matching:
         return levels, everyone
     return levels, User.objects.filter(pk__in=people.values("pk")).filter(matching).count()
+
+
+def people_pairs(people: QuerySet[User], organisation_id: int) -> QuerySet:
+    """`people` as (person, organisation) pairs: what the counting query reads."""
+    return (
+        people.order_by().annotate(organisation=Value(organisation_id)).values("pk", "organisation")
+    )
 
 
 def team_summaries(manager: User, *, now: datetime | None = None):

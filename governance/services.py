@@ -206,6 +206,35 @@ class Scope:
             .order_by("display_name", "email", "pk")
         )
 
+    def pairs_sql(self) -> tuple[str, tuple]:
+        """`people()` as the SQL of clearance.people_pairs, for counting."""
+        if self.teams is None:  # the usual roster: compiled once
+            return _organisation_pairs.sql(organisation_id=self.organisation.pk)
+        return clearance.people_pairs(self.people(), self.organisation.pk).query.sql_with_params()
+
+    def rows_page(self, *, offset: int, limit: int) -> list[User]:
+        """A page of `people_rows()`, with their names and email only."""
+        if self.teams is None:  # the usual roster: compiled once
+            return _organisation_rows.page(
+                organisation_id=self.organisation.pk, offset=offset, limit=limit
+            )
+        return list(_row_fields(self.people_rows())[offset : offset + limit])
+
+
+def _row_fields(rows: QuerySet[User]) -> QuerySet[User]:
+    return rows.only("pk", "email", "display_name")
+
+
+# A whole organisation's roster, for an organisation known by id, so that it compiles once.
+_organisation_pairs = prepared(
+    lambda organisation_id: clearance.people_pairs(
+        Scope(Organisation(pk=organisation_id), None).people(), organisation_id
+    )
+)
+_organisation_rows = prepared(
+    lambda organisation_id: _row_fields(Scope(Organisation(pk=organisation_id), None).people_rows())
+)
+
 
 def roster_scopes(user: User) -> list[Scope]:
     """What `user` may see on the roster: whole organisations they own the policy of (every

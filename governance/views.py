@@ -238,6 +238,16 @@ def _roster_scope(request) -> tuple[governance.Scope, list[governance.Scope]]:
     return scope, scopes
 
 
+class _RowsOfScope:
+    """Everyone in the scope as the paginator slices them (Scope.rows_page)."""
+
+    def __init__(self, scope: governance.Scope):
+        self.scope = scope
+
+    def __getitem__(self, bounds: slice) -> list[User]:
+        return self.scope.rows_page(offset=bounds.start, limit=bounds.stop - bounds.start)
+
+
 class KnownCountPaginator(Paginator):
     """A paginator told how many rows there are (counted with the roster's other figures in
     one query), so it doesn't count them again."""
@@ -270,8 +280,11 @@ def roster(request):
     if form.is_bound and form.is_valid():
         level_id, status = form.cleaned_data["level"], form.cleaned_data["status"]
     matching = _roster_filter(rules, level_id, status) if rules.levels else Q()
-    counts, found = clearance.counts(rules, scope.people(), matching)
-    people = scope.people_rows().only("pk", "email", "display_name").filter(matching)
+    counts, found = clearance.counts(rules, scope.people(), matching, pairs_sql=scope.pairs_sql())
+    if matching:
+        people = scope.people_rows().only("pk", "email", "display_name").filter(matching)
+    else:
+        people = _RowsOfScope(scope)
     page = KnownCountPaginator(people, ROSTER_PER_PAGE, count=found).get_page(
         request.GET.get("page")
     )

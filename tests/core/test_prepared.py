@@ -120,3 +120,38 @@ def test_a_read_compiled_in_one_thread_runs_on_another_threads_connection(two_le
     thread.join()
     assert errors == []
     assert found == ["bbbb2222"]
+
+
+def test_a_list_of_ids_compiles_once_per_length_and_an_empty_one_is_read_the_orms_way(
+    two_learners,
+):
+    builds = []
+
+    def of_people(people):
+        builds.append(people)
+        return Certificate.objects.filter(learner_id__in=people).order_by("code")
+
+    read = prepared(of_people)
+    first, second = two_learners
+    assert [c.code for c in read(people=[first.pk, second.pk])] == ["aaaa1111", "bbbb2222"]
+    built = len(builds)
+    assert [c.code for c in read(people={second.pk, first.pk})] == ["aaaa1111", "bbbb2222"]
+    assert [c.code for c in read(people=[second.pk, 0])] == ["bbbb2222"]
+    assert len(builds) == built  # two people either way: the same SQL
+    assert [c.code for c in read(people=[second.pk])] == ["bbbb2222"]  # one: compiled anew
+    assert read(people=[]) == []
+
+
+def test_a_page_of_a_read_is_its_slice(two_learners):
+    first, _ = two_learners
+    enrolments = prepared(
+        lambda learner_id: Enrolment.objects.filter(learner_id=learner_id).order_by("track__slug")
+    )
+    everything = [e.track.slug for e in enrolments(learner_id=first.pk)]
+    assert everything == ["track-0", "track-1", "track-2"]
+    assert [e.track.slug for e in enrolments.page(learner_id=first.pk, offset=1, limit=1)] == [
+        "track-1"
+    ]
+    assert [e.track.slug for e in enrolments.page(learner_id=first.pk, offset=2, limit=5)] == [
+        "track-2"
+    ]
