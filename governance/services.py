@@ -207,32 +207,56 @@ class Scope:
         )
 
     def pairs_sql(self) -> tuple[str, tuple]:
-        """`people()` as the SQL of clearance.people_pairs, for counting."""
-        if self.teams is None:  # the usual roster: compiled once
+        """`people()` as the SQL of clearance.people_pairs, for counting (compiled once)."""
+        if self.teams is None:
             return _organisation_pairs.sql(organisation_id=self.organisation.pk)
-        return clearance.people_pairs(self.people(), self.organisation.pk).query.sql_with_params()
+        return _team_pairs.sql(organisation_id=self.organisation.pk, team_ids=self._team_ids)
 
     def rows_page(self, *, offset: int, limit: int) -> list[User]:
-        """A page of `people_rows()`, with their names and email only."""
-        if self.teams is None:  # the usual roster: compiled once
+        """A page of `people_rows()`, with their names and email only (compiled once)."""
+        if self.teams is None:
             return _organisation_rows.page(
                 organisation_id=self.organisation.pk, offset=offset, limit=limit
             )
-        return list(_row_fields(self.people_rows())[offset : offset + limit])
+        return _team_rows.page(
+            organisation_id=self.organisation.pk,
+            team_ids=self._team_ids,
+            offset=offset,
+            limit=limit,
+        )
+
+    @property
+    def _team_ids(self) -> list[int]:
+        return [team.pk for team in self.teams or ()]
+
+
+def _scope_of(organisation_id: int, team_ids: list[int] | None = None) -> Scope:
+    """A scope known by ids, for the reads below to compile once (core.prepared)."""
+    teams = None if team_ids is None else [Team(pk=pk) for pk in team_ids]
+    return Scope(Organisation(pk=organisation_id), teams)
 
 
 def _row_fields(rows: QuerySet[User]) -> QuerySet[User]:
     return rows.only("pk", "email", "display_name")
 
 
-# A whole organisation's roster, for an organisation known by id, so that it compiles once.
 _organisation_pairs = prepared(
     lambda organisation_id: clearance.people_pairs(
-        Scope(Organisation(pk=organisation_id), None).people(), organisation_id
+        _scope_of(organisation_id).people(), organisation_id
+    )
+)
+_team_pairs = prepared(
+    lambda organisation_id, team_ids: clearance.people_pairs(
+        _scope_of(organisation_id, team_ids).people(), organisation_id
     )
 )
 _organisation_rows = prepared(
-    lambda organisation_id: _row_fields(Scope(Organisation(pk=organisation_id), None).people_rows())
+    lambda organisation_id: _row_fields(_scope_of(organisation_id).people_rows())
+)
+_team_rows = prepared(
+    lambda organisation_id, team_ids: _row_fields(
+        _scope_of(organisation_id, team_ids).people_rows()
+    )
 )
 
 
