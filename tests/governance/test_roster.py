@@ -194,3 +194,33 @@ def test_roster_costs_the_same_queries_for_5_and_200_people(
                 assert response.content.decode().count("<tr>") == shown + 1
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("viewer", ["manager", "policy owner"])
+def test_the_pages_of_the_roster_show_everyone_once_in_name_order(client, world, viewer):
+    """The people's page is read with SQL compiled once per process (core.prepared), the page's
+    bounds as parameters: every page must still hold the next people by name."""
+    _, _, _, track = world
+    version = PolicyVersion.objects.get(number=1)
+    manager = factories.UserFactory()
+    crowd(manager, track, version, ROSTER_PER_PAGE + 7)
+    if viewer == "manager":
+        client.force_login(manager)
+    else:
+        owner = factories.UserFactory()
+        gov.policies.make_policy_owner(user=owner, organisation=gov.organisation("acme"))
+        client.force_login(owner)
+    seen = []
+    for page in (1, 2):
+        html = client.get(ROSTER, {"organisation": "acme", "page": page}).content.decode()
+        seen += [
+            line.split("<strong>")[1].split("</strong>")[0]
+            for line in html.splitlines()
+            if line.strip().startswith("<tr><td><strong>R ")
+        ]
+    expected = sorted(
+        User.objects.filter(email__startswith=f"r{ROSTER_PER_PAGE + 7}-").values_list(
+            "display_name", flat=True
+        )
+    )
+    assert seen == expected
