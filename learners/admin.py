@@ -307,3 +307,21 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def delete_model(self, request, obj) -> None:
+        self._record_removal(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        self._record_removal(request, queryset.select_related("user"))
+        super().delete_queryset(request, queryset)
+
+    def _record_removal(self, request, authenticators) -> None:
+        for authenticator in authenticators:
+            audit.record(
+                kind=audit.Kind.SECOND_FACTOR_REMOVED,
+                actor=request.user,
+                subject=authenticator.user,
+                target=authenticator.type,
+                request=request,
+            )

@@ -355,3 +355,37 @@ def test_the_organisation_admin_edits_the_setting(client, staff_user):
     assert saved.status_code == 302, saved.context["errors"] if saved.context else saved
     organisation.refresh_from_db()
     assert organisation.password_accounts_need_second_factor
+
+
+# -- in the audit log ---------------------------------------------------------------------------
+
+
+def test_two_step_sign_in_changes_and_refused_codes_are_in_the_audit_log(
+    client, learner, staff_user, django_capture_on_commit_callbacks
+):
+    from audit.models import AuditEntry
+
+    assert sign_in(client, learner).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # allauth signals after commit
+        secret, _ = activate_app(client)
+    sign_out(client)
+    sign_in(client, learner)
+    wrong = f"{(int(code_now(secret)) + 1) % 1_000_000:06d}"
+    client.post(reverse("mfa_authenticate"), {"code": wrong})
+
+    def entries(kind):
+        return list(
+            AuditEntry.objects.filter(kind=kind).values_list("actor_id", "subject_id", "target")
+        )
+
+    # The app and the recovery codes that come with it.
+    assert sorted(entries(AuditEntry.Kind.SECOND_FACTOR_ADDED)) == [
+        (learner.pk, learner.pk, "recovery_codes"),
+        (learner.pk, learner.pk, "totp"),
+    ]
+    assert entries(AuditEntry.Kind.SECOND_FACTOR_FAILED) == [(learner.pk, learner.pk, "totp")]
+
+    client.force_login(staff_user)  # a lost phone: staff remove the app
+    app = Authenticator.objects.get(user=learner, type="totp")
+    client.post(reverse("admin:mfa_authenticator_delete", args=[app.pk]), {"post": "yes"})
+    assert entries(AuditEntry.Kind.SECOND_FACTOR_REMOVED) == [(staff_user.pk, learner.pk, "totp")]
