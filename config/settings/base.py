@@ -203,6 +203,10 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never merge accounts on an unverif
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True  # "Sign in with a passkey" on the sign-in page
 MFA_TOTP_ISSUER = SITE_NAME  # the account's name in the authenticator app
+# Accept the code of the step before or after the current one (RFC 6238, 5.2): a code typed
+# as its 30 seconds run out, or on a phone whose clock is a little off, still works. A code
+# is still accepted only once.
+MFA_TOTP_TOLERANCE = 1
 MFA_FORMS = {  # the site's wording
     "authenticate": "learners.account_forms.AuthenticateForm",
     "add_webauthn": "learners.account_forms.AddPasskeyForm",
