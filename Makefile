@@ -32,9 +32,12 @@ setup: $(STAMP)
 # Regenerate the lock files from pyproject.toml's ranges (newest versions that fit, for every
 # platform and Python >= 3.12), then reinstall. Commit the lock on its own: CI shows what changed.
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.12 --generate-hashes --custom-compile-command "make upgrade" pyproject.toml
+# The SCIM compliance checker's own environment (scripts/scim-checker), locked the same way.
+UV_COMPILE_CHECKER = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.12 --generate-hashes --custom-compile-command "make lock" requirements/scim-checker.in
 upgrade: setup
 	$(UV_COMPILE) --upgrade --extra build -o requirements/base.txt
 	$(UV_COMPILE) --upgrade --extra build --extra dev -o requirements/dev.txt
+	$(UV_COMPILE_CHECKER) --upgrade -o requirements/scim-checker.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
 	@touch $(STAMP)
 	@git diff --stat -- requirements/ || true
@@ -45,7 +48,9 @@ lock-check: setup
 	@tmp=$$(mktemp -d) && cp requirements/*.txt $$tmp/ && \
 	  $(UV_COMPILE) --extra build -o $$tmp/base.txt && \
 	  $(UV_COMPILE) --extra build --extra dev -o $$tmp/dev.txt && \
+	  $(UV_COMPILE_CHECKER) -o $$tmp/scim-checker.txt && \
 	  diff -u requirements/base.txt $$tmp/base.txt && diff -u requirements/dev.txt $$tmp/dev.txt && \
+	  diff -u requirements/scim-checker.txt $$tmp/scim-checker.txt && \
 	  echo "requirements/ matches pyproject.toml"; status=$$?; rm -rf $$tmp; \
 	  [ $$status -eq 0 ] || echo "requirements/ is stale: run make lock and commit it" >&2; exit $$status
 
@@ -53,6 +58,7 @@ lock-check: setup
 lock: setup
 	$(UV_COMPILE) --extra build -o requirements/base.txt
 	$(UV_COMPILE) --extra build --extra dev -o requirements/dev.txt
+	$(UV_COMPILE_CHECKER) -o requirements/scim-checker.txt
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
