@@ -34,10 +34,23 @@ class AuditEntry(models.Model):
         REVIEWER_REMOVED = "reviewer_removed", "No longer a reviewer for the organisation"
         POLICY_OWNER_ADDED = "policy_owner_added", "Made a policy owner"
         POLICY_OWNER_REMOVED = "policy_owner_removed", "No longer a policy owner"
-        # Defined for single sign-on and SCIM provisioning, which don't exist yet.
+        # Defined for single sign-on, which doesn't exist yet.
         SSO_CONFIGURED = "sso_configured", "Single sign-on configuration changed"
         SCIM_TOKEN_CREATED = "scim_token_created", "SCIM token created"
         SCIM_TOKEN_REVOKED = "scim_token_revoked", "SCIM token revoked"
+        ACCOUNT_PROVISIONED = "account_provisioned", "Account created by the identity provider"
+        ACCOUNT_PROVISIONING_UPDATED = (
+            "account_provisioning_updated",
+            "Account updated by the identity provider",
+        )
+        ACCOUNT_DEACTIVATED = "account_deactivated", "Account deactivated by the identity provider"
+        ACCOUNT_REACTIVATED = "account_reactivated", "Account reactivated by the identity provider"
+        TEAM_PROVISIONED = "team_provisioned", "Team created by the identity provider"
+        TEAM_PROVISIONING_UPDATED = (
+            "team_provisioning_updated",
+            "Team renamed by the identity provider",
+        )
+        TEAM_DEPROVISIONED = "team_deprovisioned", "Team deleted by the identity provider"
         TRACK_ASSIGNED = "track_assigned", "Track assigned"
         ASSIGNMENT_CHANGED = "assignment_changed", "Assignment's due date changed"
         ASSIGNMENT_CANCELLED = "assignment_cancelled", "Assignment cancelled"

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("practice.urls")),
     path("", include("teams.urls")),
     path("", include("notifications.urls")),
+    path("", include("provisioning.urls")),
 ]
 
 handler404 = "config.views.page_not_found"

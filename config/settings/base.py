@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "practice",
     "teams",
     "notifications",
+    "provisioning",
 ]
 
 MIDDLEWARE = [

@@ -132,6 +132,9 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "practice:journal_portfolio": (signed_in(200), signed_in(200)),
     "practice:portfolio": (every(200), every(200)),  # A switched it on: public
     "practice:team_growth": (MANAGERS_ONLY, MANAGERS_ONLY),
+    # -- SCIM provisioning: a bearer token per organisation, never a session (tests/provisioning)
+    "scim:root": (every(401), every(405)),  # GET: a search of every type, which needs a token
+    "scim:endpoint": (every(401), every(401)),  # /scim/v2/Users with no token: 401 for everyone
 }
 
 # -- allauth, pinned as it behaves ------------------------------------------------------------
@@ -240,7 +243,14 @@ ADMIN_MODELS = {
     # Second factors: staff see who has which and may remove one; people add their own.
     "mfa.authenticator": RECORD_NO_ROW,
     # Ledgers and learners' records: history, looked at, never edited in the admin.
-    "progress.attemptgrant": NO_ROW,  # staff grant extra attempts here; a grant is never edited
+    "progress.attemptgrant": NO_ROW,
+    # SCIM: tokens are created and revoked, never edited or deleted; provisioned people are
+    # written by the organisation's identity provider only.
+    "provisioning.scimtoken": {**NO_ROW, "delete": (403, 403)},
+    "provisioning.provisionedperson": {
+        **RECORD_NO_ROW,
+        "delete": (403, 403),
+    },  # staff grant extra attempts here; a grant is never edited
     "progress.certificate": READ_ONLY,
     "ledger.emailoptout": READ_ONLY,
     "progress.enrolment": READ_ONLY,

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 # One-click unsubscribe (RFC 8058): mail clients POST without a session or a token. The signed
 # link is the credential and the only thing it can do is stop emails to its address.
-CSRF_EXEMPT_BY_DESIGN = {"ledger:unsubscribe"}
+# SCIM (provisioning/views.py) authenticates by bearer token only, never by a cookie, so a
+# forged cross-site form carries nothing it would accept.
+CSRF_EXEMPT_BY_DESIGN = {"ledger:unsubscribe", "scim:root", "scim:endpoint"}
 
 
 @pytest.fixture

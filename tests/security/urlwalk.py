@@ -128,6 +128,7 @@ def url_for(route: Route, world) -> str:
         "uidb36": "1z",
         "key": "not-a-real-key",
         "url": "no-such-admin-page/",
+        "path": "Users",  # scim:endpoint
     }
     if key == "ledger:unsubscribe":
         values["token"] = messaging.unsubscribe_token(email=a.email, kind="manager_nudge")

@@ -1,0 +1,85 @@
+"""SCIM provisioning: the tokens an organisation's identity provider uses, and the people it
+manages. The protocol itself is scim2-server's (provisioning/scim.py connects it)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ScimToken(models.Model):
+    """A bearer token for one organisation's SCIM client. Only its SHA-256 is kept: the token
+    is shown once, when it is created (random 256 bits, so a slow hash adds nothing)."""
+
+    organisation = models.ForeignKey(
+        "learners.Organisation", on_delete=models.CASCADE, related_name="scim_tokens"
+    )
+    name = models.CharField(
+        max_length=80, help_text="Who uses it, e.g. “Okta production”. Shown in the audit log."
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=8, editable=False, help_text="The token's first characters, to recognise it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "SCIM token"
+        ordering = ["organisation__name", "-created_at"]
+
+    def __str__(self) -> str:
+        state = " (revoked)" if self.revoked_at else ""
+        return f"{self.name} — {self.organisation}{state}"
+
+
+class ProvisionedPerson(models.Model):
+    """A person whose account an organisation's identity provider manages through SCIM.
+
+    The account's email, name and active status live on the user; what SCIM says beyond them
+    (its userName, externalId, the parts of the name, the email's type) is kept here so the
+    provider reads back what it wrote. `version` changes with every write (the ETag)."""
+
+    organisation = models.ForeignKey(
+        "learners.Organisation", on_delete=models.CASCADE, related_name="provisioned_people"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provisioned"
+    )
+    user_name = models.CharField(max_length=254)
+    external_id = models.CharField(max_length=254, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+    # Set by SCIM's DELETE: the account is inactive and out of the provider's view.
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # userName is unique in the organisation, whatever its case (RFC 7643 §4.1.1).
+            models.UniqueConstraint(
+                models.functions.Lower("user_name"),
+                "organisation",
+                name="provisioned_user_name_unique_in_org",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_name} ({self.organisation})"
+
+
+class ProvisionedTeam(models.Model):
+    """A team an organisation's identity provider manages as a SCIM group."""
+
+    team = models.OneToOneField(
+        "learners.Team", on_delete=models.CASCADE, related_name="provisioned"
+    )
+    external_id = models.CharField(max_length=254, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return str(self.team)

@@ -1,0 +1,71 @@
+"""SCIM tokens: created and revoked by staff in the admin, one organisation each, kept as a
+SHA-256 digest; the token itself is shown once."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit import services as audit
+from learners.models import Organisation, User
+
+from .models import ScimToken
+
+PREFIX = "scim_"
+# last_used_at is written at most this often, so a busy provider doesn't write on every call.
+USE_RECORDED_EVERY = timedelta(minutes=5)
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_token(
+    *, organisation: Organisation, name: str, by: User | None
+) -> tuple[ScimToken, str]:
+    """A new token for `organisation`; returns it and the secret, which is never shown again."""
+    raw = PREFIX + secrets.token_urlsafe(32)
+    token = ScimToken.objects.create(
+        organisation=organisation, name=name, digest=_digest(raw), prefix=raw[:8], created_by=by
+    )
+    audit.record(
+        kind=audit.Kind.SCIM_TOKEN_CREATED,
+        actor=by,
+        organisation=organisation,
+        target=f"SCIM token “{name}” ({token.prefix}…)",
+    )
+    return token, raw
+
+
+@transaction.atomic
+def revoke_token(*, token: ScimToken, by: User | None) -> None:
+    if token.revoked_at:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(
+        kind=audit.Kind.SCIM_TOKEN_REVOKED,
+        actor=by,
+        organisation=token.organisation,
+        target=f"SCIM token “{token.name}” ({token.prefix}…)",
+    )
+
+
+def token_for(authorization: str | None) -> ScimToken | None:
+    """The live token an `Authorization: Bearer …` header carries, or None."""
+    scheme, _, raw = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not raw.startswith(PREFIX):
+        return None
+    token = (
+        ScimToken.objects.select_related("organisation")
+        .filter(digest=_digest(raw.strip()), revoked_at__isnull=True)
+        .first()
+    )
+    if token is not None:
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > USE_RECORDED_EVERY:
+            ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
