@@ -34,7 +34,6 @@ class AuditEntry(models.Model):
         REVIEWER_REMOVED = "reviewer_removed", "No longer a reviewer for the organisation"
         POLICY_OWNER_ADDED = "policy_owner_added", "Made a policy owner"
         POLICY_OWNER_REMOVED = "policy_owner_removed", "No longer a policy owner"
-        # Defined for single sign-on, which doesn't exist yet.
         SSO_CONFIGURED = "sso_configured", "Single sign-on configuration changed"
         SCIM_TOKEN_CREATED = "scim_token_created", "SCIM token created"
         SCIM_TOKEN_REVOKED = "scim_token_revoked", "SCIM token revoked"

@@ -17,6 +17,7 @@ urlpatterns = [
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
     path(".well-known/security-policy.txt", views.security_policy, name="security_policy"),
     path("admin/", admin.site.urls),
+    path("", include("provisioning.sso_urls")),  # before allauth's: /accounts/company/
     path("accounts/", include("allauth.urls")),
     path("", include("learners.urls")),
     path("", include("courses.urls")),

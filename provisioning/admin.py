@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 
+from audit import services as audit
+
 from . import tokens
-from .models import ProvisionedPerson, ScimToken
+from .models import CompanySignIn, ProvisionedPerson, ScimToken
 
 
 @admin.register(ScimToken)
@@ -63,3 +65,44 @@ class ProvisionedPersonAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CompanySignIn)
+class CompanySignInAdmin(admin.ModelAdmin):
+    """An organisation's identity provider: make its OpenID Connect app under Social
+    applications first (client id, secret, provider ID, server URL, this site), then link it
+    here with the organisation's domains. Every change is in the organisation's audit log."""
+
+    list_display = ["organisation", "app", "email_domains", "required", "team_claim"]
+    list_select_related = ["organisation", "app"]
+    search_fields = ["organisation__name", "email_domains"]
+    autocomplete_fields = ["organisation"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            kind=audit.Kind.SSO_CONFIGURED,
+            actor=request.user,
+            organisation=obj.organisation,
+            target=f"Company sign-in: {obj.app.name}"[:200],
+            details={
+                "domains": obj.domains(),
+                "required": obj.required,
+                "changed": sorted(form.changed_data) if change else ["created"],
+            },
+        )
+
+    def delete_model(self, request, obj):
+        organisation, name = obj.organisation, obj.app.name
+        super().delete_model(request, obj)
+        audit.record(
+            kind=audit.Kind.SSO_CONFIGURED,
+            actor=request.user,
+            organisation=organisation,
+            target=f"Company sign-in: {name}"[:200],
+            details={"changed": ["deleted"]},
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("organisation", "app"):
+            self.delete_model(request, obj)

@@ -83,3 +83,71 @@ class ProvisionedTeam(models.Model):
 
     def __str__(self) -> str:
         return str(self.team)
+
+
+class CompanySignIn(models.Model):
+    """An organisation's own sign-in: its identity provider (an OpenID Connect app in allauth's
+    social apps), the email domains it vouches for, and whether its people must use it.
+    provisioning/sso.py applies it."""
+
+    organisation = models.OneToOneField(
+        "learners.Organisation", on_delete=models.CASCADE, related_name="company_sign_in"
+    )
+    app = models.OneToOneField(
+        "socialaccount.SocialApp",
+        on_delete=models.PROTECT,
+        related_name="company_sign_in",
+        help_text="The organisation's identity provider: a social application of the provider "
+        "“OpenID Connect”, whose provider ID appears in its callback URL "
+        "(/accounts/oidc/<provider ID>/login/callback/) and whose “server URL” is the "
+        "provider's issuer.",
+    )
+    email_domains = models.CharField(
+        max_length=500,
+        help_text="The domains of its people's addresses, separated by commas (acme.com, "
+        "acme.co.uk). “Continue with your company account” sends these addresses to the "
+        "provider, and it may sign in only these addresses.",
+    )
+    required = models.BooleanField(
+        "people must use the company sign-in",
+        default=False,
+        help_text="On: the organisation's people can no longer sign in with a password (staff "
+        "accounts can: they are the site's break-glass accounts).",
+    )
+    team_claim = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="A claim of the provider naming the person's team (e.g. “department”): their "
+        "first sign-in puts them in that team, made if needed. Blank: no team.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "company sign-in"
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.app.name}"
+
+    def domains(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.email_domains.split(",") if d.strip()]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.app_id and self.app.provider != "openid_connect":
+            errors["app"] = "Choose a social application of the provider “OpenID Connect”."
+        domains = self.domains()
+        if not domains or any("." not in d or " " in d for d in domains):
+            errors["email_domains"] = "Give one or more domains, separated by commas: acme.com"
+        else:
+            self.email_domains = ", ".join(domains)
+            others = CompanySignIn.objects.exclude(pk=self.pk)
+            for other in others.select_related("organisation"):
+                shared = set(domains) & set(other.domains())
+                if shared:
+                    errors["email_domains"] = (
+                        f"{', '.join(sorted(shared))} already belongs to {other.organisation}."
+                    )
+        if errors:
+            raise ValidationError(errors)

@@ -169,13 +169,19 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
-ACCOUNT_ADAPTER = "learners.adapters.AccountAdapter"
+# provisioning.sso's adapters add company sign-in (an organisation's own identity provider) to
+# learners' account adapter and to allauth's social one.
+ACCOUNT_ADAPTER = "provisioning.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "provisioning.sso.SocialAccountAdapter"
 # Behind reverse proxies (a load balancer) every request arrives from a proxy's address. Each
 # proxy appends the address it saw to X-Forwarded-For, so with N trusted proxies the client is
 # the Nth address from the right: the per-address limits above then count each client, not
 # the proxy. 0 (the default, no proxy) ignores the header, which a client could forge.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
+# Company sign-in: each organisation's identity provider is an OpenID Connect social app,
+# configured in the admin (provisioning.CompanySignIn says which organisation it signs in).
+INSTALLED_APPS.append("allauth.socialaccount.providers.openid_connect")
 # Single sign-on: a provider is switched on only when its client id and secret are set.
 SOCIALACCOUNT_PROVIDERS: dict = {}
 if env("GOOGLE_CLIENT_ID") and env("GOOGLE_CLIENT_SECRET"):

@@ -135,6 +135,11 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     # -- SCIM provisioning: a bearer token per organisation, never a session (tests/provisioning)
     "scim:root": (every(401), every(405)),  # GET: a search of every type, which needs a token
     "scim:endpoint": (every(401), every(401)),  # /scim/v2/Users with no token: 401 for everyone
+    # “Continue with your company account”: the address form; POST without one shows the form.
+    "company_sign_in": (every(200), every(200)),
+    # An organisation's OpenID Connect sign-in (allauth): no such organisation here.
+    "openid_connect_login": (every(404), every(404)),
+    "openid_connect_callback": (every(404), every(404)),
 }
 
 # -- allauth, pinned as it behaves ------------------------------------------------------------
@@ -247,6 +252,7 @@ ADMIN_MODELS = {
     # SCIM: tokens are created and revoked, never edited or deleted; provisioned people are
     # written by the organisation's identity provider only.
     "provisioning.scimtoken": {**NO_ROW, "delete": (403, 403)},
+    "provisioning.companysignin": NO_ROW,
     "provisioning.provisionedperson": {
         **RECORD_NO_ROW,
         "delete": (403, 403),
@@ -449,6 +455,7 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
         "practice:portfolio",
         "account_login",
         "account_signup",
+        "company_sign_in",
         "account_inactive",
         "account_reset_password",
         "account_reset_password_done",

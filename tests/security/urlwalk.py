@@ -129,6 +129,7 @@ def url_for(route: Route, world) -> str:
         "key": "not-a-real-key",
         "url": "no-such-admin-page/",
         "path": "Users",  # scim:endpoint
+        "provider_id": "no-such-organisation",  # an organisation's OpenID Connect sign-in
     }
     if key == "ledger:unsubscribe":
         values["token"] = messaging.unsubscribe_token(email=a.email, kind="manager_nudge")
