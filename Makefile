@@ -7,11 +7,12 @@ PYTEST_ARGS ?=
 
 
 .PHONY: bench
-.PHONY: help setup run run-stack test lint check suite e2e test-postgres test-future clean upgrade lock lock-check
+.PHONY: help setup run run-stack demo-sso test lint check suite e2e test-postgres test-future clean upgrade lock lock-check
 
 help:
 	@echo "make run            set up, migrate, import content/, create demo users, serve http://127.0.0.1:8000"
 	@echo "make run-stack      the same with Redis, a Celery worker and beat (honcho; Ctrl-C stops all)"
+	@echo "make demo-sso       beside make run: a local SAML provider signs in the demo organisation"
 	@echo "make test           lint + Django checks + the whole test suite (starts its own Redis)"
 	@echo "make e2e            only the browser tests (Chromium)"
 	@echo "make test-postgres  the suite again on a throw-away PostgreSQL cluster"
@@ -72,6 +73,12 @@ run: setup
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)} \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Company sign-in to try under `make run` (in a second terminal): a local SimpleSAMLphp signs
+# in the demo organisation's example.com addresses until Ctrl-C (scripts/demo-sso).
+demo-sso: setup
+	scripts/system-packages
+	$(PY) scripts/demo-sso
 
 # The full stack: Redis on loopback, the web server, a Celery worker and beat; Ctrl-C stops all.
 run-stack: setup

@@ -86,8 +86,8 @@ class ProvisionedTeam(models.Model):
 
 
 class CompanySignIn(models.Model):
-    """An organisation's own sign-in: its identity provider (an OpenID Connect app in allauth's
-    social apps), the email domains it vouches for, and whether its people must use it.
+    """An organisation's own sign-in: its identity provider (an OpenID Connect or SAML app in
+    allauth's social apps), the email domains it vouches for, and whether its people must use it.
     provisioning/sso.py applies it."""
 
     organisation = models.OneToOneField(
@@ -98,9 +98,11 @@ class CompanySignIn(models.Model):
         on_delete=models.PROTECT,
         related_name="company_sign_in",
         help_text="The organisation's identity provider: a social application of the provider "
-        "“OpenID Connect”, whose provider ID appears in its callback URL "
-        "(/accounts/oidc/<provider ID>/login/callback/) and whose “server URL” is the "
-        "provider's issuer.",
+        "“OpenID Connect” (its provider ID is in the callback URL, /accounts/oidc/<provider "
+        'ID>/login/callback/; settings: {"server_url": the issuer}) or “SAML” (its client '
+        "ID is in the URLs, /accounts/saml/<client ID>/acs/ and …/metadata/; settings: the "
+        "identity provider's entity ID, single sign-on URL and certificate). See "
+        "docs/company-sign-in.md.",
     )
     email_domains = models.CharField(
         max_length=500,
@@ -135,8 +137,10 @@ class CompanySignIn(models.Model):
         from django.core.exceptions import ValidationError
 
         errors = {}
-        if self.app_id and self.app.provider != "openid_connect":
-            errors["app"] = "Choose a social application of the provider “OpenID Connect”."
+        if self.app_id and self.app.provider not in ("openid_connect", "saml"):
+            errors["app"] = (
+                "Choose a social application of the provider “OpenID Connect” or “SAML”."
+            )
         domains = self.domains()
         if not domains or any("." not in d or " " in d for d in domains):
             errors["email_domains"] = "Give one or more domains, separated by commas: acme.com"

@@ -1,5 +1,6 @@
-"""Company sign-in: an organisation's own identity provider (OpenID Connect through allauth's
-`openid_connect` provider, one social app per organisation, CompanySignIn says which).
+"""Company sign-in: an organisation's own identity provider (OpenID Connect or SAML 2.0 through
+allauth's `openid_connect` and `saml` providers, one social app per organisation, CompanySignIn
+says which).
 
 - "Continue with your company account" routes an address by its domain (`sign_in_for_email`).
 - A provider may sign in only the addresses of its organisation's domains; anyone else is
@@ -41,9 +42,14 @@ def sign_in_for_email(email: str) -> CompanySignIn | None:
 
 
 def provider_urls() -> list[str]:
-    """The server URLs of every organisation's provider."""
-    apps = CompanySignIn.objects.values_list("app__settings", flat=True)
-    return [settings.get("server_url", "") for settings in apps if settings]
+    """Where every organisation's provider signs people in (OpenID Connect's server URL, SAML's
+    single sign-on URL)."""
+    urls = []
+    for settings in CompanySignIn.objects.values_list("app__settings", flat=True):
+        settings = settings or {}
+        idp = settings.get("idp") or {}
+        urls += [settings.get("server_url"), idp.get("sso_url"), idp.get("metadata_url")]
+    return [url for url in urls if url]
 
 
 def sign_in_for_app(app) -> CompanySignIn | None:
@@ -109,9 +115,15 @@ def _refuse(request, sign_in: CompanySignIn, reason: str):
 
 
 def _claims(sociallogin) -> dict:
-    """The provider's claims: OpenID Connect keeps the ID token's and the userinfo's apart."""
+    """The provider's claims, one value each: OpenID Connect keeps the ID token's and the
+    userinfo's apart; SAML gives each attribute as a list."""
     data = sociallogin.account.extra_data or {}
-    return {**(data.get("id_token") or {}), **(data.get("userinfo") or {})}
+    if "id_token" in data or "userinfo" in data:
+        return {**(data.get("id_token") or {}), **(data.get("userinfo") or {})}
+    return {
+        key: values[0] if isinstance(values, list) and values else values
+        for key, values in data.items()
+    }
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -28,10 +28,10 @@ def company_sign_in(request):
         if sign_in is not None:
             provider = sign_in.app.get_provider(request)
             next_url = request.POST.get("next") or None
-            auth_params = {**provider.get_auth_params(), "login_hint": email}
-            response = provider.redirect(
-                request, "login", next_url=next_url, auth_params=auth_params
-            )
+            extra = {}
+            if sign_in.app.provider == "openid_connect":  # the provider's page starts filled in
+                extra["auth_params"] = {**provider.get_auth_params(), "login_hint": email}
+            response = provider.redirect(request, "login", next_url=next_url, **extra)
             return _form_may_go_to_providers(response)
         form.add_error(
             "email",

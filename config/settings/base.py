@@ -179,9 +179,12 @@ SOCIALACCOUNT_ADAPTER = "provisioning.sso.SocialAccountAdapter"
 # the proxy. 0 (the default, no proxy) ignores the header, which a client could forge.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
-# Company sign-in: each organisation's identity provider is an OpenID Connect social app,
-# configured in the admin (provisioning.CompanySignIn says which organisation it signs in).
-INSTALLED_APPS.append("allauth.socialaccount.providers.openid_connect")
+# Company sign-in: each organisation's identity provider is an OpenID Connect or a SAML 2.0
+# social app, configured in the admin (provisioning.CompanySignIn says which organisation).
+INSTALLED_APPS += [
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+]
 # Single sign-on: a provider is switched on only when its client id and secret are set.
 SOCIALACCOUNT_PROVIDERS: dict = {}
 if env("GOOGLE_CLIENT_ID") and env("GOOGLE_CLIENT_SECRET"):

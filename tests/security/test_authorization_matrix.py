@@ -140,6 +140,12 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     # An organisation's OpenID Connect sign-in (allauth): no such organisation here.
     "openid_connect_login": (every(404), every(404)),
     "openid_connect_callback": (every(404), every(404)),
+    # An organisation's SAML sign-in (allauth): no such organisation here either.
+    "saml_acs": (every(R), every(R)),  # kept, then on to acs/finish/, which finds no app
+    "saml_finish_acs": (every(404), every(404)),
+    "saml_login": (every(404), every(404)),
+    "saml_metadata": (every(404), every(404)),
+    "saml_sls": (every(404), every(404)),
 }
 
 # -- allauth, pinned as it behaves ------------------------------------------------------------

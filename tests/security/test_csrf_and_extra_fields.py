@@ -18,8 +18,10 @@ pytestmark = pytest.mark.django_db
 # One-click unsubscribe (RFC 8058): mail clients POST without a session or a token. The signed
 # link is the credential and the only thing it can do is stop emails to its address.
 # SCIM (provisioning/views.py) authenticates by bearer token only, never by a cookie, so a
-# forged cross-site form carries nothing it would accept.
-CSRF_EXEMPT_BY_DESIGN = {"ledger:unsubscribe", "scim:root", "scim:endpoint"}
+# forged cross-site form carries nothing it would accept. SAML's assertion consumer and logout
+# services (allauth) are posted to from the identity provider's pages, cross-site by design:
+# the signed response and the sign-in state it must answer are the credential.
+CSRF_EXEMPT_BY_DESIGN = {"ledger:unsubscribe", "scim:root", "scim:endpoint", "saml_acs", "saml_sls"}
 
 
 @pytest.fixture

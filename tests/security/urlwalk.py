@@ -130,6 +130,7 @@ def url_for(route: Route, world) -> str:
         "url": "no-such-admin-page/",
         "path": "Users",  # scim:endpoint
         "provider_id": "no-such-organisation",  # an organisation's OpenID Connect sign-in
+        "organization_slug": "no-such-organisation",  # an organisation's SAML sign-in
     }
     if key == "ledger:unsubscribe":
         values["token"] = messaging.unsubscribe_token(email=a.email, kind="manager_nudge")
