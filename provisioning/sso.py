@@ -187,15 +187,40 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
 
+REQUIRED_MESSAGE = (
+    "Your organisation signs you in with its own account: use “Continue with your company "
+    "account” below."
+)
+
+
+def through_own_company_sign_in(user: User, sociallogin) -> bool:
+    """Whether this sign-in comes through the company sign-in of one of `user`'s organisations."""
+    sign_in = sign_in_for_app(getattr(getattr(sociallogin, "provider", None), "app", None))
+    return sign_in is not None and sign_in.organisation_id in organisations_of(user)
+
+
 class AccountAdapter(BaseAccountAdapter):
+    def pre_login(self, request, user, **kwargs):
+        """Every way of signing in ends here (a password, a passkey, a code, a provider): the
+        people of an organisation that requires its sign-in get in only through it."""
+        response = super().pre_login(request, user, **kwargs)
+        if response is not None:
+            return response
+        sociallogin = (kwargs.get("signal_kwargs") or {}).get("sociallogin")
+        if password_refused(user) and not through_own_company_sign_in(user, sociallogin):
+            from allauth.account.internal.stagekit import clear_login
+            from django.contrib import messages
+            from django.shortcuts import redirect
+
+            clear_login(request)
+            messages.error(request, REQUIRED_MESSAGE)
+            return redirect("company_sign_in")
+        return None
+
     def authenticate(self, request, **credentials):
         user = super().authenticate(request, **credentials)
         # Only after the right password: whether an address is bound to a company sign-in is
         # told to no one who doesn't already hold the account.
         if user is not None and password_refused(user):
-            raise ValidationError(
-                "Your organisation signs you in with its own account: use “Continue with your "
-                "company account” below.",
-                code="company_sign_in_required",
-            )
+            raise ValidationError(REQUIRED_MESSAGE, code="company_sign_in_required")
         return user

@@ -102,6 +102,7 @@ def test_a_first_company_sign_in_creates_the_person_in_their_team(page, site, ac
 def test_an_existing_member_signs_in_to_the_account_they_have(page, site, acme):
     from learners.models import Membership, Team
 
+    CompanySignIn.objects.filter(organisation=acme).update(required=True)  # passwords off
     team = Team.objects.create(organisation=acme, name="Strategy")
     carrie = factories.UserFactory(email="carrie@acme.example", display_name="Carrie K")
     Membership.objects.create(user=carrie, team=team, role="learner")

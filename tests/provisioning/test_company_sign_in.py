@@ -189,3 +189,38 @@ def test_required_company_sign_in_stops_passwords_but_not_staffs(idp):
     staff = Client().post("/accounts/login/", {**form, "login": "admin@acme.example"})
     assert staff.status_code == 302
     assert sso.password_refused(carrie) and not sso.password_refused(admin)
+
+
+@pytest.mark.django_db
+def test_required_company_sign_in_holds_for_every_way_in_but_the_companys_own(idp):
+    """allauth's pre_login sees every sign-in (passkey, code, a site-wide provider): only the
+    organisation's own company sign-in gets its people in."""
+    from allauth.account.adapter import get_adapter
+    from allauth.socialaccount.models import SocialLogin
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    acme = Organisation.objects.create(name="Acme", slug="acme")
+    sign_in = company_app(idp, acme, required=True)
+    carrie = factories.UserFactory(email="carrie@acme.example")
+    Membership.objects.create(
+        user=carrie, team=Team.objects.create(organisation=acme, name="Social"), role="learner"
+    )
+
+    def pre_login(sociallogin=None):
+        request = RequestFactory().get("/")
+        request.session = {}
+        request._messages = FallbackStorage(request)
+        kwargs = {"sociallogin": sociallogin} if sociallogin else None
+        return get_adapter(request).pre_login(
+            request, carrie, email_verification="none", signal_kwargs=kwargs, email=None,
+            signup=False, redirect_url=None,
+        )  # fmt: skip
+
+    refused = pre_login()  # e.g. a passkey
+    assert refused.status_code == 302 and refused["Location"] == "/accounts/company/"
+    other_app = SocialApp.objects.create(provider="openid_connect", provider_id="x", name="X")
+    request = RequestFactory().get("/")
+    elsewhere = SocialLogin(user=carrie, provider=other_app.get_provider(request))
+    assert pre_login(elsewhere).status_code == 302  # a provider, but not the organisation's
+    own = SocialLogin(user=carrie, provider=sign_in.app.get_provider(request))
+    assert pre_login(own) is None
