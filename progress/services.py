@@ -438,6 +438,7 @@ def review_submission(
             learner=submission.learner, track=submission.assignment.lesson.track
         )
     announcements.reviewed(review)
+    signals.submission_reviewed.send(sender=Review, review=review)
     enqueue_after_commit(REVIEW_RESULT_TASK, review_id=review.pk)
     audit.record(
         kind=audit.Kind.SUBMISSION_REVIEWED,
@@ -500,4 +501,5 @@ def issue_certificate_if_complete(*, learner: User, track: Track) -> Certificate
         logger.info("Certificate %s issued to user %s", certificate.code, learner.pk)
         announcements.certificate_issued(certificate)
         signals.records_changed.send(sender=Certificate, learner_ids=frozenset([learner.pk]))
+        signals.certificate_issued.send(sender=Certificate, certificate=certificate)
     return certificate

@@ -6,3 +6,9 @@ from django.dispatch import Signal
 # the people whose certificates (issued, renewed) or approved submissions just changed, inside
 # the transaction that changed them. Governance rewrites their stored clearance holdings.
 records_changed = Signal()
+
+# Sent by `progress.services` inside the transaction that made them, for the apps that tell
+# other systems (integrations: webhooks): `certificate` just issued (its track completed), and
+# `review` just recorded on a submission.
+certificate_issued = Signal()
+submission_reviewed = Signal()

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "teams",
     "notifications",
     "provisioning",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +304,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
     "purge-audit-log": {"task": "audit.tasks.purge_audit_log", "schedule": 24 * 60 * 60},
+    # Webhook retries whose time has come (and any delivery the broker never took).
+    "retry-due-webhooks": {"task": "integrations.tasks.retry_due_webhooks", "schedule": 5 * 60},
 }
 # The audit log (audit app) keeps each entry this many days; the daily purge drops older ones.
 AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "730"))

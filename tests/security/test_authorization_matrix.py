@@ -259,6 +259,9 @@ ADMIN_MODELS = {
     # written by the organisation's identity provider only.
     "provisioning.scimtoken": {**NO_ROW, "delete": (403, 403)},
     "provisioning.companysignin": NO_ROW,
+    # Webhooks: endpoints set up by staff; the delivery log is read only.
+    "integrations.webhookendpoint": NO_ROW,
+    "integrations.webhookdelivery": {**RECORD_NO_ROW, "delete": (403, 403)},
     "provisioning.provisionedperson": {
         **RECORD_NO_ROW,
         "delete": (403, 403),

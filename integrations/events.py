@@ -1,0 +1,127 @@
+"""Which events an organisation's endpoints hear, written to the delivery log in the
+transaction of the change that caused them (sent after commit by tasks.deliver_webhooks)."""
+
+import hashlib
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core.tasks import enqueue_after_commit
+from learners.models import Organisation
+from provisioning.models import ProvisionedPerson
+
+from .models import Event, WebhookDelivery, WebhookEndpoint
+
+DELIVER_TASK = "integrations.tasks.deliver_webhooks"
+
+
+def message_id(key: str) -> str:
+    """The event's id, the same however often it is emitted or sent (Standard Webhooks'
+    webhook-id): receivers deduplicate on it."""
+    return "msg_" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def organisations_of(person) -> list[int]:
+    teams = Organisation.objects.filter(teams__memberships__user=person).values_list(
+        "pk", flat=True
+    )
+    linked = ProvisionedPerson.objects.filter(user=person).values_list("organisation_id", flat=True)
+    return sorted(set(teams) | set(linked))
+
+
+def emit(*, event: str, key: str, organisation_ids, data: dict, occurred_at=None) -> list[int]:
+    """One delivery per active endpoint of these organisations that listens to `event`, once
+    per `key` (emitting the same event again adds nothing). Returns the deliveries' ids."""
+    occurred_at = occurred_at or timezone.now()
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(
+            organisation_id__in=organisation_ids, active=True
+        )
+        if event in endpoint.events
+    ]
+    made = []
+    for endpoint in endpoints:
+        try:
+            with transaction.atomic():
+                delivery = WebhookDelivery.objects.create(
+                    endpoint=endpoint,
+                    message_id=message_id(key),
+                    event=event,
+                    payload={"type": event, "timestamp": occurred_at.isoformat(), "data": data},
+                    occurred_at=occurred_at,
+                    next_attempt_at=occurred_at,
+                )
+        except IntegrityError:
+            continue  # emitted before: already in the log
+        made.append(delivery.pk)
+    if made:
+        enqueue_after_commit(DELIVER_TASK, delivery_ids=made)
+    return made
+
+
+def _person(user) -> dict:
+    return {"id": user.pk, "email": user.email, "name": user.display_name}
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def on_certificate_issued(sender, certificate, **kwargs) -> None:
+    learner, track = certificate.learner, certificate.track
+    organisation_ids = organisations_of(learner)
+    if not organisation_ids:
+        return
+    track_data = {"slug": track.slug, "title": certificate.track_title}
+    emit(
+        event=Event.TRACK_COMPLETED,
+        key=f"track.completed:{learner.pk}:{track.pk}:{certificate.pk}",
+        organisation_ids=organisation_ids,
+        occurred_at=certificate.issued_at,
+        data={"person": _person(learner), "track": track_data,
+              "completed_at": certificate.issued_at.isoformat()},
+    )  # fmt: skip
+    emit(
+        event=Event.CERTIFICATE_ISSUED,
+        key=f"certificate.issued:{certificate.pk}",
+        organisation_ids=organisation_ids,
+        occurred_at=certificate.issued_at,
+        data={
+            "person": _person(learner),
+            "certificate": {
+                "code": certificate.code,
+                "track": track_data,
+                "issued_at": certificate.issued_at.isoformat(),
+                "expires_at": certificate.expires_at.isoformat()
+                if certificate.expires_at
+                else None,
+                "url": _site(reverse("progress:certificate", args=[certificate.code])),
+            },
+        },
+    )
+
+
+def on_submission_reviewed(sender, review, **kwargs) -> None:
+    submission = review.submission
+    organisation_ids = organisations_of(submission.learner)
+    if not organisation_ids:
+        return
+    emit(
+        event=Event.SUBMISSION_REVIEWED,
+        key=f"submission.reviewed:{review.pk}",
+        organisation_ids=organisation_ids,
+        occurred_at=review.reviewed_at,
+        data={
+            "person": _person(submission.learner),
+            "submission": {
+                "id": submission.pk,
+                "assignment": submission.assignment.title,
+                "version": submission.version,
+                "outcome": review.outcome,
+            },
+            "reviewed_at": review.reviewed_at.isoformat(),
+        },
+    )
