@@ -6,9 +6,9 @@ from .base import env, env_bool
 DEBUG = env_bool("DEBUG", True)
 # A fixed key is fine on a developer's machine; production refuses to start without its own.
 SECRET_KEY = env("SECRET_KEY", "local-development-only-not-secret")
-# base.py decided this with DEBUG off; with the debug pages on, staff may sign in without
-# a second factor (set it to true to try the setup page).
-MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", not DEBUG)
+# Staff need a second factor under `make run` too, as in production: the demo admin sets up an
+# authenticator app at first sign-in (MFA_REQUIRED_FOR_STAFF=false make run skips it).
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", True)
 
 # runserver serves static files from static/ directly; no collectstatic needed locally.
 WHITENOISE_USE_FINDERS = True
