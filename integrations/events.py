@@ -5,11 +5,13 @@ import hashlib
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from core.tasks import enqueue_after_commit
 from learners.models import Organisation
+from progress.models import Enrolment
 from provisioning.models import ProvisionedPerson
 
 from .models import Event, WebhookDelivery, WebhookEndpoint
@@ -125,3 +127,57 @@ def on_submission_reviewed(sender, review, **kwargs) -> None:
             "reviewed_at": review.reviewed_at.isoformat(),
         },
     )
+
+
+def announce_overdue_assignments(*, today=None) -> int:
+    """Hourly (beat): an `assignment.overdue` for each person whose assigned track passed its
+    due date unfinished, once per due date (a new due date that passes is a new event), to
+    the endpoints that asked for it. Reads the enrolments' stored due dates (the dashboard's
+    rollups); nothing runs for organisations without such an endpoint. Returns how many."""
+    today = today or timezone.localdate()
+    listening = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(active=True)
+        if Event.ASSIGNMENT_OVERDUE in endpoint.events
+    ]
+    organisation_ids = {endpoint.organisation_id for endpoint in listening}
+    if not organisation_ids:
+        return 0
+    in_scope = Q(assignment__team__organisation_id__in=organisation_ids) | Q(
+        assignment__team__isnull=True,
+        learner__memberships__team__organisation_id__in=organisation_ids,
+    )
+    overdue = (
+        Enrolment.objects.filter(
+            in_scope, assignment__isnull=False, completed_at__isnull=True, due_date__lt=today
+        )
+        .select_related("learner", "track", "assignment__team")
+        .distinct()
+        .order_by("pk")
+    )
+    announced = 0
+    for enrolment in overdue.iterator(chunk_size=500):
+        key = f"assignment.overdue:{enrolment.learner_id}:{enrolment.track_id}:{enrolment.due_date}"
+        if WebhookDelivery.objects.filter(message_id=message_id(key)).exists():
+            continue  # announced already (the common case, hour after hour)
+        team = enrolment.assignment.team
+        with transaction.atomic():
+            announced += bool(
+                emit(
+                    event=Event.ASSIGNMENT_OVERDUE,
+                    key=key,
+                    organisation_ids=[team.organisation_id]
+                    if team
+                    else organisations_of(enrolment.learner),
+                    data={
+                        "person": _person(enrolment.learner),
+                        "track": {"slug": enrolment.track.slug, "title": enrolment.track.title},
+                        "assignment": {
+                            "id": enrolment.assignment_id,
+                            "team": team.name if team else None,
+                        },
+                        "due_date": enrolment.due_date.isoformat(),
+                    },
+                )
+            )
+    return announced

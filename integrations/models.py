@@ -14,6 +14,7 @@ class Event(models.TextChoices):
     CERTIFICATE_ISSUED = "certificate.issued", "A certificate was issued"
     TRACK_COMPLETED = "track.completed", "A track was completed"
     SUBMISSION_REVIEWED = "submission.reviewed", "Practice work was reviewed"
+    ASSIGNMENT_OVERDUE = "assignment.overdue", "An assigned track is past its due date"
 
 
 def new_secret() -> str:

@@ -2,7 +2,7 @@ from celery import shared_task
 
 from core.tasks import SENDING
 
-from . import delivery
+from . import delivery, events
 
 
 @shared_task(name="integrations.tasks.deliver_webhooks", **SENDING)
@@ -25,3 +25,9 @@ def deliver_webhooks(*, delivery_ids: list[int]) -> int:
 def retry_due_webhooks() -> int:
     """Every few minutes (beat): retries whose time has come, whatever the broker forgot."""
     return deliver_webhooks(delivery_ids=delivery.due())
+
+
+@shared_task(name="integrations.tasks.announce_overdue_assignments", **SENDING)
+def announce_overdue_assignments() -> int:
+    """Hourly (beat): assigned tracks that just passed their due date unfinished."""
+    return events.announce_overdue_assignments()

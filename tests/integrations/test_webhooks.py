@@ -14,7 +14,7 @@ from standardwebhooks import Webhook
 
 from integrations import delivery
 from integrations.models import Event, WebhookDelivery, WebhookEndpoint
-from learners.models import Organisation
+from learners.models import Membership, Organisation
 from progress import services, signals
 from progress.models import Certificate, LessonCompletion
 from tests import factories
@@ -238,3 +238,57 @@ def test_a_review_is_announced_with_its_outcome(receiver, django_capture_on_comm
         "id": submission.pk, "assignment": "Practice", "version": 1, "outcome": "needs_revision",
     }  # fmt: skip
     assert event["data"]["person"]["email"] == learner.email
+
+
+@pytest.mark.django_db
+def test_an_assignment_past_its_due_date_is_announced_once_per_due_date(
+    receiver, django_capture_on_commit_callbacks
+):
+    from integrations import events
+    from teams import services as team_services
+
+    learner = learner_in("acme")
+    finished = factories.UserFactory(email="done@acme.example")
+    manager = factories.UserFactory(email="max@acme.example")
+    team = learner.memberships.get().team
+    Membership.objects.create(user=finished, team=team, role="learner")
+    Membership.objects.create(user=manager, team=team, role="manager")
+    acme = team.organisation
+    endpoint = endpoint_for(acme, receiver.url, ["assignment.overdue"])
+    track = factories.make_track(modules=1, lessons_per_module=1, slug="due")
+    today = timezone.localdate()
+    with time_machine.travel(timezone.now() - timedelta(days=5)):  # assigned last week
+        assignment = team_services.assign_track(
+            manager=manager, track=track, team=team, due_date=today - timedelta(days=1)
+        )
+    finish = track.lessons.first()
+    LessonCompletion.objects.create(learner=finished, lesson=finish)
+    services.issue_certificate_if_complete(learner=finished, track=track)
+    # Another organisation's overdue person is not acme's business.
+    other = learner_in("globex")
+    globex_team = other.memberships.get().team
+    globex_boss = factories.UserFactory(email="boss@globex.example")
+    Membership.objects.create(user=globex_boss, team=globex_team, role="manager")
+    with time_machine.travel(timezone.now() - timedelta(days=5)):
+        team_services.assign_track(
+            manager=globex_boss, track=track, team=globex_team, due_date=today - timedelta(days=3)
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert events.announce_overdue_assignments(today=today) == 1
+    [event] = receiver.events(endpoint.secret)
+    assert event["type"] == "assignment.overdue"
+    assert event["data"]["person"]["email"] == learner.email
+    assert event["data"]["due_date"] == (today - timedelta(days=1)).isoformat()
+    assert event["data"]["assignment"] == {"id": assignment.pk, "team": team.name}
+
+    with django_capture_on_commit_callbacks(execute=True):  # the next hour: nothing new
+        assert events.announce_overdue_assignments(today=today) == 0
+    # A new due date that passes is a new event for the same person.
+    team_services.change_due_date(
+        assignment=assignment, due_date=today + timedelta(days=2), by=manager
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert events.announce_overdue_assignments(today=today) == 0  # not due yet
+        assert events.announce_overdue_assignments(today=today + timedelta(days=3)) == 1
+    assert len(receiver.received) == 2
