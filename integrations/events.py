@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.tasks import enqueue_after_commit
-from learners.models import Organisation
+from governance.clearance import Rules
+from governance.models import ClearanceLevel, LevelHolding
+from learners.models import Organisation, User
 from progress.models import Enrolment
 from provisioning.models import ProvisionedPerson
 
-from .models import Event, WebhookDelivery, WebhookEndpoint
+from .models import ClearanceWatch, Event, WebhookDelivery, WebhookEndpoint
 
 DELIVER_TASK = "integrations.tasks.deliver_webhooks"
 
@@ -181,3 +183,66 @@ def announce_overdue_assignments(*, today=None) -> int:
                 )
             )
     return announced
+
+
+def announce_clearance_changes(*, now=None) -> int:
+    """Hourly (beat): a `clearance.changed` for each person who gained or lost one of their
+    organisation's clearance levels since the last run, for organisations with an endpoint
+    that asked for it. Compares who is cleared now (the stored holdings, read with the rules
+    the roster uses: the policy version in effect acknowledged, no certificate expired) with
+    who was announced last time; so it sees every cause, an expiry or a new policy version
+    included. An organisation's first run only takes note (no flood of "gained" for everyone
+    already cleared). One transaction per organisation: a re-run announces nothing twice."""
+    now = now or timezone.now()
+    organisation_ids = {
+        endpoint.organisation_id
+        for endpoint in WebhookEndpoint.objects.filter(active=True)
+        if Event.CLEARANCE_CHANGED in endpoint.events
+    }
+    announced = 0
+    for organisation in Organisation.objects.filter(pk__in=organisation_ids).order_by("pk"):
+        with transaction.atomic():
+            announced += _announce_clearance_changes(organisation, now)
+    return announced
+
+
+def _announce_clearance_changes(organisation: Organisation, now) -> int:
+    rules = Rules(organisation, now=now)
+    cleared_now = set(
+        LevelHolding.objects.filter(level__organisation=organisation)
+        .filter(rules.cleared_holding())
+        .values_list("user_id", "level_id")
+    )
+    watched = ClearanceWatch.objects.select_for_update().filter(organisation=organisation)
+    first_reading = not watched.filter(level__isnull=True).exists()
+    before = set(watched.filter(level__isnull=False).values_list("user_id", "level_id"))
+    gained, lost = cleared_now - before, before - cleared_now
+    ClearanceWatch.objects.bulk_create(
+        [
+            ClearanceWatch(organisation=organisation, user_id=u, level_id=lv, since=now)
+            for u, lv in gained
+        ]
+        + ([ClearanceWatch(organisation=organisation, since=now)] if first_reading else [])
+    )
+    for user_id, level_id in lost:
+        watched.filter(user_id=user_id, level_id=level_id).delete()
+    if first_reading:
+        return 0
+    levels = ClearanceLevel.objects.in_bulk({level for _, level in gained | lost})
+    people = User.objects.in_bulk({user for user, _ in gained | lost})
+    for (user_id, level_id), cleared in sorted(
+        [(pair, True) for pair in gained] + [(pair, False) for pair in lost]
+    ):
+        level = levels[level_id]
+        emit(
+            event=Event.CLEARANCE_CHANGED,
+            key=f"clearance.changed:{user_id}:{level_id}:{'gained' if cleared else 'lost'}:{now.isoformat()}",
+            organisation_ids=[organisation.pk],
+            occurred_at=now,
+            data={
+                "person": _person(people[user_id]),
+                "level": {"id": level.pk, "name": level.name},
+                "cleared": cleared,
+            },
+        )
+    return len(gained) + len(lost)

@@ -15,6 +15,7 @@ class Event(models.TextChoices):
     TRACK_COMPLETED = "track.completed", "A track was completed"
     SUBMISSION_REVIEWED = "submission.reviewed", "Practice work was reviewed"
     ASSIGNMENT_OVERDUE = "assignment.overdue", "An assigned track is past its due date"
+    CLEARANCE_CHANGED = "clearance.changed", "Someone gained or lost a clearance level"
 
 
 def new_secret() -> str:
@@ -84,3 +85,30 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint.url} ({self.get_state_display()})"
+
+
+class ClearanceWatch(models.Model):
+    """The clearance levels each person was last announced to hold, per organisation that
+    listens for `clearance.changed` (events.announce_clearance_changes compares with it).
+    `ClearanceWatch` rows with `level` null mark the organisation's first, silent reading."""
+
+    organisation = models.ForeignKey(
+        "learners.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.ForeignKey(
+        "governance.ClearanceLevel", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "level", "user"], name="clearance_watch_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} holds {self.level_id} ({self.organisation_id})"

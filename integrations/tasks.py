@@ -31,3 +31,9 @@ def retry_due_webhooks() -> int:
 def announce_overdue_assignments() -> int:
     """Hourly (beat): assigned tracks that just passed their due date unfinished."""
     return events.announce_overdue_assignments()
+
+
+@shared_task(name="integrations.tasks.announce_clearance_changes", **SENDING)
+def announce_clearance_changes() -> int:
+    """Hourly (beat): people who gained or lost a clearance level since the last run."""
+    return events.announce_clearance_changes()

@@ -310,6 +310,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.announce_overdue_assignments",
         "schedule": 60 * 60,
     },
+    "announce-clearance-changes": {
+        "task": "integrations.tasks.announce_clearance_changes",
+        "schedule": 60 * 60,
+    },
 }
 # The audit log (audit app) keeps each entry this many days; the daily purge drops older ones.
 AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "730"))

@@ -292,3 +292,46 @@ def test_an_assignment_past_its_due_date_is_announced_once_per_due_date(
         assert events.announce_overdue_assignments(today=today) == 0  # not due yet
         assert events.announce_overdue_assignments(today=today + timedelta(days=3)) == 1
     assert len(receiver.received) == 2
+
+
+@pytest.mark.django_db
+def test_clearance_gained_and_lost_is_announced_from_the_second_reading_on(
+    receiver, django_capture_on_commit_callbacks
+):
+    from integrations import events
+    from tests.governance import helpers as gov
+
+    acme = gov.organisation("acme")
+    sean, carrie = (
+        factories.UserFactory(email="sean@acme.example"),
+        factories.UserFactory(email="carrie@acme.example"),
+    )
+    gov.team(acme, "Social", learners=[sean, carrie])
+    gov.owner(acme)
+    track = factories.make_track(modules=1, lessons_per_module=1, slug="policy-101")
+    first = gov.publish(acme)
+    level = gov.level(acme, "Can post for the brand", tracks=[track])
+    gov.certify(sean, track)
+    gov.acknowledge(sean, first)
+    endpoint = endpoint_for(acme, receiver.url, ["clearance.changed"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert events.announce_clearance_changes() == 0  # the first reading only takes note
+        gov.certify(carrie, track)
+        gov.acknowledge(carrie, first)
+        assert events.announce_clearance_changes() == 1
+    [gained] = receiver.events(endpoint.secret)
+    assert gained["data"] == {
+        "person": {"id": carrie.pk, "email": carrie.email, "name": carrie.display_name},
+        "level": {"id": level.pk, "name": "Can post for the brand"},
+        "cleared": True,
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        gov.publish(acme, "## Policy\n\nBe kinder.", summary="Kinder.")  # nobody has read it
+        assert events.announce_clearance_changes() == 2
+        assert events.announce_clearance_changes() == 0  # nothing twice
+    lost = receiver.events(endpoint.secret)[1:]
+    assert sorted((e["data"]["person"]["id"], e["data"]["cleared"]) for e in lost) == sorted(
+        [(sean.pk, False), (carrie.pk, False)]
+    )
