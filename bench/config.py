@@ -72,6 +72,7 @@ PAGE_CASES = {
     "assignment": "progress:assignment",
     "submission": "progress:submission",
     "certificate": "progress:certificate",
+    "certificate_pdf": "progress:certificate_pdf",
     "unsubscribe": "ledger:unsubscribe",
     "practice_answer": "notifications:practice_answer",
     "invitation": "teams:invitation",

@@ -218,6 +218,10 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
         ),
         "submission": (reverse("progress:submission", args=[waiting.pk]), manager),
         "certificate": (reverse("progress:certificate", args=[Certificate.objects.first().code]), learner),
+        "certificate_pdf": (
+            reverse("progress:certificate_pdf", args=[Certificate.objects.first().code]),
+            learner,
+        ),
         "unsubscribe": (
             reverse("ledger:unsubscribe", args=[messaging.unsubscribe_token(email=me.email, kind="nudge")]),
             learner,

@@ -28,5 +28,6 @@ urlpatterns = [
     ),
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("certificates/<str:code>/", views.certificate, name="certificate"),
+    path("certificates/<str:code>.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("me/certificates/<str:code>/renew/", views.renew_certificate, name="renew_certificate"),
 ]

@@ -2,7 +2,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,6 +13,9 @@ from courses.markdown import render_markdown
 from courses.models import Lesson, Track
 from learners.selectors import is_a_manager, review_route, skim_module_ids
 
+from . import (
+    certificate_pdf as certificate_pdfs,
+)
 from . import (
     data_export,
     extensions,
@@ -372,6 +375,18 @@ def certificate(request, code: str):
             "linkedin_url": linkedin_add_to_profile_url(certificate, url),
         },
     )
+
+
+def certificate_pdf(request, code: str):
+    """The certificate as a PDF file: public, like its page, which it points to."""
+    certificate = get_object_or_404(Certificate.objects.select_related("track"), code=code)
+    url = request.build_absolute_uri(certificate.get_absolute_url())
+    pdf = certificate_pdfs.render(
+        certificate, url=url, evidence=selectors.certificate_evidence(certificate)
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
+    return response
 
 
 def linkedin_add_to_profile_url(certificate: Certificate, certificate_url: str) -> str:

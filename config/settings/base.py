@@ -375,5 +375,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django.server repeats runserver's own line for each request: the access line says it.
         "django.server": {"level": "WARNING"},
+        # fontTools (fpdf2's font subsetting) reports each table it prunes at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }

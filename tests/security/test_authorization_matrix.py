@@ -79,6 +79,7 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     # POST a valid review: A can't review their own work; A's manager and staff can.
     "progress:submission": ((L, 200, 404, 200, 404, 200), (L, R, 404, R, 404, R)),
     "progress:certificate": (every(200), every(200)),  # public verification
+    "progress:certificate_pdf": (every(200), every(200)),  # the same, as a file
     "ledger:unsubscribe": (every(200), every(200)),  # the signed link is the credential
     "notifications:practice_answer": (every(200), every(200)),  # the signed link is the credential
     "notifications:inbox": (signed_in(200), signed_in(R)),  # each person's own; POST: all read
@@ -458,6 +459,7 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
         "courses:catalogue",
         "progress:track",
         "progress:certificate",
+        "progress:certificate_pdf",
         "ledger:unsubscribe",
         "notifications:practice_answer",
         "teams:invitation",
