@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from core.admin import ReadOnlyAdmin
+
 from . import delivery
 from .models import Event, WebhookDelivery, WebhookEndpoint
 
@@ -35,7 +37,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """The delivery log: each event sent to each endpoint, its attempts and the last answer.
     Read only; a pending or failed delivery can be sent again now."""
 
@@ -46,15 +48,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["message_id", "endpoint__url"]
     list_select_related = ["endpoint__organisation"]
     actions = ["send_again_now"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Send the selected deliveries again now")
     def send_again_now(self, request, queryset):

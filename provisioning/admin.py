@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from audit import services as audit
+from core.admin import ReadOnlyAdmin
 
 from . import tokens
 from .models import CompanySignIn, ProvisionedPerson, ScimToken
@@ -49,22 +50,13 @@ class ScimTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProvisionedPerson)
-class ProvisionedPersonAdmin(admin.ModelAdmin):
+class ProvisionedPersonAdmin(ReadOnlyAdmin):
     """Who each organisation's identity provider manages: read only (the provider writes)."""
 
     list_display = ["user_name", "user", "organisation", "external_id", "updated_at", "removed_at"]
     list_filter = ["organisation"]
     search_fields = ["user_name", "user__email", "external_id"]
     list_select_related = ["user", "organisation"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CompanySignIn)

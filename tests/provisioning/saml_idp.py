@@ -6,17 +6,15 @@ built-in server (`php -S`) on a free loopback port, configured in a temporary fo
 import datetime
 import os
 import shutil
-import socket
-import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from tests.provisioning.servers import free_port, serving
 
 WWW = Path("/usr/share/simplesamlphp/www")
 PASSWORD = "saml-password-1"
@@ -31,12 +29,6 @@ def available() -> str | None:
     if os.environ.get("SOCIALCRAFT_CLOCK_OFFSET_DAYS", "0") != "0" and not shutil.which("faketime"):
         return "faketime is missing (the clock-ahead runs need it): run scripts/system-packages"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _key_and_certificate(folder: Path) -> str:
@@ -86,7 +78,7 @@ def identity_provider(
 
     `people`: user name → attributes; `service_providers`: entity ID → its assertion consumer
     service URL; `port`: 0 for any free one."""
-    port = port or _free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     config, cert, metadata = folder / "config", folder / "cert", folder / "metadata"
     for sub in (config, cert, metadata, folder / "log", folder / "data", folder / "tmp"):
@@ -150,26 +142,5 @@ def identity_provider(
     # (libfaketime): Socialcraft checks its assertions' times against its own clock.
     if offset_days := int(os.environ.get("SOCIALCRAFT_CLOCK_OFFSET_DAYS", "0")):
         command = ["faketime", "-f", f"+{offset_days}d", *command]
-    log = open(folder / "php.log", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(  # noqa: S603
-        command,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(entity_id, timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((folder / "php.log").read_text())
-            time.sleep(0.2)
+    with serving(command, ready_url=entity_id, log_path=folder / "php.log", timeout=30, env=env):
         yield url, entity_id, certificate
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()

@@ -4,16 +4,15 @@ client applications; stop it afterwards."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.provisioning.servers import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "identity provider password 1"
@@ -46,12 +45,6 @@ for client in spec["clients"]:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _private_key() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
@@ -75,31 +68,15 @@ def identity_provider(tmp_path: Path, *, people: list[dict], clients: list[dict]
     django = [sys.executable, "-m", "django"]
     for command in (["migrate", "--noinput", "-v0"], ["shell", "-c", SETUP]):
         subprocess.run([*django, *command], cwd=ROOT, env=env, check=True, timeout=120)  # noqa: S603
-    port = _free_port()
-    log = open(tmp_path / "idp.log", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(  # noqa: S603
-        [*django, "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    port = free_port()
     # 127.0.0.1, never the test server's "localhost": cookies ignore ports, so the two sites'
     # sessions would overwrite each other in one browser.
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}/.well-known/openid-configuration", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "idp.log").read_text())
-            time.sleep(0.2)
+    with serving(
+        [*django, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        ready_url=f"{url}/.well-known/openid-configuration",
+        log_path=tmp_path / "idp.log",
+        cwd=ROOT,
+        env=env,
+    ):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
