@@ -1,6 +1,8 @@
 """Starting the identity providers the sign-in tests talk to: a free loopback port, and a
 process that is serving before the test goes on (or a clear failure with its log)."""
 
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -20,7 +22,11 @@ def free_port() -> int:
 def serving(command: list[str], *, ready_url: str, log_path: Path, timeout: float = 60, **popen):
     """Run `command` until the block ends, once `ready_url` answers 2xx."""
     log = open(log_path, "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **popen)  # noqa: S603
+    # A process group of its own: a wrapper such as faketime runs the server as its child,
+    # and stopping the wrapper alone would leave the server running.
+    process = subprocess.Popen(  # noqa: S603
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **popen
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -34,6 +40,6 @@ def serving(command: list[str], *, ready_url: str, log_path: Path, timeout: floa
             time.sleep(0.2)
         yield process
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
         log.close()
