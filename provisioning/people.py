@@ -112,6 +112,14 @@ def learner_ids(team: Team) -> list[int]:
     return [membership.user_id for membership in team.learner_memberships]
 
 
+def organisations_of(user: User) -> set[int]:
+    """The organisations a person belongs to: their teams', and the one whose provider manages
+    them (company sign-in, webhooks and SCIM ask the same question)."""
+    teams = Membership.objects.filter(user=user).values_list("team__organisation_id", flat=True)
+    linked = ProvisionedPerson.objects.filter(user=user).values_list("organisation_id", flat=True)
+    return set(teams) | set(linked)
+
+
 def _via(token_name: str) -> str:
     return f"SCIM: {token_name}"[:200]
 

@@ -24,6 +24,7 @@ from learners.adapters import AccountAdapter as BaseAccountAdapter
 from learners.models import Membership, User, normalise_email
 
 from .models import CompanySignIn, ProvisionedPerson
+from .people import organisations_of
 
 
 def domain_of(email: str) -> str:
@@ -56,12 +57,6 @@ def sign_in_for_app(app) -> CompanySignIn | None:
     if app is None or app.pk is None:
         return None
     return CompanySignIn.objects.select_related("organisation").filter(app=app).first()
-
-
-def organisations_of(user: User) -> set[int]:
-    teams = Membership.objects.filter(user=user).values_list("team__organisation_id", flat=True)
-    linked = ProvisionedPerson.objects.filter(user=user).values_list("organisation_id", flat=True)
-    return set(teams) | set(linked)
 
 
 def password_refused(user: User) -> bool:
