@@ -62,6 +62,8 @@ class AuditEntry(models.Model):
         CONTENT_ARCHIVED = "content_archived", "Content archived"
         CONTENT_RESTORED = "content_restored", "Content restored from the archive"
         CONTENT_IMPORTED = "content_imported", "Content imported"
+        CERTIFICATE_REVOKED = "certificate_revoked", "Certificate revoked"
+        CERTIFICATE_REINSTATED = "certificate_reinstated", "Certificate reinstated"
         DATA_EXPORTED = "data_exported", "Data exported"
         ACCOUNT_DELETED = "account_deleted", "Account deleted"
 

@@ -73,6 +73,8 @@ PAGE_CASES = {
     "submission": "progress:submission",
     "certificate": "progress:certificate",
     "certificate_pdf": "progress:certificate_pdf",
+    "credential": "credentials:credential",
+    "status_list": "credentials:status_list",
     "unsubscribe": "ledger:unsubscribe",
     "practice_answer": "notifications:practice_answer",
     "invitation": "teams:invitation",

@@ -169,6 +169,7 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
     from django.urls import reverse
 
     from courses.models import PracticeAssignment, Question
+    from credentials import issuing
     from learners.models import Invitation, Placement, Team, User
     from ledger import messaging
     from notifications import nudges
@@ -220,6 +221,17 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
         "certificate": (reverse("progress:certificate", args=[Certificate.objects.first().code]), learner),
         "certificate_pdf": (
             reverse("progress:certificate_pdf", args=[Certificate.objects.first().code]),
+            learner,
+        ),
+        "credential": (
+            reverse("credentials:credential", args=[Certificate.objects.first().code]),
+            learner,
+        ),
+        "status_list": (
+            reverse(
+                "credentials:status_list",
+                args=[issuing.issued_credential(Certificate.objects.first()).key_id],
+            ),
             learner,
         ),
         "unsubscribe": (

@@ -45,6 +45,7 @@ from .policy import PolicyState, effective_at, policy_state
 
 POLICY, CERTIFICATE, ASSIGNMENT = "policy", "certificate", "assignment"
 POLICY_CHANGED, CERTIFICATE_EXPIRED = "policy_changed", "certificate_expired"
+CERTIFICATE_REVOKED = "certificate_revoked"
 CLEARED, LOST, NOT_CLEARED = "cleared", "lost", "not_cleared"
 STATUS_LABELS = {CLEARED: "Cleared", LOST: "Lost clearance", NOT_CLEARED: "Not cleared"}
 
@@ -57,7 +58,7 @@ class Check:
     label: str
     met_at: datetime | None = None
     lapsed_at: datetime | None = None  # it was met until then
-    lapse: str = ""  # POLICY_CHANGED or CERTIFICATE_EXPIRED when it lapsed
+    lapse: str = ""  # POLICY_CHANGED, CERTIFICATE_EXPIRED or CERTIFICATE_REVOKED when it lapsed
     expires_at: datetime | None = None  # a met certificate requirement ends then
 
     @property
@@ -133,6 +134,8 @@ def _missing_text(check: Check) -> str:
         return f"{check.label}: acknowledged an earlier version"
     if check.lapse == CERTIFICATE_EXPIRED:
         return f"{check.label}: certificate expired {check.lapsed_at:%Y-%m-%d}"
+    if check.lapse == CERTIFICATE_REVOKED:
+        return f"{check.label}: certificate revoked {check.lapsed_at:%Y-%m-%d}"
     return check.label
 
 
@@ -348,6 +351,13 @@ class Rules:
         label = f"Certificate: {track.title}"
         if certificate is None:
             return Check(CERTIFICATE, label)
+        if certificate.is_revoked:
+            return Check(
+                CERTIFICATE,
+                label,
+                lapsed_at=certificate.revoked_at,
+                lapse=CERTIFICATE_REVOKED,
+            )
         if certificate.is_expired(self.now):
             return Check(
                 CERTIFICATE,
@@ -395,7 +405,7 @@ def _acknowledgements_of(people, organisation_id):
 @prepared
 def _certificates_of(people, track_ids):
     return Certificate.objects.filter(learner_id__in=people, track_id__in=track_ids).only(
-        "learner_id", "track_id", "issued_at", "renewed_at", "expires_at"
+        "learner_id", "track_id", "issued_at", "renewed_at", "expires_at", "revoked_at"
     )
 
 

@@ -8,7 +8,8 @@ writes them; it imports no rule of its own beyond what makes a row exist.
 from collections.abc import Iterable
 
 from django.apps import apps as global_apps
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import DateTimeField, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from progress.models import Submission
 
@@ -34,6 +35,8 @@ def refresh_holdings(
     acknowledgement_model = registry.get_model("governance", "PolicyAcknowledgement")
     certificate_model = registry.get_model("progress", "Certificate")
     submission_model = registry.get_model("progress", "Submission")
+    # The migration that first filled the table ran before certificates could be revoked.
+    revocable = any(f.name == "revoked_at" for f in certificate_model._meta.get_fields())
     person_model = registry.get_model("learners", "User")
     user_ids = None if user_ids is None else list(user_ids)
     levels = level_model.objects.order_by("pk")
@@ -72,11 +75,21 @@ def refresh_holdings(
         expiring = certificate_model.objects.filter(
             learner=OuterRef("pk"), track_id__in=track_ids, expires_at__isnull=False
         ).order_by("expires_at")
+        until = Subquery(expiring.values("expires_at")[:1])
+        if revocable:
+            # A revoked certificate ends the holding when it was revoked: the row then reads
+            # as a lost clearance, as an expired one does (clearance.Rules.cleared_holding).
+            revoked = certificate_model.objects.filter(
+                learner=OuterRef("pk"), track_id__in=track_ids, revoked_at__isnull=False
+            ).order_by("revoked_at")
+            until = Coalesce(
+                Subquery(revoked.values("revoked_at")[:1]), until, output_field=DateTimeField()
+            )
         rows = people.annotate(
             newest=Subquery(
                 acknowledged.order_by("-version__number").values("version__number")[:1]
             ),
-            until=Subquery(expiring.values("expires_at")[:1]),
+            until=until,
         ).values_list("pk", "newest", "until")
         stale = holding_model.objects.filter(level_id=level.pk)
         if user_ids is not None:

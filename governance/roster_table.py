@@ -17,6 +17,7 @@ from . import clearance
 LAPSE_WORDS = {
     clearance.POLICY_CHANGED: "policy changed",
     clearance.CERTIFICATE_EXPIRED: "certificate expired",
+    clearance.CERTIFICATE_REVOKED: "certificate revoked",
 }
 
 

@@ -64,10 +64,46 @@ class SubmissionAdmin(ReadOnlyAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin):
-    list_display = ["track_title", "learner_name", "issued_at", "code"]
-    list_filter = ["track"]
+    """Certificates are history, so read-only, except that staff may revoke one (issued in
+    error, or earned dishonestly) with a reason, and reinstate it if that was a mistake."""
+
+    list_display = ["track_title", "learner_name", "issued_at", "code", "revoked_at"]
+    list_filter = ["track", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["learner_name", "learner__email", "code", "track_title"]
     list_select_related = ["track"]
+    actions = ["revoke", "reinstate"]
+
+    @admin.action(description="Revoke the selected certificates…")
+    def revoke(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if "apply" in request.POST and reason:
+            revoked = sum(
+                services.revoke_certificate(certificate=c, by=request.user, reason=reason)
+                for c in queryset.select_related("learner")
+            )
+            self.message_user(request, f"Revoked {revoked} certificate(s).")
+            return None
+        return TemplateResponse(
+            request,
+            "admin/progress/revoke_certificates.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Revoke certificates",
+                "certificates": queryset,
+                "reason": reason,
+                "missing_reason": "apply" in request.POST,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description="Reinstate the selected revoked certificates")
+    def reinstate(self, request, queryset):
+        reinstated = sum(
+            services.reinstate_certificate(certificate=c, by=request.user)
+            for c in queryset.select_related("learner")
+        )
+        self.message_user(request, f"Reinstated {reinstated} certificate(s).")
 
 
 @admin.register(AttemptGrant)

@@ -58,7 +58,14 @@ def render(certificate: Certificate, *, url: str, evidence: CertificateEvidence,
         verb = "Expired" if certificate.is_expired(now) else "Valid until"
         dates += f" · {verb} {_day(certificate.expires_at)}"
     line(dates, size=12, colour=WARNING if certificate.is_expired(now) else INK, gap=4)
-    if certificate.is_expired(now):
+    if certificate.is_revoked:
+        line(
+            f"REVOKED {_day(certificate.revoked_at)}: {certificate.revoked_reason}",
+            size=13,
+            style="B",
+            colour=WARNING,
+        )
+    elif certificate.is_expired(now):
         line("This certificate has expired: a refresher renews it.", size=11, colour=WARNING)
 
     assessed = [f"{quiz.lesson}: {quiz.score}%" for quiz in evidence.quizzes] + [

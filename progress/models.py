@@ -230,6 +230,10 @@ class Certificate(models.Model):
     # Copies as they were at issue time: the certificate states what was earned then.
     learner_name = models.CharField(max_length=120)
     track_title = models.CharField(max_length=160)
+    # Withdrawn by staff (issued in error, or earned dishonestly): it no longer counts for
+    # anything, its page says so, and its verifiable credential's status list bit is set.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [
@@ -250,6 +254,10 @@ class Certificate(models.Model):
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class RetrievalAnswer(models.Model):

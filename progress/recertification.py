@@ -150,6 +150,7 @@ def renew_if_refreshed(*, learner: User, track: Track, now: datetime | None = No
         .filter(
             learner=learner,
             track=track,
+            revoked_at__isnull=True,
             expires_at__isnull=False,
             expires_at__lte=now + REFRESHER_WINDOW,
         )
@@ -169,7 +170,10 @@ def expiring_certificates(user: User, *, now: datetime) -> list[Certificate]:
     """The user's certificates whose refresher window is open and that have not expired yet."""
     return list(
         Certificate.objects.filter(
-            learner=user, expires_at__gt=now, expires_at__lte=now + REFRESHER_WINDOW
+            learner=user,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            expires_at__lte=now + REFRESHER_WINDOW,
         )
         .select_related("track")
         .order_by("expires_at")

@@ -503,3 +503,51 @@ def issue_certificate_if_complete(*, learner: User, track: Track) -> Certificate
         signals.records_changed.send(sender=Certificate, learner_ids=frozenset([learner.pk]))
         signals.certificate_issued.send(sender=Certificate, certificate=certificate)
     return certificate
+
+
+@transaction.atomic
+def revoke_certificate(*, certificate: Certificate, by: User, reason: str) -> bool:
+    """Withdraw a certificate: it stops counting for clearance, cannot be renewed, its page
+    says so and its credential's status list bit is set. The record stays (what was issued is
+    history). False when it was revoked already."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("Say why the certificate is revoked: the learner and verifiers see it.")
+    changed = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason[:200]
+    )
+    if not changed:
+        return False
+    certificate.refresh_from_db(fields=["revoked_at", "revoked_reason"])
+    audit.record(
+        kind=audit.Kind.CERTIFICATE_REVOKED,
+        actor=by,
+        subject=certificate.learner,
+        target=f"Certificate {certificate.code} (“{certificate.track_title}”)",
+        details={"reason": certificate.revoked_reason},
+    )
+    signals.records_changed.send(
+        sender=Certificate, learner_ids=frozenset([certificate.learner_id])
+    )
+    return True
+
+
+@transaction.atomic
+def reinstate_certificate(*, certificate: Certificate, by: User) -> bool:
+    """Undo a revocation made in error. False when it wasn't revoked."""
+    changed = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=False).update(
+        revoked_at=None, revoked_reason=""
+    )
+    if not changed:
+        return False
+    certificate.refresh_from_db(fields=["revoked_at", "revoked_reason"])
+    audit.record(
+        kind=audit.Kind.CERTIFICATE_REINSTATED,
+        actor=by,
+        subject=certificate.learner,
+        target=f"Certificate {certificate.code} (“{certificate.track_title}”)",
+    )
+    signals.records_changed.send(
+        sender=Certificate, learner_ids=frozenset([certificate.learner_id])
+    )
+    return True

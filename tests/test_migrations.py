@@ -202,6 +202,13 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
             "ADD COLUMN password_accounts_need_second_factor boolean NOT NULL DEFAULT false",
             table="learners_organisation",
         )
+        # And certificates' revocation (progress 0012), which renewal and clearance read.
+        moment = "timestamp with time zone" if connection.vendor == "postgresql" else "datetime"
+        _lend_unread_column(f"ADD COLUMN revoked_at {moment} NULL", table="progress_certificate")
+        _lend_unread_column(
+            "ADD COLUMN revoked_reason varchar(200) NOT NULL DEFAULT ''",
+            table="progress_certificate",
+        )
         _fill(tmp_path, settings)
         monkeypatch.undo()
         # Sean acknowledged the demo's policy: with the levels' certificates he holds them, for
@@ -246,6 +253,8 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
         _lend_unread_column(
             "DROP COLUMN password_accounts_need_second_factor", table="learners_organisation"
         )
+        _lend_unread_column("DROP COLUMN revoked_at", table="progress_certificate")
+        _lend_unread_column("DROP COLUMN revoked_reason", table="progress_certificate")
         _migrate(latest)
         after = _every_row()
     finally:

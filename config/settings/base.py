@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "notifications",
     "provisioning",
     "integrations",
+    "credentials",
 ]
 
 MIDDLEWARE = [

@@ -80,6 +80,8 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "progress:submission": ((L, 200, 404, 200, 404, 200), (L, R, 404, R, 404, R)),
     "progress:certificate": (every(200), every(200)),  # public verification
     "progress:certificate_pdf": (every(200), every(200)),  # the same, as a file
+    "credentials:credential": (every(200), every(405)),  # the same, as a signed credential
+    "credentials:status_list": (every(200), every(405)),  # what verifiers read: revoked or not
     "ledger:unsubscribe": (every(200), every(200)),  # the signed link is the credential
     "notifications:practice_answer": (every(200), every(200)),  # the signed link is the credential
     "notifications:inbox": (signed_in(200), signed_in(R)),  # each person's own; POST: all read
@@ -263,6 +265,10 @@ ADMIN_MODELS = {
     # Webhooks: endpoints set up by staff; the delivery log is read only.
     "integrations.webhookendpoint": NO_ROW,
     "integrations.webhookdelivery": {**RECORD_NO_ROW, "delete": (403, 403)},
+    # Credential keys are made on first use and rotated, never edited or deleted; what each
+    # certificate's credential fixed is a record.
+    "credentials.issuerkey": {**RECORD_NO_ROW, "delete": (403, 403)},
+    "credentials.issuedcredential": {**RECORD_NO_ROW, "delete": (403, 403)},
     "provisioning.provisionedperson": {
         **RECORD_NO_ROW,
         "delete": (403, 403),
@@ -460,6 +466,8 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
         "progress:track",
         "progress:certificate",
         "progress:certificate_pdf",
+        "credentials:credential",
+        "credentials:status_list",
         "ledger:unsubscribe",
         "notifications:practice_answer",
         "teams:invitation",

@@ -132,6 +132,10 @@ def url_for(route: Route, world) -> str:
         "provider_id": "no-such-organisation",  # an organisation's OpenID Connect sign-in
         "organization_slug": "no-such-organisation",  # an organisation's SAML sign-in
     }
+    if key == "credentials:status_list":
+        from credentials import issuing
+
+        values["key_id"] = issuing.active_key(None).pk  # the site's own key
     if key == "ledger:unsubscribe":
         values["token"] = messaging.unsubscribe_token(email=a.email, kind="manager_nudge")
     elif key == "teams:invitation":
