@@ -1,5 +1,7 @@
 from django import forms
 
+from core.widgets import PlainSelect
+
 from .models import AuditEntry
 from .selectors import EntryFilter
 
@@ -7,10 +9,15 @@ from .selectors import EntryFilter
 class EntryFilterForm(forms.Form):
     """The audit page's filters; `organisations` are those the visitor may see."""
 
-    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    organisation = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, widget=PlainSelect
+    )
     person = forms.CharField(required=False, max_length=254, label="Person (email)", strip=True)
     kind = forms.ChoiceField(
-        required=False, choices=[("", "Any kind"), *AuditEntry.Kind.choices], label="Kind"
+        required=False,
+        choices=[("", "Any kind"), *AuditEntry.Kind.choices],
+        label="Kind",
+        widget=PlainSelect,
     )
     since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))

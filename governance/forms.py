@@ -1,6 +1,8 @@
 from django import forms
 from django.utils import timezone
 
+from core.widgets import PlainSelect
+
 from .models import PolicyVersion
 
 MAX_POLICY_CHARS = 60_000
@@ -41,10 +43,11 @@ class PolicyDraftForm(forms.Form):
 
 
 class RosterFilterForm(forms.Form):
-    level = forms.ChoiceField(required=False, label="Level")
+    level = forms.ChoiceField(required=False, label="Level", widget=PlainSelect)
     status = forms.ChoiceField(
         required=False,
         label="Status",
+        widget=PlainSelect,
         choices=[
             ("", "Any status"),
             ("cleared", "Cleared"),

@@ -9,7 +9,7 @@ template would. tests/security checks the escaping with its XSS payloads.
 
 from html import escape
 
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from . import clearance
@@ -21,9 +21,14 @@ LAPSE_WORDS = {
 }
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _day(moment) -> str:
-    """As the template's `|date:"j M Y"`: the day in the current time zone."""
-    return dateformat.format(timezone.localtime(moment), "j M Y")
+    """As the template's `|date:"j M Y"` in English: the day in the current time zone
+    (dateformat's general formatter cost a tenth of the rows' time)."""
+    local = timezone.localtime(moment)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def cell_html(status: clearance.LevelStatus) -> str:

@@ -1,9 +1,6 @@
-from html import escape
-
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.safestring import mark_safe
 
+from core.widgets import PlainSelect
 from courses.models import Track
 from learners.models import TrackAssignment
 from learners.selectors import managed_teams, team_learners
@@ -11,23 +8,6 @@ from learners.selectors import managed_teams, team_learners
 from .dashboards import SORTS, STATUSES
 
 MAX_CSV_BYTES = 512 * 1024
-
-
-class PlainSelect(forms.Select):
-    """A single <select> built in Python. Django's widget renders each option through a
-    template: the dashboard's four filters cost ~2 ms a page that way, ~0.1 ms this way.
-    Same markup; names, values and labels escaped."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        chosen = {str(v) for v in self.format_value(value)}
-        options = "".join(
-            f'<option value="{escape(str(key))}"{" selected" if str(key) in chosen else ""}>'
-            f"{escape(str(label))}</option>"
-            for key, label in self.choices
-        )
-        attributes = flatatt(self.build_attrs(self.attrs, attrs))  # escapes its values
-        # Every interpolated value is escaped above.
-        return mark_safe(f'<select name="{escape(name)}"{attributes}>{options}</select>')  # noqa: S308  # nosec B308 B703
 
 
 class DashboardFilterForm(forms.Form):

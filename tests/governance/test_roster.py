@@ -224,3 +224,16 @@ def test_the_pages_of_the_roster_show_everyone_once_in_name_order(client, world,
         )
     )
     assert seen == expected
+
+
+def test_the_roster_writes_days_as_the_templates_date_filter_does():
+    from datetime import UTC, datetime
+
+    from django.utils import dateformat, timezone
+
+    from governance import roster_table
+
+    for month in range(1, 13):
+        moment = datetime(2026, month, 28, 23, 30, tzinfo=UTC)  # the next day in some zones
+        expected = dateformat.format(timezone.localtime(moment), "j M Y")
+        assert roster_table._day(moment) == expected
