@@ -263,6 +263,9 @@ ADMIN_MODELS = {
     # Webhooks: endpoints set up by staff; the delivery log is read only.
     "integrations.webhookendpoint": NO_ROW,
     "integrations.webhookdelivery": {**RECORD_NO_ROW, "delete": (403, 403)},
+    # xAPI: learning record stores set up by staff; the statement log is read only.
+    "integrations.learningrecordstore": NO_ROW,
+    "integrations.statementdelivery": {**RECORD_NO_ROW, "delete": (403, 403)},
     "provisioning.provisionedperson": {
         **RECORD_NO_ROW,
         "delete": (403, 403),

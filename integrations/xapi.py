@@ -1,0 +1,270 @@
+"""xAPI statements about an organisation's people, for its learning record stores
+(docs/xapi.md): what each learning event says, written to the outbox in the transaction of
+the event (integrations/outbox.py sends them after commit), and how a store's answer is read.
+
+Each statement's id is derived from the event (a UUID v5 of its key), so the same event always
+makes the same statement: a retry, or the event heard twice, never duplicates it in a store.
+The actor is an opaque account (XapiAccount): never an email or a name."""
+
+import uuid
+from datetime import datetime
+
+import requests
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from courses import pages
+from learners.models import User
+from progress.models import Enrolment
+from provisioning.people import organisations_of
+
+from . import outbox
+from .events import site_url
+from .models import LearningRecordStore, StatementDelivery, XapiAccount
+
+SEND_TASK = "integrations.tasks.send_xapi_statements"
+XAPI_VERSION = "1.0.3"
+PLATFORM = "Socialcraft"
+# The namespace of every id derived here (statements, registrations). Fixed for ever: a new
+# namespace would give every past event a new statement id, and stores would hold it twice.
+NAMESPACE = uuid.UUID("6f1c2b0e-5d1a-4c3e-9a57-2f4b8e0c7d21")
+
+# Verbs: ADL's vocabulary (https://adlnet.gov/expapi/verbs/), and "earned" from the Tin Can
+# registry (http://id.tincanapi.com/verb/earned), the one learning record stores and their
+# dashboards know for a credential awarded.
+VERBS = {
+    "experienced": "http://adlnet.gov/expapi/verbs/experienced",
+    "answered": "http://adlnet.gov/expapi/verbs/answered",
+    "passed": "http://adlnet.gov/expapi/verbs/passed",
+    "failed": "http://adlnet.gov/expapi/verbs/failed",
+    "attempted": "http://adlnet.gov/expapi/verbs/attempted",
+    "completed": "http://adlnet.gov/expapi/verbs/completed",
+    "earned": "http://id.tincanapi.com/verb/earned",
+}
+# Activity types: ADL's (https://adlnet.gov/expapi/activities/), and the Tin Can registry's
+# certificate.
+COURSE = "http://adlnet.gov/expapi/activities/course"
+LESSON = "http://adlnet.gov/expapi/activities/lesson"
+ASSESSMENT = "http://adlnet.gov/expapi/activities/assessment"
+QUESTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
+PERFORMANCE = "http://adlnet.gov/expapi/activities/performance"
+CERTIFICATE = "http://id.tincanapi.com/activitytype/certificate"
+
+
+def statement_id(key: str) -> str:
+    """The statement's id, the same however often the event is heard or sent."""
+    return str(uuid.uuid5(NAMESPACE, f"statement:{key}"))
+
+
+def language() -> str:
+    """The site's language as an RFC 5646 tag (LANGUAGE_CODE "en-gb" → "en-GB")."""
+    code, _, region = settings.LANGUAGE_CODE.partition("-")
+    return f"{code}-{region.upper()}" if region else code
+
+
+def actor(user: User) -> dict:
+    account, _ = XapiAccount.objects.get_or_create(user=user)
+    return {
+        "objectType": "Agent",
+        "account": {"homePage": settings.SITE_URL.rstrip("/"), "name": str(account.name)},
+    }
+
+
+def registration(*, learner_id: int, track_id: int) -> str | None:
+    """One registration per enrolment (xAPI's "attempt at the course"), derived from it."""
+    enrolment = (
+        Enrolment.objects.filter(learner_id=learner_id, track_id=track_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return str(uuid.uuid5(NAMESPACE, f"registration:{enrolment}")) if enrolment else None
+
+
+def activity(url: str, name: str, kind: str, **definition) -> dict:
+    return {
+        "objectType": "Activity",
+        "id": site_url(url) if url.startswith("/") else url,
+        "definition": {"name": {language(): name}, "type": kind, **definition},
+    }
+
+
+def track_activity(track) -> dict:
+    return activity(pages.track_url(track.slug), track.title, COURSE)
+
+
+def emit(
+    *, learner: User, key: str, verb: str, track, subject: dict, occurred_at: datetime,
+    result: dict | None = None, parents: list[dict] | None = None,
+) -> list[int]:  # fmt: skip
+    """One statement (id derived from `key`) to each active learning record store of the
+    organisations `learner` learns in, once per store. Returns the new deliveries' ids."""
+    stores = list(
+        LearningRecordStore.objects.filter(
+            organisation_id__in=organisations_of(learner), active=True
+        )
+    )
+    if not stores:
+        return []
+    context = {"platform": PLATFORM, "language": language()}
+    enrolment = registration(learner_id=learner.pk, track_id=track.pk)
+    if enrolment:
+        context["registration"] = enrolment
+    if parents:
+        context["contextActivities"] = {"parent": parents}
+    statement = {
+        "id": statement_id(key),
+        "actor": actor(learner),
+        "verb": {"id": VERBS[verb], "display": {"en-US": verb}},
+        "object": subject,
+        **({"result": result} if result else {}),
+        "context": context,
+        "timestamp": occurred_at.isoformat(),
+    }
+    rows = (
+        StatementDelivery(
+            store=store,
+            statement_id=statement["id"],
+            verb=verb,
+            statement=statement,
+            occurred_at=occurred_at,
+            next_attempt_at=occurred_at,
+        )
+        for store in stores
+    )
+    return outbox.write(rows, task=SEND_TASK)
+
+
+# -- the events (progress.signals) ------------------------------------------------------------
+
+
+def on_lesson_completed(sender, completion, **kwargs) -> None:
+    lesson = completion.lesson
+    emit(
+        learner=completion.learner, key=f"lesson-experienced:{completion.pk}", verb="experienced",
+        track=lesson.track, subject=activity(lesson.get_absolute_url(), lesson.title, LESSON),
+        parents=[track_activity(lesson.track)], occurred_at=completion.completed_at,
+    )  # fmt: skip
+
+
+def on_quiz_attempted(sender, attempt, **kwargs) -> None:
+    """One "answered" per question asked, then "passed" or "failed" the quiz with its score."""
+    lesson = attempt.quiz.lesson
+    track = lesson.track
+    quiz_url = pages.lesson_url(track.slug, lesson.slug, "quiz")
+    quiz = activity(quiz_url, f"Quiz: {lesson.title}", ASSESSMENT)
+    for asked in attempt.answers:
+        chosen = [str(choice["choice"]) for choice in asked["choices"] if choice["chosen"]]
+        emit(
+            learner=attempt.learner,
+            key=f"quiz-answered:{attempt.pk}:{asked['question']}",
+            verb="answered",
+            track=track,
+            subject=activity(
+                f"{quiz_url}#question-{asked['question']}",
+                asked["prompt"],
+                QUESTION,
+                interactionType="choice",
+            ),
+            result={"success": asked["correct"], "response": "[,]".join(chosen)},
+            parents=[quiz],
+            occurred_at=attempt.submitted_at,
+        )
+    correct = sum(1 for asked in attempt.answers if asked["correct"])
+    asked = len(attempt.answers)
+    verb = "passed" if attempt.passed else "failed"
+    emit(
+        learner=attempt.learner,
+        key=f"quiz-{verb}:{attempt.pk}",
+        verb=verb,
+        track=track,
+        subject=quiz,
+        result={
+            "score": {
+                "scaled": round(correct / asked, 4) if asked else 0,
+                "raw": correct,
+                "min": 0,
+                "max": asked,
+            },
+            "success": attempt.passed,
+            "completion": True,
+        },
+        parents=[track_activity(track)],
+        occurred_at=attempt.submitted_at,
+    )
+
+
+def on_assignment_submitted(sender, submission, **kwargs) -> None:
+    lesson = submission.assignment.lesson
+    url = pages.lesson_url(lesson.track.slug, lesson.slug, "assignment")
+    emit(
+        learner=submission.learner, key=f"assignment-attempted:{submission.pk}",
+        verb="attempted", track=lesson.track,
+        subject=activity(url, submission.assignment.title, PERFORMANCE),
+        parents=[track_activity(lesson.track)], occurred_at=submission.submitted_at,
+    )  # fmt: skip
+
+
+def on_certificate_issued(sender, certificate, **kwargs) -> None:
+    """The track completed, and its certificate earned."""
+    learner, track = certificate.learner, certificate.track
+    emit(
+        learner=learner, key=f"track-completed:{certificate.pk}", verb="completed", track=track,
+        subject=track_activity(track), result={"completion": True, "success": True},
+        occurred_at=certificate.issued_at,
+    )  # fmt: skip
+    emit(
+        learner=learner,
+        key=f"certificate-earned:{certificate.pk}",
+        verb="earned",
+        track=track,
+        subject=activity(
+            reverse("progress:certificate", args=[certificate.code]),
+            f"Certificate: {certificate.track_title}",
+            CERTIFICATE,
+        ),
+        parents=[track_activity(track)],
+        occurred_at=certificate.issued_at,
+    )
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+def statements_url(store: LearningRecordStore) -> str:
+    return store.endpoint.rstrip("/") + "/statements"
+
+
+def send(delivery: StatementDelivery, now) -> outbox.Answer:
+    """PUT the statement under its id. A 2xx stores it; a 409 means the store holds a
+    statement with this id already (sent before): delivered too. A 429, a 5xx or no answer is
+    tried again; any other 4xx is the store refusing this statement, for good."""
+    try:
+        response = requests.put(
+            statements_url(delivery.store),
+            params={"statementId": str(delivery.statement_id)},
+            json=delivery.statement,
+            auth=(delivery.store.key, delivery.store.secret),
+            headers={"X-Experience-API-Version": XAPI_VERSION, "user-agent": "Socialcraft-xAPI/1"},
+            timeout=outbox.TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except requests.RequestException as failure:
+        return outbox.Answer(None, f"{type(failure).__name__}: {failure}")
+    status = response.status_code
+    if 200 <= status < 300:
+        return outbox.Answer(status, delivered=True)
+    said = f"HTTP {status}: {response.text[:250]}"
+    if status == 409:
+        return outbox.Answer(status, said, delivered=True)
+    return outbox.Answer(status, said, permanent=400 <= status < 500 and status != 429)
+
+
+def attempt(delivery_id: int, *, now=None) -> StatementDelivery | None:
+    """Send one pending statement whose time has come; None when there is nothing to do."""
+    rows: QuerySet = StatementDelivery.objects.select_related("store")
+    return outbox.attempt(rows, delivery_id, send=send, now=now)
+
+
+def due(now=None) -> list[int]:
+    return outbox.due(StatementDelivery.objects, now)
