@@ -7,6 +7,7 @@ makes the same statement: a retry, or the event heard twice, never duplicates it
 The actor is an opaque account (XapiAccount): never an email or a name."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import requests
@@ -93,12 +94,22 @@ def track_activity(track) -> dict:
     return activity(pages.track_url(track.slug), track.title, COURSE)
 
 
-def emit(
-    *, learner: User, key: str, verb: str, track, subject: dict, occurred_at: datetime,
-    result: dict | None = None, parents: list[dict] | None = None,
-) -> list[int]:  # fmt: skip
-    """One statement (id derived from `key`) to each active learning record store of the
-    organisations `learner` learns in, once per store. Returns the new deliveries' ids."""
+@dataclass(frozen=True)
+class Said:
+    """One statement to make: `key` names the event it comes from (its id is derived from it)."""
+
+    key: str
+    verb: str
+    subject: dict
+    occurred_at: datetime
+    result: dict | None = None
+    parents: list[dict] | None = None
+
+
+def emit(*, learner: User, track, said: list[Said]) -> list[int]:
+    """These statements about `learner` (in `track`) to each active learning record store of
+    the organisations they learn in, each once per store. The stores, the actor and the
+    registration are looked up once for all of them. Returns the new deliveries' ids."""
     stores = list(
         LearningRecordStore.objects.filter(
             organisation_id__in=organisations_of(learner), active=True
@@ -106,32 +117,36 @@ def emit(
     )
     if not stores:
         return []
+    agent = actor(learner)
     context = {"platform": PLATFORM, "language": language()}
     enrolment = registration(learner_id=learner.pk, track_id=track.pk)
     if enrolment:
         context["registration"] = enrolment
-    if parents:
-        context["contextActivities"] = {"parent": parents}
-    statement = {
-        "id": statement_id(key),
-        "actor": actor(learner),
-        "verb": {"id": VERBS[verb], "display": {"en-US": verb}},
-        "object": subject,
-        **({"result": result} if result else {}),
-        "context": context,
-        "timestamp": occurred_at.isoformat(),
-    }
-    rows = (
-        StatementDelivery(
-            store=store,
-            statement_id=statement["id"],
-            verb=verb,
-            statement=statement,
-            occurred_at=occurred_at,
-            next_attempt_at=occurred_at,
-        )
-        for store in stores
-    )
+    rows = []
+    for one in said:
+        statement = {
+            "id": statement_id(one.key),
+            "actor": agent,
+            "verb": {"id": VERBS[one.verb], "display": {"en-US": one.verb}},
+            "object": one.subject,
+            **({"result": one.result} if one.result else {}),
+            "context": {
+                **context,
+                **({"contextActivities": {"parent": one.parents}} if one.parents else {}),
+            },
+            "timestamp": one.occurred_at.isoformat(),
+        }
+        rows += [
+            StatementDelivery(
+                store=store,
+                statement_id=statement["id"],
+                verb=one.verb,
+                statement=statement,
+                occurred_at=one.occurred_at,
+                next_attempt_at=one.occurred_at,
+            )
+            for store in stores
+        ]
     return outbox.write(rows, task=SEND_TASK)
 
 
@@ -140,11 +155,11 @@ def emit(
 
 def on_lesson_completed(sender, completion, **kwargs) -> None:
     lesson = completion.lesson
-    emit(
-        learner=completion.learner, key=f"lesson-experienced:{completion.pk}", verb="experienced",
-        track=lesson.track, subject=activity(lesson.get_absolute_url(), lesson.title, LESSON),
+    emit(learner=completion.learner, track=lesson.track, said=[Said(
+        key=f"lesson-experienced:{completion.pk}", verb="experienced",
+        subject=activity(lesson.get_absolute_url(), lesson.title, LESSON),
         parents=[track_activity(lesson.track)], occurred_at=completion.completed_at,
-    )  # fmt: skip
+    )])  # fmt: skip
 
 
 def on_quiz_attempted(sender, attempt, **kwargs) -> None:
@@ -153,79 +168,77 @@ def on_quiz_attempted(sender, attempt, **kwargs) -> None:
     track = lesson.track
     quiz_url = pages.lesson_url(track.slug, lesson.slug, "quiz")
     quiz = activity(quiz_url, f"Quiz: {lesson.title}", ASSESSMENT)
+    said = []
     for asked in attempt.answers:
         chosen = [str(choice["choice"]) for choice in asked["choices"] if choice["chosen"]]
-        emit(
-            learner=attempt.learner,
-            key=f"quiz-answered:{attempt.pk}:{asked['question']}",
-            verb="answered",
-            track=track,
-            subject=activity(
-                f"{quiz_url}#question-{asked['question']}",
-                asked["prompt"],
-                QUESTION,
-                interactionType="choice",
-            ),
-            result={"success": asked["correct"], "response": "[,]".join(chosen)},
-            parents=[quiz],
-            occurred_at=attempt.submitted_at,
+        said.append(
+            Said(
+                key=f"quiz-answered:{attempt.pk}:{asked['question']}",
+                verb="answered",
+                subject=activity(
+                    f"{quiz_url}#question-{asked['question']}",
+                    asked["prompt"],
+                    QUESTION,
+                    interactionType="choice",
+                ),
+                result={"success": asked["correct"], "response": "[,]".join(chosen)},
+                parents=[quiz],
+                occurred_at=attempt.submitted_at,
+            )
         )
     correct = sum(1 for asked in attempt.answers if asked["correct"])
     asked = len(attempt.answers)
     verb = "passed" if attempt.passed else "failed"
-    emit(
-        learner=attempt.learner,
-        key=f"quiz-{verb}:{attempt.pk}",
-        verb=verb,
-        track=track,
-        subject=quiz,
-        result={
-            "score": {
-                "scaled": round(correct / asked, 4) if asked else 0,
-                "raw": correct,
-                "min": 0,
-                "max": asked,
+    said.append(
+        Said(
+            key=f"quiz-{verb}:{attempt.pk}",
+            verb=verb,
+            subject=quiz,
+            result={
+                "score": {
+                    "scaled": round(correct / asked, 4) if asked else 0,
+                    "raw": correct,
+                    "min": 0,
+                    "max": asked,
+                },
+                "success": attempt.passed,
+                "completion": True,
             },
-            "success": attempt.passed,
-            "completion": True,
-        },
-        parents=[track_activity(track)],
-        occurred_at=attempt.submitted_at,
+            parents=[track_activity(track)],
+            occurred_at=attempt.submitted_at,
+        )
     )
+    emit(learner=attempt.learner, track=track, said=said)
 
 
 def on_assignment_submitted(sender, submission, **kwargs) -> None:
     lesson = submission.assignment.lesson
     url = pages.lesson_url(lesson.track.slug, lesson.slug, "assignment")
-    emit(
-        learner=submission.learner, key=f"assignment-attempted:{submission.pk}",
-        verb="attempted", track=lesson.track,
+    emit(learner=submission.learner, track=lesson.track, said=[Said(
+        key=f"assignment-attempted:{submission.pk}", verb="attempted",
         subject=activity(url, submission.assignment.title, PERFORMANCE),
         parents=[track_activity(lesson.track)], occurred_at=submission.submitted_at,
-    )  # fmt: skip
+    )])  # fmt: skip
 
 
 def on_certificate_issued(sender, certificate, **kwargs) -> None:
     """The track completed, and its certificate earned."""
-    learner, track = certificate.learner, certificate.track
-    emit(
-        learner=learner, key=f"track-completed:{certificate.pk}", verb="completed", track=track,
-        subject=track_activity(track), result={"completion": True, "success": True},
-        occurred_at=certificate.issued_at,
-    )  # fmt: skip
-    emit(
-        learner=learner,
-        key=f"certificate-earned:{certificate.pk}",
-        verb="earned",
-        track=track,
-        subject=activity(
-            reverse("progress:certificate", args=[certificate.code]),
-            f"Certificate: {certificate.track_title}",
-            CERTIFICATE,
+    track = certificate.track
+    certificate_page = reverse("progress:certificate", args=[certificate.code])
+    emit(learner=certificate.learner, track=track, said=[
+        Said(
+            key=f"track-completed:{certificate.pk}", verb="completed",
+            subject=track_activity(track), result={"completion": True, "success": True},
+            occurred_at=certificate.issued_at,
         ),
-        parents=[track_activity(track)],
-        occurred_at=certificate.issued_at,
-    )
+        Said(
+            key=f"certificate-earned:{certificate.pk}", verb="earned",
+            subject=activity(
+                certificate_page, f"Certificate: {certificate.track_title}", CERTIFICATE
+            ),
+            parents=[track_activity(track)], occurred_at=certificate.issued_at,
+        ),
+    ])  # fmt: skip
 
 
 # -- sending ----------------------------------------------------------------------------------

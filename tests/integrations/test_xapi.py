@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
+from django.urls import reverse
 
 from integrations import outbox, xapi
 from integrations.models import LearningRecordStore, StatementDelivery, XapiAccount
@@ -332,3 +333,47 @@ def test_the_worker_sends_after_commit_and_retries_until_the_store_is_up(
         assert len(lrs.stored_lines()) == 1
     finally:
         lrs.stop()
+
+
+@pytest.mark.django_db
+def test_staff_set_up_a_store_whose_secret_is_never_shown_back_and_resend_from_the_log(
+    client, staff_user, ralph
+):
+    acme = Organisation.objects.create(name="Acme", slug="acme")
+    client.force_login(staff_user)
+    response = client.post(
+        reverse("admin:integrations_learningrecordstore_add"),
+        {"organisation": acme.pk, "name": "Acme LRS", "endpoint": ralph.endpoint, "key": KEY,
+         "secret": SECRET, "active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    store = LearningRecordStore.objects.get()
+    assert (store.secret, store.created_by) == (SECRET, staff_user)
+    for page in (
+        reverse("admin:integrations_learningrecordstore_changelist"),
+        reverse("admin:integrations_learningrecordstore_change", args=[store.pk]),
+    ):
+        assert SECRET not in client.get(page).content.decode()
+    # Changed without typing the secret again: it stays.
+    client.post(
+        reverse("admin:integrations_learningrecordstore_change", args=[store.pk]),
+        {"organisation": acme.pk, "name": "Acme's LRS", "endpoint": ralph.endpoint, "key": KEY,
+         "secret": "", "active": "on"},
+    )  # fmt: skip
+    store.refresh_from_db()
+    assert (store.name, store.secret) == ("Acme's LRS", SECRET)
+
+    # A statement refused for good (a wrong secret then) is sent again from the log once fixed.
+    learner = learner_in("acme")
+    LearningRecordStore.objects.filter(pk=store.pk).update(secret="wrong")
+    read_one_lesson(learner, "resend")
+    row = StatementDelivery.objects.get()
+    assert xapi.attempt(row.pk).state == "failed"
+    LearningRecordStore.objects.filter(pk=store.pk).update(secret=SECRET)
+    client.post(
+        reverse("admin:integrations_statementdelivery_changelist"),
+        {"action": "send_again_now", "_selected_action": [row.pk]},
+    )
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == ("delivered", 2)
+    assert len(ralph.get(row.statement_id)) == 1
