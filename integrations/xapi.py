@@ -110,10 +110,11 @@ def emit(*, learner: User, track, said: list[Said]) -> list[int]:
     """These statements about `learner` (in `track`) to each active learning record store of
     the organisations they learn in, each once per store. The stores, the actor and the
     registration are looked up once for all of them. Returns the new deliveries' ids."""
+    organisation_ids = organisations_of(learner)
+    if not organisation_ids:
+        return []
     stores = list(
-        LearningRecordStore.objects.filter(
-            organisation_id__in=organisations_of(learner), active=True
-        )
+        LearningRecordStore.objects.filter(organisation_id__in=organisation_ids, active=True)
     )
     if not stores:
         return []
