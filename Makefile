@@ -33,12 +33,14 @@ setup: $(STAMP)
 # Regenerate the lock files from pyproject.toml's ranges (newest versions that fit, for every
 # platform and Python >= 3.12), then reinstall. Commit the lock on its own: CI shows what changed.
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.12 --generate-hashes --custom-compile-command "make upgrade" pyproject.toml
-# The SCIM compliance checker's own environment (scripts/scim-checker), locked the same way.
-UV_COMPILE_CHECKER = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.12 --generate-hashes --custom-compile-command "make lock" requirements/scim-checker.in
+# The tools the suite runs in their own environments (scripts/tool-venv), each locked the same
+# way from requirements/<tool>.in: the SCIM compliance checker, the xAPI learning record store.
+TOOLS = scim-checker ralph
+UV_COMPILE_TOOL = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.12 --generate-hashes --custom-compile-command "make lock"
 upgrade: setup
 	$(UV_COMPILE) --upgrade --extra build -o requirements/base.txt
 	$(UV_COMPILE) --upgrade --extra build --extra dev -o requirements/dev.txt
-	$(UV_COMPILE_CHECKER) --upgrade -o requirements/scim-checker.txt
+	for tool in $(TOOLS); do $(UV_COMPILE_TOOL) --upgrade requirements/$$tool.in -o requirements/$$tool.txt || exit 1; done
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
 	@touch $(STAMP)
 	@git diff --stat -- requirements/ || true
@@ -46,20 +48,23 @@ upgrade: setup
 # Fail when pyproject.toml changed without `make lock` (CI runs it): re-resolving keeps every
 # pin that still fits, so any difference means the lock is stale.
 lock-check: setup
-	@tmp=$$(mktemp -d) && cp requirements/*.txt $$tmp/ && \
+	@tmp=$$(mktemp -d) && cp requirements/*.txt $$tmp/ && stale=0; \
 	  $(UV_COMPILE) --extra build -o $$tmp/base.txt && \
+	    diff -u requirements/base.txt $$tmp/base.txt || stale=1; \
 	  $(UV_COMPILE) --extra build --extra dev -o $$tmp/dev.txt && \
-	  $(UV_COMPILE_CHECKER) -o $$tmp/scim-checker.txt && \
-	  diff -u requirements/base.txt $$tmp/base.txt && diff -u requirements/dev.txt $$tmp/dev.txt && \
-	  diff -u requirements/scim-checker.txt $$tmp/scim-checker.txt && \
-	  echo "requirements/ matches pyproject.toml"; status=$$?; rm -rf $$tmp; \
-	  [ $$status -eq 0 ] || echo "requirements/ is stale: run make lock and commit it" >&2; exit $$status
+	    diff -u requirements/dev.txt $$tmp/dev.txt || stale=1; \
+	  for tool in $(TOOLS); do \
+	    $(UV_COMPILE_TOOL) requirements/$$tool.in -o $$tmp/$$tool.txt && \
+	      diff -u requirements/$$tool.txt $$tmp/$$tool.txt || stale=1; \
+	  done; rm -rf $$tmp; \
+	  if [ $$stale -eq 0 ]; then echo "requirements/ matches pyproject.toml"; \
+	  else echo "requirements/ is stale: run make lock and commit it" >&2; exit 1; fi
 
 # Re-resolve after a change to pyproject.toml, keeping every pin that still fits.
 lock: setup
 	$(UV_COMPILE) --extra build -o requirements/base.txt
 	$(UV_COMPILE) --extra build --extra dev -o requirements/dev.txt
-	$(UV_COMPILE_CHECKER) -o requirements/scim-checker.txt
+	for tool in $(TOOLS); do $(UV_COMPILE_TOOL) requirements/$$tool.in -o requirements/$$tool.txt || exit 1; done
 
 HOST ?= 127.0.0.1
 PORT ?= 8000

@@ -5,18 +5,18 @@ import hashlib
 from itertools import batched
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core.tasks import enqueue_after_commit
 from governance.clearance import Rules
 from governance.models import ClearanceLevel, LevelHolding
 from learners.models import Organisation, User
 from progress.models import Enrolment
 from provisioning.people import organisations_of
 
+from . import outbox
 from .models import ClearanceWatch, Event, WebhookDelivery, WebhookEndpoint
 
 DELIVER_TASK = "integrations.tasks.deliver_webhooks"
@@ -39,31 +39,26 @@ def emit(*, event: str, key: str, organisation_ids, data: dict, occurred_at=None
         )
         if event in endpoint.events
     ]
-    made = []
-    for endpoint in endpoints:
-        try:
-            with transaction.atomic():
-                delivery = WebhookDelivery.objects.create(
-                    endpoint=endpoint,
-                    message_id=message_id(key),
-                    event=event,
-                    payload={"type": event, "timestamp": occurred_at.isoformat(), "data": data},
-                    occurred_at=occurred_at,
-                    next_attempt_at=occurred_at,
-                )
-        except IntegrityError:
-            continue  # emitted before: already in the log
-        made.append(delivery.pk)
-    if made:
-        enqueue_after_commit(DELIVER_TASK, delivery_ids=made)
-    return made
+    rows = (
+        WebhookDelivery(
+            endpoint=endpoint,
+            message_id=message_id(key),
+            event=event,
+            payload={"type": event, "timestamp": occurred_at.isoformat(), "data": data},
+            occurred_at=occurred_at,
+            next_attempt_at=occurred_at,
+        )
+        for endpoint in endpoints
+    )
+    return outbox.write(rows, task=DELIVER_TASK)
 
 
 def _person(user) -> dict:
     return {"id": user.pk, "email": user.email, "name": user.display_name}
 
 
-def _site(path: str) -> str:
+def site_url(path: str) -> str:
+    """An absolute URL on the site (SITE_URL), for what is sent to other systems."""
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -95,7 +90,7 @@ def on_certificate_issued(sender, certificate, **kwargs) -> None:
                 "expires_at": certificate.expires_at.isoformat()
                 if certificate.expires_at
                 else None,
-                "url": _site(reverse("progress:certificate", args=[certificate.code])),
+                "url": site_url(reverse("progress:certificate", args=[certificate.code])),
             },
         },
     )

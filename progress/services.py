@@ -114,6 +114,7 @@ def _complete_lesson(*, learner: User, lesson: Lesson, refresh: bool = True) -> 
     if created and refresh:
         rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[lesson.track_id])
     if created:
+        signals.lesson_completed.send(sender=LessonCompletion, completion=completion)
         issue_certificate_if_complete(learner=learner, track=lesson.track)
     recertification.renew_if_refreshed(learner=learner, track=lesson.track, now=now)
     return completion
@@ -224,6 +225,7 @@ def submit_quiz_attempt(
                     passed=passed,
                     answers=snapshot,
                 )
+                signals.quiz_attempted.send(sender=QuizAttempt, attempt=attempt)
                 if passed:
                     _complete_lesson(learner=learner, lesson=quiz.lesson, refresh=False)
                 else:
@@ -351,6 +353,7 @@ def submit_assignment(
             )
     except IntegrityError:
         raise LearningError("That version was already submitted.") from None
+    signals.assignment_submitted.send(sender=Submission, submission=submission)
     rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[assignment.lesson.track_id])
     announcements.review_waiting(submission)
     return submission

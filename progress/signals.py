@@ -12,3 +12,11 @@ records_changed = Signal()
 # `review` just recorded on a submission.
 certificate_issued = Signal()
 submission_reviewed = Signal()
+
+# Sent by `progress.services` inside the transaction that recorded them, for the apps that
+# report learning activity (integrations: xAPI statements): `completion` (a LessonCompletion)
+# just made, `attempt` (a QuizAttempt) just scored and stored, `submission` (a version of
+# practice work) just submitted.
+lesson_completed = Signal()
+quiz_attempted = Signal()
+assignment_submitted = Signal()

@@ -307,6 +307,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-audit-log": {"task": "audit.tasks.purge_audit_log", "schedule": 24 * 60 * 60},
     # Webhook retries whose time has come (and any delivery the broker never took).
     "retry-due-webhooks": {"task": "integrations.tasks.retry_due_webhooks", "schedule": 5 * 60},
+    "retry-due-xapi-statements": {
+        "task": "integrations.tasks.retry_due_xapi_statements",
+        "schedule": 5 * 60,
+    },
     "announce-overdue-assignments": {
         "task": "integrations.tasks.announce_overdue_assignments",
         "schedule": 60 * 60,

@@ -269,6 +269,9 @@ ADMIN_MODELS = {
     # certificate's credential fixed is a record.
     "credentials.issuerkey": {**RECORD_NO_ROW, "delete": (403, 403)},
     "credentials.issuedcredential": {**RECORD_NO_ROW, "delete": (403, 403)},
+    # xAPI: learning record stores set up by staff; the statement log is read only.
+    "integrations.learningrecordstore": NO_ROW,
+    "integrations.statementdelivery": {**RECORD_NO_ROW, "delete": (403, 403)},
     "provisioning.provisionedperson": {
         **RECORD_NO_ROW,
         "delete": (403, 403),
