@@ -31,6 +31,7 @@ from .services import AGS, SCORE_SCOPE, TRACK_PARAMETER, LaunchRefusedError
 
 logger = logging.getLogger(__name__)
 
+CLOCK_SKEW_SECONDS = 5
 DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
 # reason: (status, what happened, what to tell the LMS administrator)
@@ -266,7 +267,7 @@ def deep_link_choose(request):
         "lti/deep_link_return.html",
         {
             "return_url": return_url,
-            "jwt": deep_link.get_response_jwt([resource]),
+            "jwt": _signed_response(deep_link, resource),
             "track": track,
             "registration": conf.found,
         },
@@ -278,6 +279,15 @@ def deep_link_choose(request):
         "form-action": [CSP.SELF, f"{parts.scheme}://{parts.netloc}"],
     }
     return response
+
+
+def _signed_response(deep_link, resource) -> str:
+    """The LtiDeepLinkingResponse JWT, issued a few seconds in the past: a platform whose clock
+    is a little behind ours would otherwise refuse it as "not yet valid" (pylti1p3's own grade
+    service tokens are backdated the same way)."""
+    message = deep_link.get_message_jwt([resource])
+    message["iat"] -= CLOCK_SKEW_SECONDS
+    return deep_link.encode_jwt(message)
 
 
 @require_GET
