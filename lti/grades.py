@@ -103,7 +103,11 @@ def send_score(target_id: int) -> bool:
         .set_user_id(target.subject)
     )
     try:
-        service.put_grade(grade, _line_item(target))
+        column = _line_item(target)
+        if column is not None:
+            column = service.find_or_create_lineitem(column, find_by="resource_id")
+            GradeTarget.objects.filter(pk=target.pk).update(lineitem_url=column.get_id()[:500])
+        service.put_grade(grade, column)
     except requests.RequestException as failure:
         _failed(target, f"{type(failure).__name__}: {failure}")
         raise ScoreNotSentError(str(failure)) from failure
