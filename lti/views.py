@@ -210,7 +210,7 @@ def launch(request):
     try:
         message, claims = _validated(request, conf)
         if message.is_deep_link_launch():
-            return _deep_link_page(request, conf.found, message.get_launch_id(), claims)
+            return _deep_link_page(request, conf.found, message.get_launch_id())
         if not message.is_resource_launch():
             raise LaunchRefusedError("unsupported")
         arrival = services.arrive(registration=conf.found, claims=claims, request=request)
@@ -220,7 +220,7 @@ def launch(request):
     return redirect(arrival.track.get_absolute_url())
 
 
-def _deep_link_page(request, registration, launch_id: str, claims: dict, status: int = 200):
+def _deep_link_page(request, registration, launch_id: str, status: int = 200):
     tracks = Track.objects.published().order_by("position", "title")
     return render(
         request,
@@ -246,7 +246,7 @@ def deep_link_choose(request):
     track = Track.objects.published().filter(slug=request.POST.get("track", "")).first()
     if track is None:
         launch_id = message.get_launch_id()
-        return _deep_link_page(request, conf.found, launch_id, claims, status=400)
+        return _deep_link_page(request, conf.found, launch_id, status=400)
     resource = (
         DeepLinkResource()
         .set_url(_launch_url(request))
