@@ -75,6 +75,7 @@ PAGE_CASES = {
     "certificate_pdf": "progress:certificate_pdf",
     "credential": "credentials:credential",
     "status_list": "credentials:status_list",
+    "lti_jwks": "lti:jwks",
     "unsubscribe": "ledger:unsubscribe",
     "practice_answer": "notifications:practice_answer",
     "invitation": "teams:invitation",

@@ -234,6 +234,7 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
             ),
             learner,
         ),
+        "lti_jwks": (reverse("lti:jwks"), learner),
         "unsubscribe": (
             reverse("ledger:unsubscribe", args=[messaging.unsubscribe_token(email=me.email, kind="nudge")]),
             learner,

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("provisioning.urls")),
     path("", include("credentials.urls")),
+    path("", include("lti.urls")),
 ]
 
 handler404 = "config.views.page_not_found"

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "provisioning",
     "integrations",
     "credentials",
+    "lti",
 ]
 
 MIDDLEWARE = [

@@ -149,6 +149,11 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     "saml_login": (every(404), every(404)),
     "saml_metadata": (every(404), every(404)),
     "saml_sls": (every(404), every(404)),
+    # -- LTI 1.3 (tests/lti): what an LMS sends, cross-site; nothing here for a bare request --
+    "lti:login": (every(400), every(400)),  # no issuer, no login hint: a page that says so
+    "lti:launch": (every(405), every(400)),  # POST with no state or id_token: refused, 400
+    "lti:deep_link_choose": (every(405), every(400)),  # no launch behind it: refused
+    "lti:jwks": (every(200), every(405)),  # the tool's public keys, for platforms to verify
 }
 
 # -- allauth, pinned as it behaves ------------------------------------------------------------
@@ -272,6 +277,12 @@ ADMIN_MODELS = {
     # xAPI: learning record stores set up by staff; the statement log is read only.
     "integrations.learningrecordstore": NO_ROW,
     "integrations.statementdelivery": {**RECORD_NO_ROW, "delete": (403, 403)},
+    # LTI: registrations set up by staff; keys made on first use and rotated; who each
+    # platform's people are and where grades go are records.
+    "lti.platformregistration": NO_ROW,
+    "lti.toolkey": {**RECORD_NO_ROW, "delete": (403, 403)},
+    "lti.ltiidentity": {**RECORD_NO_ROW, "delete": (403, 403)},
+    "lti.gradetarget": {**RECORD_NO_ROW, "delete": (403, 403)},
     "provisioning.provisionedperson": {
         **RECORD_NO_ROW,
         "delete": (403, 403),
@@ -471,6 +482,7 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
         "progress:certificate_pdf",
         "credentials:credential",
         "credentials:status_list",
+        "lti:jwks",
         "ledger:unsubscribe",
         "notifications:practice_answer",
         "teams:invitation",

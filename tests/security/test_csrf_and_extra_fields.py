@@ -20,8 +20,15 @@ pytestmark = pytest.mark.django_db
 # SCIM (provisioning/views.py) authenticates by bearer token only, never by a cookie, so a
 # forged cross-site form carries nothing it would accept. SAML's assertion consumer and logout
 # services (allauth) are posted to from the identity provider's pages, cross-site by design:
-# the signed response and the sign-in state it must answer are the credential.
-CSRF_EXEMPT_BY_DESIGN = {"ledger:unsubscribe", "scim:root", "scim:endpoint", "saml_acs", "saml_sls"}
+# the signed response and the sign-in state it must answer are the credential. LTI's login
+# initiation and launch (lti/views.py) are likewise sent by the LMS's pages: the launch's
+# id_token signed by the platform, the state cookie set at login in this browser and the
+# single-use nonce are the credential; login initiation only starts that and changes nothing.
+# (The deep linking choice that follows is an ordinary form of ours and keeps its token.)
+CSRF_EXEMPT_BY_DESIGN = {
+    "ledger:unsubscribe", "scim:root", "scim:endpoint", "saml_acs", "saml_sls", "lti:login",
+    "lti:launch",
+}  # fmt: skip
 
 
 @pytest.fixture

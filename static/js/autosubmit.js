@@ -1,0 +1,3 @@
+// A form that carries a signed message back to another site (LTI deep linking) goes at once;
+// its button stays for browsers without scripts.
+document.querySelectorAll("form[data-autosubmit]").forEach((form) => form.submit());
