@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("notifications.urls")),
     path("", include("provisioning.urls")),
+    path("", include("api.urls")),
 ]
 
 handler404 = "config.views.page_not_found"
