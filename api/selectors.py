@@ -42,16 +42,21 @@ def _in_team(organisation: Organisation, team_id: int, field: str = "learner") -
 
 
 def people(organisation: Organisation, filters: Filters = Filters()) -> QuerySet[User]:
-    """People with their memberships in this organisation's teams (one prefetch). Updated
-    since: joined the site or one of the organisation's teams since then."""
+    """People with their memberships in this organisation's teams (one prefetch)."""
     memberships = (
         Membership.objects.filter(team__organisation=organisation)
         .select_related("team")
         .order_by("team__name", "role")
     )
-    rows = people_in(organisation).prefetch_related(
+    return clearance_people(organisation, filters).prefetch_related(
         Prefetch("memberships", queryset=memberships, to_attr="organisation_memberships")
     )
+
+
+def clearance_people(organisation: Organisation, filters: Filters = Filters()) -> QuerySet[User]:
+    """The people, filtered, without their memberships. Updated since: joined the site or one
+    of the organisation's teams since then."""
+    rows = people_in(organisation)
     if filters.team is not None:
         rows = rows.filter(_in_team(organisation, filters.team, field="pk"))
     if filters.track is not None:

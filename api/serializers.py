@@ -8,12 +8,17 @@ from rest_framework import serializers
 
 from teams.dashboards import curriculum_facts
 
+MAX_ID = 2**63 - 1  # the database's largest id: a larger number would overflow the query
+
 
 class Filters(serializers.Serializer):
     """The query parameters every list takes (validated; a bad value is a 400 naming it)."""
 
     team = serializers.IntegerField(
-        required=False, min_value=1, help_text="A team's id: only its people's rows."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="A team's id: only its people's rows.",
     )
     track = serializers.SlugField(
         required=False, max_length=80, help_text="A track's slug: only rows of that track."

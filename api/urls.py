@@ -1,5 +1,4 @@
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -17,7 +16,8 @@ router.register("clearance", views.ClearanceViewSet, basename="clearance")
 
 urlpatterns = [
     path("api/v1/", views.Root.as_view(), name="root"),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/schema/", views.Schema.as_view(), name="schema"),
     path("api/v1/docs/", views.Docs.as_view(), name="docs"),
     path("api/v1/", include(router.urls)),
+    re_path(r"^api/(?P<path>[\s\S]*)\Z", views.not_found, name="not_found"),
 ]

@@ -2,9 +2,15 @@
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import mixins, permissions, viewsets
-from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,7 +48,8 @@ class OrganisationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         super().permission_denied(request, message, code)
 
     def filters(self) -> selectors.Filters:
-        form = api_serializers.Filters(data=self.request.query_params)
+        # A plain dict: an empty value (`?updated_since=`) is then a 400, not ignored.
+        form = api_serializers.Filters(data=self.request.query_params.dict())
         if not form.is_valid():
             raise ValidationError(form.errors)
         values = form.validated_data
@@ -60,7 +67,7 @@ class OrganisationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class OrganisationDetailViewSet(mixins.RetrieveModelMixin, OrganisationViewSet):
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = r"[0-9]{1,18}"  # a 64-bit id: a longer one is a 404, not an overflow
 
 
 @documented(
@@ -135,7 +142,7 @@ class ClearanceViewSet(OrganisationViewSet):
     model = User
 
     serializer_class = api_serializers.Clearance
-    rows = staticmethod(selectors.people)
+    rows = staticmethod(selectors.clearance_people)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
@@ -144,6 +151,16 @@ class ClearanceViewSet(OrganisationViewSet):
         return self.get_paginated_response(
             api_serializers.Clearance(page, many=True, context=context).data
         )
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([permissions.AllowAny])
+@throttle_classes([])
+def not_found(request, path: str = ""):
+    """Any other URL under /api/: a 404 in JSON, like the API's own."""
+    raise NotFound("No such endpoint: see /api/v1/ for the list.")
 
 
 class Root(APIView):
@@ -164,6 +181,26 @@ class Root(APIView):
                 "schema": url("api:schema"),
                 "docs": url("api:docs"),
             }
+        )
+
+
+class Schema(SpectacularAPIView):
+    """The OpenAPI document, public. Made once per process and version: it changes only with
+    the code, and making it walks every view (tens of milliseconds a request otherwise)."""
+
+    documents: dict = {}
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        if version not in self.documents:
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            self.documents[version] = generator.get_schema(request=None, public=True)
+        filename = self._get_filename(request, version)
+        return Response(
+            data=self.documents[version],
+            headers={"Content-Disposition": f'inline; filename="{filename}"'},
         )
 
 

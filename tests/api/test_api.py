@@ -163,10 +163,17 @@ def test_a_bad_updated_since_is_a_400_that_says_what_to_send(world, value):
     assert "ISO 8601" in response.json()["updated_since"][0]
 
 
-def test_a_bad_team_is_a_400(world):
-    response = api(world.acme_token).get(reverse("api:person-list"), {"team": "sales"})
+@pytest.mark.parametrize("team", ["sales", "", "0", str(2**70)])
+def test_a_bad_team_is_a_400(world, team):
+    response = api(world.acme_token).get(reverse("api:person-list"), {"team": team})
     assert response.status_code == 400
     assert "team" in response.json()
+
+
+def test_an_id_too_long_for_the_database_is_a_json_404(world):
+    response = api(world.acme_token).get(f"/api/v1/people/{'9' * 30}/")
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("No such endpoint")
 
 
 def test_the_cursor_walks_every_row_exactly_once(world):
