@@ -99,6 +99,9 @@ PAGE_CASES = {
     "notifications": "notifications:inbox",
     "audit_log": "audit:log",
     "audit_export": "audit:export",
+    "api_root": "api:root",
+    "api_schema": "api:schema",
+    "api_docs": "api:docs",
 }
 CORE_URL_NAMES = {
     "catalogue": "courses:catalogue",

@@ -256,6 +256,11 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
         "notifications": (reverse("notifications:inbox"), learner),
         "audit_log": (reverse("audit:log"), author),  # staff: every organisation's entries
         "audit_export": (reverse("audit:export"), author),
+        # The reporting API's public pages (its data needs a bearer token, which the load
+        # generator doesn't send; tests/api/test_queries.py holds its query budgets).
+        "api_root": (reverse("api:root"), learner),
+        "api_schema": (reverse("api:schema"), learner),
+        "api_docs": (reverse("api:docs"), learner),
         "portfolio": (
             reverse("practice:portfolio", args=[Portfolio.objects.filter(is_public=True)[0].handle]),
             learner,
