@@ -21,7 +21,12 @@ pytestmark = pytest.mark.django_db
 # forged cross-site form carries nothing it would accept. SAML's assertion consumer and logout
 # services (allauth) are posted to from the identity provider's pages, cross-site by design:
 # the signed response and the sign-in state it must answer are the credential.
-CSRF_EXEMPT_BY_DESIGN = {"ledger:unsubscribe", "scim:root", "scim:endpoint", "saml_acs", "saml_sls"}
+# The reporting API (api/) is the same: a bearer token, never a session, and read only (every
+# POST is a 401 or a 405 whatever the cookies; tests/security/test_authorization_matrix.py).
+CSRF_EXEMPT_BY_DESIGN = {
+    "ledger:unsubscribe", "scim:root", "scim:endpoint", "saml_acs", "saml_sls",
+    *(name for name in MATRIX if name.startswith("api:")),
+}  # fmt: skip
 
 
 @pytest.fixture
