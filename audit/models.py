@@ -37,6 +37,8 @@ class AuditEntry(models.Model):
         SSO_CONFIGURED = "sso_configured", "Single sign-on configuration changed"
         SCIM_TOKEN_CREATED = "scim_token_created", "SCIM token created"
         SCIM_TOKEN_REVOKED = "scim_token_revoked", "SCIM token revoked"
+        API_TOKEN_CREATED = "api_token_created", "Reporting API token created"
+        API_TOKEN_REVOKED = "api_token_revoked", "Reporting API token revoked"
         ACCOUNT_PROVISIONED = "account_provisioned", "Account created by the identity provider"
         ACCOUNT_PROVISIONING_UPDATED = (
             "account_provisioning_updated",

@@ -102,6 +102,16 @@ PAGE_CASES = {
     "notifications": "notifications:inbox",
     "audit_log": "audit:log",
     "audit_export": "audit:export",
+    "api_root": "api:root",
+    "api_schema": "api:schema",
+    "api_docs": "api:docs",
+    "api_person": "api:person-list",
+    "api_team": "api:team-list",
+    "api_assignment": "api:assignment-list",
+    "api_enrolment": "api:enrolment-list",
+    "api_quiz_result": "api:quiz-result-list",
+    "api_certificate": "api:certificate-list",
+    "api_clearance": "api:clearance-list",
 }
 CORE_URL_NAMES = {
     "catalogue": "courses:catalogue",

@@ -33,6 +33,7 @@ class Case:
     cookie: str
     expect: int
     bodies: list[str]  # POST: "check", "warmup", one body file per round, then "tails"
+    authorization: str = ""  # the reporting API's cases: its bearer token
 
     def body_file(self, label: str) -> str | None:
         if self.method != "POST":
@@ -68,6 +69,8 @@ def check(server: Gunicorn, case: Case) -> dict:
     redirect instead of the page would otherwise pass for a fast page)."""
     body = None
     headers = {"Cookie": case.cookie, "Host": "127.0.0.1"}
+    if case.authorization:
+        headers["Authorization"] = case.authorization
     if case.method == "POST":
         body = Path(case.body_file("check")).read_text().splitlines()[0].encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -91,7 +94,12 @@ def run_wrk(
     """Run wrk against one case; returns wrk's summary, worker and database CPU seconds,
     requests served and whether the set of workers changed (a restarted worker would spoil
     the CPU figure)."""
-    env = dict(os.environ, BENCH_COOKIE=case.cookie, BENCH_THREADS="1")
+    env = dict(
+        os.environ,
+        BENCH_COOKIE=case.cookie,
+        BENCH_AUTHORIZATION=case.authorization,
+        BENCH_THREADS="1",
+    )
     bodies = case.body_file(label)
     if bodies:
         env["BENCH_BODIES"] = bodies

@@ -142,16 +142,24 @@ def build_plan(args) -> dict:
         "quiz_statistics": ("GET", reverse("admin:progress_quizstatistics_change", args=[quiz.pk]), author, 200),
     }  # fmt: skip
     cases.update(page_cases(track, learner=learner, manager=manager, author=author))
+    token = api_authorization()
     plan = {"cases": {}}
     for name, (method, path, cookie, expect) in cases.items():
+        authorization = token if path.startswith("/api/") else ""
         plan["cases"][name] = {
             "method": method,
             "path": path,
             "cookie": cookie,
             "expect": expect,
             "bodies": quiz_bodies if method == "POST" else [],
+            "authorization": authorization,
             "queries": count_queries(
-                method, path, cookie, expect, lambda: _one_body(taker_user, quiz, right_answers)
+                method,
+                path,
+                cookie,
+                expect,
+                lambda: _one_body(taker_user, quiz, right_answers),
+                authorization=authorization,
             ),
         }
     plan["lesson_body_bytes"] = {
@@ -269,6 +277,17 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
         "notifications": (reverse("notifications:inbox"), learner),
         "audit_log": (reverse("audit:log"), author),  # staff: every organisation's entries
         "audit_export": (reverse("audit:export"), author),
+        # The reporting API's public pages (its data needs a bearer token, which the load
+        # generator doesn't send; tests/api/test_queries.py holds its query budgets).
+        "api_root": (reverse("api:root"), learner),
+        "api_schema": (reverse("api:schema"), learner),
+        "api_docs": (reverse("api:docs"), learner),
+        # The API's lists, a page of 100 (its default) with the big team's organisation's token
+        # (api_authorization; no cookie): the session middleware finds nothing to read.
+        **{
+            f"api_{name.replace('-', '_')}": (reverse(f"api:{name}-list"), "")
+            for name in API_LISTS
+        },
         "portfolio": (
             reverse("practice:portfolio", args=[Portfolio.objects.filter(is_public=True)[0].handle]),
             learner,
@@ -279,6 +298,21 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
             f"page cases without a path, or paths without a case: {set(paths) ^ set(PAGE_CASES)}"
         )
     return {name: ("GET", path, cookie, 200) for name, (path, cookie) in paths.items()}
+
+
+API_LISTS = (
+    "person", "team", "assignment", "enrolment", "quiz-result", "certificate", "clearance",
+)  # fmt: skip
+
+
+def api_authorization() -> str:
+    """An Authorization header for the reporting API, as the big team's organisation."""
+    from api import tokens
+    from learners.models import Team
+
+    organisation = Team.objects.select_related("organisation").get(name="Big team").organisation
+    _, raw = tokens.create_token(organisation=organisation, name="bench", by=None)
+    return f"Bearer {raw}"
 
 
 def track_role(track_slug: str):
@@ -298,15 +332,17 @@ def _one_body(taker, quiz, right_answers) -> dict:
     return data
 
 
-def count_queries(method: str, path: str, cookie: str, expect: int, post_data) -> int:
+def count_queries(
+    method: str, path: str, cookie: str, expect: int, post_data, *, authorization: str = ""
+) -> int:
     """Queries of one request after a warm-up request (the session is then in the cache, as
     it is in a running worker). Streamed responses are consumed inside the count."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
-    for part in cookie.split("; "):
+    client = Client(**({"HTTP_AUTHORIZATION": authorization} if authorization else {}))
+    for part in filter(None, cookie.split("; ")):
         name, _, value = part.partition("=")
         client.cookies[name] = value
 

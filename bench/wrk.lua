@@ -1,10 +1,12 @@
 -- wrk script for the benchmark: the session cookie for every request, and for POST cases one
 -- pre-generated body per request (each carries its own one-time quiz token), read from a file.
 --   BENCH_COOKIE  the Cookie header
+--   BENCH_AUTHORIZATION  the Authorization header (the reporting API's cases), or empty
 --   BENCH_BODIES  a file with one urlencoded body per line (POST); unset for GET
 -- GET cases keep wrk's static request (no Lua per request); only POST defines request().
 
 local cookie = os.getenv("BENCH_COOKIE")
+local authorization = os.getenv("BENCH_AUTHORIZATION")
 local bodies_path = os.getenv("BENCH_BODIES")
 local threads = tonumber(os.getenv("BENCH_THREADS") or "1")
 local made = 0
@@ -19,6 +21,9 @@ end
 function init(args)
   if cookie and cookie ~= "" then
     wrk.headers["Cookie"] = cookie
+  end
+  if authorization and authorization ~= "" then
+    wrk.headers["Authorization"] = authorization
   end
   if bodies_path and bodies_path ~= "" then
     bodies = {}

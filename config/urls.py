@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("provisioning.urls")),
     path("", include("credentials.urls")),
     path("", include("lti.urls")),
+    path("", include("api.urls")),
 ]
 
 handler404 = "config.views.page_not_found"

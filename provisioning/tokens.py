@@ -1,14 +1,13 @@
 """SCIM tokens: created and revoked by staff in the admin, one organisation each, kept as a
 SHA-256 digest; the token itself is shown once."""
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
+from core import tokens as bearer_tokens
 from learners.models import Organisation, User
 
 from .models import ScimToken
@@ -18,18 +17,18 @@ PREFIX = "scim_"
 USE_RECORDED_EVERY = timedelta(minutes=5)
 
 
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 @transaction.atomic
 def create_token(
     *, organisation: Organisation, name: str, by: User | None
 ) -> tuple[ScimToken, str]:
     """A new token for `organisation`; returns it and the secret, which is never shown again."""
-    raw = PREFIX + secrets.token_urlsafe(32)
+    raw = bearer_tokens.new_secret(PREFIX)
     token = ScimToken.objects.create(
-        organisation=organisation, name=name, digest=_digest(raw), prefix=raw[:8], created_by=by
+        organisation=organisation,
+        name=name,
+        digest=bearer_tokens.digest(raw),
+        prefix=bearer_tokens.shown_prefix(raw),
+        created_by=by,
     )
     audit.record(
         kind=audit.Kind.SCIM_TOKEN_CREATED,
@@ -56,16 +55,16 @@ def revoke_token(*, token: ScimToken, by: User | None) -> None:
 
 def token_for(authorization: str | None) -> ScimToken | None:
     """The live token an `Authorization: Bearer …` header carries, or None."""
-    scheme, _, raw = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not raw.startswith(PREFIX):
+    raw = bearer_tokens.bearer(authorization, prefix=PREFIX)
+    if raw is None:
         return None
     token = (
         ScimToken.objects.select_related("organisation")
-        .filter(digest=_digest(raw.strip()), revoked_at__isnull=True)
+        .filter(digest=bearer_tokens.digest(raw), revoked_at__isnull=True)
         .first()
     )
     if token is not None:
         now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > USE_RECORDED_EVERY:
+        if bearer_tokens.use_is_due(token.last_used_at, now, USE_RECORDED_EVERY):
             ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token

@@ -9,7 +9,7 @@ from tests.security.test_authorization_matrix import MATRIX
 
 APPS = (
     "courses:", "progress:", "practice:", "governance:", "teams:", "notifications:", "ledger:",
-    "audit:", "credentials:", "lti:",
+    "audit:", "credentials:", "lti:", "api:",
 )  # fmt: skip
 SITE = {"healthz", "security_txt", "security_policy", "profile", "profile_delete", "placement"}
 

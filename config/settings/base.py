@@ -63,8 +63,12 @@ INSTALLED_APPS = [
     "notifications",
     "provisioning",
     "integrations",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (the CSP allows no CDN)
     "credentials",
     "lti",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -384,4 +388,37 @@ LOGGING = {
         # fontTools (fpdf2's font subsetting) reports each table it prunes at INFO.
         "fontTools": {"level": "WARNING"},
     },
+}
+
+# The reporting API (api/, docs/api.md): bearer tokens per organisation, never a session.
+API_TOKEN_DAYS = int(env("API_TOKEN_DAYS", "90"))  # a new token's lifetime unless told
+API_TOKEN_MAX_DAYS = int(env("API_TOKEN_MAX_DAYS", "365"))
+API_RATE_LIMIT = env("API_RATE_LIMIT", "120/minute")  # per token (DRF's rate syntax)
+API_PAGE_SIZE = 100
+API_MAX_PAGE_SIZE = 500
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.HasApiToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.authentication.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "UNAUTHENTICATED_TOKEN": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Socialcraft Reporting API",
+    "DESCRIPTION": (
+        "Read-only reports for one organisation: its people, teams, assignments, progress per "
+        "enrolment, quiz results, certificates and clearance. Send the organisation's token as "
+        "`Authorization: Bearer …`; lists come in pages: follow `next`. Guide: docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",  # tags and operation ids: "teams", "teams_list"
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -53,6 +53,12 @@ MANAGERS_ONLY = (L, 403, 403, 200, 200, 200)
 MANAGERS_POST_ONLY = (L, 403, 403, 405, 405, 405)
 A_TEAM_ACTION = (L, 403, 403, R, 404, R)  # on A's team's object: other managers get 404
 
+API_TOKEN_ONLY = (
+    "person-list", "person-detail", "team-list", "team-detail", "assignment-list",
+    "assignment-detail", "enrolment-list", "enrolment-detail", "quiz-result-list",
+    "certificate-list", "certificate-detail", "clearance-list",
+)  # fmt: skip
+
 # name: (GET by each role, POST by each role), roles in the order of ROLES.
 MATRIX: dict[str, tuple[tuple, tuple]] = {
     # -- the site ---------------------------------------------------------------------------
@@ -138,6 +144,14 @@ MATRIX: dict[str, tuple[tuple, tuple]] = {
     # -- SCIM provisioning: a bearer token per organisation, never a session (tests/provisioning)
     "scim:root": (every(401), every(405)),  # GET: a search of every type, which needs a token
     "scim:endpoint": (every(401), every(401)),  # /scim/v2/Users with no token: 401 for everyone
+    # -- the reporting API: a bearer token per organisation, never a session (tests/api) ----
+    # Its root, OpenAPI document and Swagger page are public (no data); POST: read only.
+    "api:root": (every(200), every(405)),
+    "api:schema": (every(200), every(405)),
+    "api:docs": (every(200), every(405)),
+    "api:not_found": (every(404), every(404)),  # any other /api/ URL: a 404 in JSON
+    # No token: 401 for everyone, before the method is looked at.
+    **{f"api:{name}": (every(401), every(401)) for name in API_TOKEN_ONLY},
     # “Continue with your company account”: the address form; POST without one shows the form.
     "company_sign_in": (every(200), every(200)),
     # An organisation's OpenID Connect sign-in (allauth): no such organisation here.
@@ -267,6 +281,8 @@ ADMIN_MODELS = {
     # written by the organisation's identity provider only.
     "provisioning.scimtoken": {**NO_ROW, "delete": (403, 403)},
     "provisioning.companysignin": NO_ROW,
+    # Reporting API tokens: the same (created, revoked, never edited or deleted).
+    "api.apitoken": {**NO_ROW, "delete": (403, 403)},
     # Webhooks: endpoints set up by staff; the delivery log is read only.
     "integrations.webhookendpoint": NO_ROW,
     "integrations.webhookdelivery": {**RECORD_NO_ROW, "delete": (403, 403)},
@@ -496,4 +512,8 @@ def test_matrix_has_no_url_open_to_everyone_by_accident():
         "account_reset_password_from_key",
         "account_reset_password_from_key_done",
         "socialaccount_login_cancelled",
+        # The reporting API's list of endpoints, OpenAPI document and Swagger page: no data.
+        "api:root",
+        "api:schema",
+        "api:docs",
     }

@@ -25,9 +25,12 @@ pytestmark = pytest.mark.django_db
 # id_token signed by the platform, the state cookie set at login in this browser and the
 # single-use nonce are the credential; login initiation only starts that and changes nothing.
 # (The deep linking choice that follows is an ordinary form of ours and keeps its token.)
+# The reporting API (api/) is the same: a bearer token, never a session, and read only (every
+# POST is a 401 or a 405 whatever the cookies; tests/security/test_authorization_matrix.py).
 CSRF_EXEMPT_BY_DESIGN = {
     "ledger:unsubscribe", "scim:root", "scim:endpoint", "saml_acs", "saml_sls", "lti:login",
     "lti:launch",
+    *(name for name in MATRIX if name.startswith("api:")),
 }  # fmt: skip
 
 
