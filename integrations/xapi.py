@@ -18,7 +18,7 @@ from django.urls import reverse
 from courses import pages
 from learners.models import User
 from progress.models import Enrolment
-from provisioning.people import organisations_of
+from provisioning.people import organisation_ids_of
 
 from . import outbox
 from .events import site_url
@@ -110,11 +110,10 @@ def emit(*, learner: User, track, said: list[Said]) -> list[int]:
     """These statements about `learner` (in `track`) to each active learning record store of
     the organisations they learn in, each once per store. The stores, the actor and the
     registration are looked up once for all of them. Returns the new deliveries' ids."""
-    organisation_ids = organisations_of(learner)
-    if not organisation_ids:
-        return []
     stores = list(
-        LearningRecordStore.objects.filter(organisation_id__in=organisation_ids, active=True)
+        LearningRecordStore.objects.filter(
+            organisation_id__in=organisation_ids_of(learner), active=True
+        )
     )
     if not stores:
         return []

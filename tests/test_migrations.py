@@ -196,8 +196,8 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
         # And the webhooks (integrations 0001), which look up the person's organisations with
         # the provisioned people (provisioning 0001): no endpoint exists in the old schema.
         monkeypatch.setattr(webhook_events, "organisations_of", lambda person: [])
-        # And the xAPI statements (integrations 0003), which ask the same.
-        monkeypatch.setattr(xapi, "organisations_of", lambda person: [])
+        # And the xAPI statements (integrations 0003), whose stores don't exist there yet.
+        monkeypatch.setattr(xapi, "emit", lambda **kwargs: [])
         _lend_unread_column("ADD COLUMN unread_notices integer NOT NULL DEFAULT 0")
         # And the organisation's two-step sign-in setting (learners 0012), read with every
         # signed-in user (learners.backends).

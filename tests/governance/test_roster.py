@@ -93,6 +93,41 @@ def test_staff_see_every_organisation(client, world, staff_user):
     assert names_on(client, ROSTER + "?organisation=elsewhere") == {"Otto"}
 
 
+def teams_on(client, query: str = "") -> dict[str, str]:
+    """{person: the team shown under their name} on the roster's first page."""
+    body = client.get(ROSTER + query).content.decode()
+    return {
+        line.split("<strong>")[1].split("</strong>")[0]: line.split('<span class="muted">')[
+            1
+        ].split("</span>")[0]
+        for line in body.splitlines()
+        if line.strip().startswith("<tr><td><strong>")
+    }
+
+
+def test_each_person_is_shown_with_their_first_team_in_the_scope(client, world):
+    """A one-team scope names its team without a lookup per person; a scope of several teams
+    (or the whole organisation) names each person's first team by name, filtered or not."""
+    acme, _, people, _ = world
+    sales = acme.teams.get(name="Sales")
+    Membership.objects.create(user=people["Sean"], team=sales, role=Membership.Role.LEARNER)
+    client.force_login(people["Morgan"])  # Marketing alone
+    assert teams_on(client) == {"Sean": "Marketing", "Lena": "Marketing"}
+    assert teams_on(client, "?status=cleared") == {"Sean": "Marketing", "Lena": "Marketing"}
+    assert {row["team"] for row in read_csv(client.get(CSV))} == {"Marketing"}
+    client.force_login(people["Max"])  # Sales alone: Sean is in it too
+    assert teams_on(client) == {"Sean": "Sales", "Sam": "Sales"}
+    Membership.objects.create(
+        user=people["Max"],
+        team=acme.teams.get(name="Marketing"),
+        role=Membership.Role.MANAGER,
+    )
+    expected = {"Sean": "Marketing", "Lena": "Marketing", "Sam": "Sales"}
+    assert teams_on(client) == expected  # both teams: Sean's first is Marketing
+    client.force_login(people["Carrie"])  # the whole organisation
+    assert teams_on(client) == expected
+
+
 def test_roster_shows_who_is_cleared_and_who_lost_it_when_the_policy_changed(client, world):
     acme, _, people, _ = world
     with gov.at(gov.JAN_1 + timedelta(days=5)):
