@@ -152,15 +152,9 @@ def _levels_of_organisation(organisation_id: int):
     return _levels_in([organisation_id])
 
 
-def levels_of_each(organisations) -> dict[int, list[ClearanceLevel]]:
-    """`levels_of` for several organisations (ids, or a subquery of them), by id, in one
-    query. Each level's `required_tracks` are its tracks as plain values, in catalogue order,
-    named from the curriculum kept in memory (`tracks_by_id`)."""
-    return _by_organisation(list(_levels_in(organisations)))
-
-
 def levels_in_organisations_of(user: User) -> dict[int, list[ClearanceLevel]]:
-    """`levels_of_each` for the organisations of the person's teams (for /me/, compiled once)."""
+    """`levels_of` for every organisation of the person's teams, by id (for /me/, one query
+    compiled once)."""
     return _by_organisation(_levels_in_organisations_of(user_id=user.pk))
 
 
@@ -173,6 +167,8 @@ def _levels_in(organisations) -> QuerySet[ClearanceLevel]:
     return (
         ClearanceLevel.objects.filter(organisation__in=organisations)
         .select_related("organisation", "assignment")
+        # A level names its assignment; the brief (kilobytes of text) stays unread.
+        .defer("assignment__brief_markdown", "assignment__brief_html")
         .annotate(
             track_ids=StringAgg(Cast("tracks__id", CharField()), Value(","), default=Value(""))
         )
@@ -205,13 +201,14 @@ class Rules:
         policy: PolicyState | None = None,
     ):
         """`levels` and `policy`, when given, were loaded for several organisations at once
-        (`levels_of_each`, `policy_states`); otherwise they are read here."""
+        (`levels_in_organisations_of`, the policy standing of /me/); otherwise they are read
+        here."""
         self.organisation = organisation
         self.now = now or timezone.now()
         self.levels = levels_of(organisation) if levels is None else levels
         if policy is None:
             policy = (
-                policy_state(organisation, today=timezone.localdate(self.now))
+                policy_state(organisation, today=timezone.localdate(self.now), with_text=False)
                 if self.levels
                 else PolicyState(organisation=organisation)
             )

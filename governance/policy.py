@@ -86,10 +86,19 @@ class PolicyState:
         return self.upcoming or self.current
 
 
-def policy_state(organisation: Organisation, *, today: date | None = None) -> PolicyState:
+# What a version's text is kept in: left unread where only its number and dates matter.
+TEXT_FIELDS = ("body_markdown", "body_html")
+
+
+def policy_state(
+    organisation: Organisation, *, today: date | None = None, with_text: bool = True
+) -> PolicyState:
     """The organisation's published versions and the current one. One query, compiled once
-    (the roster reads it on every visit)."""
-    versions = _published_versions_of(organisation_id=organisation.pk)
+    (the roster reads it on every visit). Without `with_text` the versions' texts stay unread:
+    the clearance rules need numbers and dates, and a policy's text runs to many kilobytes
+    per version."""
+    read = _published_versions_of if with_text else _published_versions_without_text_of
+    versions = read(organisation_id=organisation.pk)
     for version in versions:
         version.policy.organisation = organisation  # no query
     return state_of(organisation, versions, today=today or timezone.localdate())
@@ -105,27 +114,9 @@ def _published_versions_of(organisation_id: int):
     )
 
 
-def policy_states(
-    organisations: list[Organisation], *, today: date | None = None
-) -> dict[int, PolicyState]:
-    """`policy_state` of each organisation, by id, in one query."""
-    today = today or timezone.localdate()
-    versions: dict[int, list[PolicyVersion]] = {o.pk: [] for o in organisations}
-    if organisations:
-        published = (
-            PolicyVersion.objects.published()
-            .filter(policy__organisation__in=list(versions))
-            .select_related("policy", "published_by")
-            .order_by("-number")
-        )
-        by_id = {organisation.pk: organisation for organisation in organisations}
-        for version in published:
-            version.policy.organisation = by_id[version.policy.organisation_id]  # no query
-            versions[version.policy.organisation_id].append(version)
-    return {
-        organisation.pk: state_of(organisation, versions[organisation.pk], today=today)
-        for organisation in organisations
-    }
+@prepared
+def _published_versions_without_text_of(organisation_id: int):
+    return _published_versions_of.build(organisation_id=organisation_id).defer(*TEXT_FIELDS)
 
 
 def state_of(

@@ -363,6 +363,7 @@ def _published_versions_with_my_acknowledgement(user_id: int):
         PolicyVersion.objects.published()
         .filter(policy__organisation__in=_organisations_of(user_id))
         .select_related("policy__organisation", "published_by")
+        .defer(*policies.TEXT_FIELDS)  # /me/ shows what changed, not the text
         .annotate(my_acknowledged_at=Subquery(acknowledged.values("acknowledged_at")[:1]))
         .order_by("policy__organisation__name", "policy__organisation_id", "-number")
     )
