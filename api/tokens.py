@@ -74,10 +74,8 @@ def create_token(
 @transaction.atomic
 def revoke_token(*, token: ApiToken, by: User | None) -> None:
     """Stop `token` at once. Idempotent: revoking a revoked token changes nothing."""
-    if token.revoked_at:
+    if not bearer_tokens.revoke(token):
         return
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
     audit.record(
         kind=audit.Kind.API_TOKEN_REVOKED,
         actor=by,

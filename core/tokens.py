@@ -9,6 +9,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
 # The first characters of a token, kept beside the digest so that a list can show which one is
 # which ("scim_Ab3…") without keeping anything that authenticates.
 SHOWN_PREFIX_LENGTH = 8
@@ -41,3 +43,13 @@ def use_is_due(last_used_at: datetime | None, now: datetime, every: timedelta) -
     """Whether to write a token's last use again: at most once per `every`, so that a busy
     client doesn't write a row on every request."""
     return last_used_at is None or now - last_used_at > every
+
+
+def revoke(token) -> bool:
+    """Stop a token (a model with `revoked_at`) at once; False when it already was stopped, so
+    that revoking twice records nothing twice."""
+    if token.revoked_at:
+        return False
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return True

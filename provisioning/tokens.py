@@ -41,10 +41,8 @@ def create_token(
 
 @transaction.atomic
 def revoke_token(*, token: ScimToken, by: User | None) -> None:
-    if token.revoked_at:
+    if not bearer_tokens.revoke(token):
         return
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
     audit.record(
         kind=audit.Kind.SCIM_TOKEN_REVOKED,
         actor=by,
