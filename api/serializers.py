@@ -3,10 +3,10 @@
 selector never reads them."""
 
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from progress.models import Certificate as CertificateRecord
 from teams.dashboards import curriculum_facts
 
 MAX_ID = 2**63 - 1  # the database's largest id: a larger number would overflow the query
@@ -145,11 +145,11 @@ class Certificate(serializers.Serializer):
         help_text="The certificate as a signed Open Badges 3.0 credential (docs/credentials.md)."
     )
 
-    @extend_schema_field(serializers.ChoiceField(choices=["valid", "expired", "revoked"]))
+    @extend_schema_field(
+        serializers.ChoiceField(choices=[value for value, _ in CertificateRecord.STANDINGS])
+    )
     def get_status(self, certificate) -> str:
-        if certificate.is_revoked:
-            return "revoked"
-        return "expired" if certificate.is_expired(timezone.now()) else "valid"
+        return certificate.standing()
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, certificate) -> str:

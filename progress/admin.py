@@ -62,16 +62,38 @@ class SubmissionAdmin(ReadOnlyAdmin):
     inlines = [ReviewInline]
 
 
+class CertificateStandingFilter(admin.SimpleListFilter):
+    """Valid, expired or revoked, as the certificate's page and the API say it."""
+
+    title = "standing"
+    parameter_name = "standing"
+
+    def lookups(self, request, model_admin):
+        return Certificate.STANDINGS
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(Certificate.STANDINGS):
+            return queryset.in_standing(self.value())
+        return queryset
+
+
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin):
     """Certificates are history, so read-only, except that staff may revoke one (issued in
     error, or earned dishonestly) with a reason, and reinstate it if that was a mistake."""
 
-    list_display = ["track_title", "learner_name", "issued_at", "code", "revoked_at"]
-    list_filter = ["track", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = ["track_title", "learner_name", "issued_at", "expires_at", "standing"]
+    list_filter = [CertificateStandingFilter, "track"]
     search_fields = ["learner_name", "learner__email", "code", "track_title"]
     list_select_related = ["track"]
     actions = ["revoke", "reinstate"]
+
+    @admin.display(description="standing")
+    def standing(self, certificate: Certificate) -> str:
+        standing = dict(Certificate.STANDINGS)[certificate.standing()]
+        if certificate.is_revoked:
+            return f"{standing} on {certificate.revoked_at:%Y-%m-%d}: {certificate.revoked_reason}"
+        return standing
 
     @admin.action(description="Revoke the selected certificates…")
     def revoke(self, request, queryset):

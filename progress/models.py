@@ -216,7 +216,21 @@ def new_certificate_code() -> str:
     return secrets.token_urlsafe(12)  # 96 random bits: unguessable, short enough to type
 
 
+class CertificateQuerySet(models.QuerySet):
+    def in_standing(self, standing: str, now=None) -> "CertificateQuerySet":
+        """The certificates whose `Certificate.standing(now)` is `standing`, in SQL."""
+        now = now or timezone.now()
+        live = self.filter(revoked_at__isnull=True)
+        return {
+            "revoked": self.filter(revoked_at__isnull=False),
+            "expired": live.filter(expires_at__lte=now),
+            "valid": live.exclude(expires_at__lte=now),
+        }[standing]
+
+
 class Certificate(models.Model):
+    STANDINGS = [("valid", "Valid"), ("expired", "Expired"), ("revoked", "Revoked")]
+
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
     )
@@ -234,6 +248,8 @@ class Certificate(models.Model):
     # anything, its page says so, and its verifiable credential's status list bit is set.
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=200, blank=True)
+
+    objects = CertificateQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -258,6 +274,12 @@ class Certificate(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def standing(self, now=None) -> str:
+        """ "revoked", else "expired", else "valid" (CertificateQuerySet.in_standing in SQL)."""
+        if self.is_revoked:
+            return "revoked"
+        return "expired" if self.is_expired(now) else "valid"
 
 
 class RetrievalAnswer(models.Model):

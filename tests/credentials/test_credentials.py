@@ -244,3 +244,30 @@ def test_the_key_command_names_what_it_needs():
     call_command("credential_keys", "rotate", "--site")
     assert IssuerKey.objects.filter(retired_at__isnull=True).count() == 2
     assert issuing.active_key(None).organisation is None
+
+
+@pytest.mark.django_db
+def test_the_admin_filters_certificates_by_standing_as_their_pages_say_it(admin_client):
+    now = timezone.now()
+    made = {
+        "valid": certificate_for("valid@example.com", expires_at=now + timedelta(days=30)),
+        "for ever": certificate_for("forever@example.com"),
+        "expired": certificate_for("expired@example.com", expires_at=now - timedelta(days=1)),
+        "revoked": certificate_for(
+            "revoked@example.com", expires_at=now - timedelta(days=1), revoked_at=now
+        ),
+    }
+    made["revoked"].revoked_reason = "Issued in error"
+    made["revoked"].save()
+    assert {name: c.standing() for name, c in made.items()} == {
+        "valid": "valid", "for ever": "valid", "expired": "expired", "revoked": "revoked",
+    }  # fmt: skip
+    url = reverse("admin:progress_certificate_changelist")
+    for standing, _ in Certificate.STANDINGS:
+        listed = set(Certificate.objects.in_standing(standing).values_list("pk", flat=True))
+        assert listed == {c.pk for c in made.values() if c.standing() == standing}
+        page = admin_client.get(url, {"standing": standing}).content.decode()
+        shown = {name for name, c in made.items() if f"/{c.pk}/change/" in page}
+        assert shown == {name for name, c in made.items() if c.standing() == standing}
+    everything = admin_client.get(url).content.decode()
+    assert "Revoked on" in everything and "Issued in error" in everything
