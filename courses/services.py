@@ -300,40 +300,33 @@ def write_lesson(lesson: Lesson, spec: cf.LessonSpec, *, now=None) -> ImportRepo
     return report
 
 
-def _retire_lesson(lesson: Lesson, report: ImportReport, now) -> None:
-    if lesson_has_learner_records(lesson):
-        if lesson.archived_at is None:
-            lesson.archived_at = now
-            lesson.save(update_fields=["archived_at"])
-            report.record("lesson", "archived")
+def _retire(obj, kind: str, report: ImportReport, now, *, kept: bool) -> None:
+    """Take `obj` (a lesson, module, quiz or assignment) out of the curriculum: archived when
+    `kept` (learners' records point at it, so it stays readable to them), deleted otherwise."""
+    if kept:
+        if obj.archived_at is None:
+            obj.archived_at = now
+            obj.save(update_fields=["archived_at"])
+            report.record(kind, "archived")
     else:
-        lesson.delete()
-        report.record("lesson", "deleted")
+        obj.delete()
+        report.record(kind, "deleted")
+
+
+def _retire_lesson(lesson: Lesson, report: ImportReport, now) -> None:
+    _retire(lesson, "lesson", report, now, kept=lesson_has_learner_records(lesson))
 
 
 def _retire_module(module: Module, report: ImportReport, now) -> None:
-    if module.lessons.exists():  # lessons kept because learners have records, now archived
-        if module.archived_at is None:
-            module.archived_at = now
-            module.save(update_fields=["archived_at"])
-            report.record("module", "archived")
-    else:
-        module.delete()
-        report.record("module", "deleted")
+    # Its lessons that are still there were kept for learners' records, and are archived.
+    _retire(module, "module", report, now, kept=module.lessons.exists())
 
 
 def _import_quiz(lesson: Lesson, spec: cf.QuizSpec | None, report: ImportReport, now) -> None:
     quiz = lesson.quiz if _has_child(lesson, "quiz") else None
     if spec is None:
         if quiz is not None:
-            if has_learner_records(quiz):
-                if quiz.archived_at is None:
-                    quiz.archived_at = now
-                    quiz.save(update_fields=["archived_at"])
-                    report.record("quiz", "archived")
-            else:
-                quiz.delete()
-                report.record("quiz", "deleted")
+            _retire(quiz, "quiz", report, now, kept=has_learner_records(quiz))
         return
     quiz = quiz or Quiz(lesson=lesson)
     changed = _assign(
@@ -398,14 +391,7 @@ def _import_assignment(
     assignment = lesson.assignment if _has_child(lesson, "assignment") else None
     if spec is None:
         if assignment is not None:
-            if has_learner_records(assignment):
-                if assignment.archived_at is None:
-                    assignment.archived_at = now
-                    assignment.save(update_fields=["archived_at"])
-                    report.record("assignment", "archived")
-            else:
-                assignment.delete()
-                report.record("assignment", "deleted")
+            _retire(assignment, "assignment", report, now, kept=has_learner_records(assignment))
         return
     assignment = assignment or PracticeAssignment(lesson=lesson)
     changed = _assign(

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 
 from courses import content_files as cf
 from courses import services
-from courses.models import Choice, Lesson, Module, Question, Quiz, Track
+from courses.models import Choice, Lesson, Module, PracticeAssignment, Question, Quiz, Track
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,50 @@ def test_removed_lesson_without_learner_records_is_deleted(content_tree):
 
     assert not Lesson.objects.filter(slug="welcome").exists()
     assert report.counts["lesson deleted"] == 1
+
+
+def test_removed_parts_with_learner_records_are_archived_and_the_others_deleted(content_tree):
+    from progress.models import QuizAttempt
+    from tests import factories
+
+    import_tree(content_tree)
+    quiz = Quiz.objects.get(lesson__slug="first-quiz")
+    QuizAttempt.objects.create(
+        learner=factories.UserFactory(), quiz=quiz, token="t", number=1, score=50, passed=False,
+        answers=[],
+    )  # fmt: skip
+    basics = content_tree / "sample-track/01-basics"
+    for path in (
+        basics / "02-first-quiz.md",
+        content_tree / "sample-track/02-practice/01-draft-posts.md",
+    ):
+        text = path.read_text()
+        front, body = text.split("+++", 2)[1:]
+        kept = front.split("\n[", 1)[0]  # the title and minutes, without the quiz or assignment
+        path.write_text(f"+++{kept}\n+++{body}")
+
+    report = import_tree(content_tree)
+
+    quiz.refresh_from_db()
+    assert quiz.archived_at is not None  # an attempt points at it
+    assert not PracticeAssignment.objects.exists()  # nobody submitted anything
+    assert report.counts["quiz archived"] == report.counts["assignment deleted"] == 1
+
+    for path in basics.iterdir():
+        path.unlink()
+    basics.rmdir()
+    (content_tree / "sample-track/02-practice").rename(content_tree / "sample-track/01-practice")
+    track_toml = content_tree / "sample-track/track.toml"
+    head, _basics, practice = track_toml.read_text().split("[[modules]]")
+    track_toml.write_text(f"{head}[[modules]]{practice}")
+    report = import_tree(content_tree)
+
+    # The quiz's lesson is kept for the attempt, so its module is too; the other lesson goes.
+    assert Lesson.objects.get(slug="first-quiz").archived_at is not None
+    assert not Lesson.objects.filter(slug="welcome").exists()
+    assert Module.objects.get(slug="basics").archived_at is not None
+    assert report.counts["lesson archived"] == report.counts["lesson deleted"] == 1
+    assert report.counts["module archived"] == 1
 
 
 def test_command_imports_and_reports(content_tree, capsys):
