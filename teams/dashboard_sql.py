@@ -93,6 +93,12 @@ ORDER_SQL = {
     "-active": "e.last_activity_at DESC NULLS LAST, u.email",
     "track": "tr.title, u.email",
 }
+# The name sorts as an order of people (`u2`): a person's rows are next to each other there,
+# since no two people share an email.
+PEOPLE_ORDER_SQL = {
+    "name": "u2.display_name, u2.email",
+    "-name": "u2.display_name DESC, u2.email DESC",
+}
 
 
 @dataclass(frozen=True)
@@ -111,8 +117,9 @@ class DashboardQuery:
             return [t.id for t in self.teams if t.id == self.filters.team_id]
         return [t.id for t in self.teams]
 
-    def _where(self) -> tuple[str, dict]:
-        """Assigned rows of people learning in the scoped teams, in current tracks, filtered by
+    def _where(self, first_people: int | None = None) -> tuple[str, dict]:
+        """Assigned rows of people learning in the scoped teams (only the first `first_people`
+        of them in the order of the name sort, when given), in current tracks, filtered by
         track (not by status)."""
         params: dict = {
             "learner": LEARNER,
@@ -126,6 +133,13 @@ class DashboardQuery:
             marks = ", ".join(f"%(team{n})s" for n in range(len(ids)))
             teams = f" AND m.team_id IN ({marks})"
         learning = f"SELECT m.user_id FROM learners_membership m WHERE m.role = %(learner)s{teams}"  # noqa: S608  # nosec B608
+        if first_people is not None:
+            # Only the first people by name: their rows sort before everyone else's.
+            learning = (
+                f"SELECT u2.id FROM learners_user u2 WHERE u2.id IN ({learning})"  # noqa: S608  # nosec B608
+                f" ORDER BY {PEOPLE_ORDER_SQL[self.filters.sort]} LIMIT %(people)s"
+            )
+            params["people"] = first_people
         clauses = ["e.assignment_id IS NOT NULL", f"e.learner_id IN ({learning})"]
         if self.filters.track_id:
             clauses.append("e.track_id = %(track)s")
@@ -161,10 +175,12 @@ class DashboardQuery:
             "awaiting_review": waiting,
         }
 
-    def _rows_sql(self, columns: str, joins: str = "") -> tuple[str, dict]:
+    def _rows_sql(
+        self, columns: str, joins: str = "", first_people: int | None = None
+    ) -> tuple[str, dict]:
         """SELECT `columns` of the rows the filters keep (status included), in the chosen order.
         `e` is the enrolment, `u` its learner."""
-        where, params = self._where()
+        where, params = self._where(first_people)
         status = self.filters.status
         if status in STATUS_WHERE:
             where = f"{where} AND {STATUS_WHERE[status]}"
@@ -178,20 +194,22 @@ class DashboardQuery:
             ORDER BY {order}, e.id"""  # noqa: S608  # nosec B608
         return sql, params
 
-    def rows(self, *, offset: int, limit: int) -> list[dict]:
+    def rows(self, *, offset: int, limit: int, total: int | None = None) -> list[dict]:
         """A page of rows as dicts of the row's figures, the person's name and email, the track's
         title and `lessons_total`, and `team_name`: two queries (the rows, then the team of
-        each person on the page)."""
-        sql, params = self._rows_sql(
-            "e.learner_id, e.track_id, e.lessons_done, e.quiz_average, e.pending_reviews,"
-            f" e.due_date, e.last_activity_at, {STATUS_SQL}, u.display_name, u.email"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"{sql} LIMIT %(limit)s OFFSET %(offset)s",
-                params | {"limit": limit, "offset": offset},
-            )
-            fetched = cursor.fetchall()
+        each person on the page).
+
+        `total`, the number of rows the filters keep (the summary counted it), lets the first
+        page sorted by name read only the rows of the first `limit` people by name, instead
+        of sorting every row of the team: each of them has a row, so their rows fill the page
+        unless some have none (then the page is read in full, one query more)."""
+        fetched = None
+        if offset == 0 and total is not None and self._pages_by_person:
+            fetched = self._fetch(limit=limit, offset=0, first_people=limit)
+            if len(fetched) < min(limit, total):
+                fetched = None
+        if fetched is None:
+            fetched = self._fetch(limit=limit, offset=offset)
         titles, totals = self.curriculum.titles, self.curriculum.lesson_counts
         teams = self._team_names({row[0] for row in fetched})
         return [
@@ -214,6 +232,25 @@ class DashboardQuery:
                 fetched
             )
         ]
+
+    @property
+    def _pages_by_person(self) -> bool:
+        """Whether the first page can be read from the first people by name (sorted by name,
+        every status)."""
+        return self.filters.sort in PEOPLE_ORDER_SQL and self.filters.status not in STATUS_WHERE
+
+    def _fetch(self, *, limit: int, offset: int, first_people: int | None = None) -> list[tuple]:
+        sql, params = self._rows_sql(
+            "e.learner_id, e.track_id, e.lessons_done, e.quiz_average, e.pending_reviews,"
+            f" e.due_date, e.last_activity_at, {STATUS_SQL}, u.display_name, u.email",
+            first_people=first_people,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{sql} LIMIT %(limit)s OFFSET %(offset)s",
+                params | {"limit": limit, "offset": offset},
+            )
+            return cursor.fetchall()
 
     def export_rows(self):
         """Every row, for the CSV: tuples of (name or the email's local part, email, team,

@@ -67,7 +67,9 @@ class _RowsPage:
 
     def __getitem__(self, window: slice) -> list[dict]:
         size = window.stop - window.start
-        return self.query.rows(offset=window.start, limit=size) if size > 0 else []
+        if size <= 0:
+            return []
+        return self.query.rows(offset=window.start, limit=size, total=self.count)
 
 
 def _teams_of_a_manager(request) -> list[dashboard_sql.TeamChoice]:

@@ -217,3 +217,48 @@ def test_manager_teams_lists_only_their_teams_by_organisation_then_name(world):
         str(team) for team in Team.objects.all()
     ]
     assert dashboard_sql.manager_teams(factories.UserFactory()) == []
+
+
+def test_the_first_page_is_the_orm_s_first_rows_however_it_is_read(world):
+    """The first page sorted by name is read from the first people by name (falling back to
+    every row when they have too few): the same rows as the ORM's for every filter, sort and
+    page size, including sizes where the first people have too few rows."""
+    pages = 0
+    for manager, filters in combinations(world):
+        expected = orm_rows(manager, filters)
+        query = sql_query(manager, filters)
+        for limit in (1, 2, 5, 9, 50):
+            assert query.rows(offset=0, limit=limit, total=len(expected)) == expected[:limit], (
+                filters,
+                limit,
+            )
+            pages += 1
+    assert pages > 500
+
+
+def test_the_first_page_by_name_reads_only_the_first_people_s_rows(
+    world, django_assert_num_queries
+):
+    """When the first people by name have enough rows, the page is one read of their rows (and
+    one of their teams), not a sort of every row; when they have too few, one read more."""
+    manager = world["manager"]
+    for sort in ("name", "-name"):
+        filters = dashboards.Filters(sort=sort)
+        expected = orm_rows(manager, filters)
+        query = sql_query(manager, filters)
+        with django_assert_num_queries(2) as queries:
+            assert query.rows(offset=0, limit=4, total=len(expected)) == expected[:4]
+        assert "LIMIT" in queries.captured_queries[0]["sql"].split("ORDER BY")[1]  # people
+    # Every one of the first people by name has fewer than two rows in this track: read twice.
+    track_id = (
+        Enrolment.objects.filter(assignment__isnull=False, track__archived_at__isnull=True)
+        .values_list("track_id", flat=True)
+        .first()
+    )
+    filters = dashboards.Filters(track_id=track_id)
+    expected = orm_rows(manager, filters)
+    query = sql_query(manager, filters)
+    per_person = len(expected) // len({row["learner_id"] for row in expected})
+    assert per_person == 1
+    with django_assert_num_queries(3):
+        assert query.rows(offset=0, limit=len(expected), total=len(expected)) == expected
