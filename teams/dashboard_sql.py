@@ -93,12 +93,9 @@ ORDER_SQL = {
     "-active": "e.last_activity_at DESC NULLS LAST, u.email",
     "track": "tr.title, u.email",
 }
-# The name sorts as an order of people (`u2`): a person's rows are next to each other there,
-# since no two people share an email.
-PEOPLE_ORDER_SQL = {
-    "name": "u2.display_name, u2.email",
-    "-name": "u2.display_name DESC, u2.email DESC",
-}
+# The name sorts as an order of people (`u2`, the users of the people subquery): a person's
+# rows are next to each other there, since no two people share an email.
+PEOPLE_ORDER_SQL = {sort: ORDER_SQL[sort].replace("u.", "u2.") for sort in ("name", "-name")}
 
 
 @dataclass(frozen=True)
