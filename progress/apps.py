@@ -6,11 +6,13 @@ class ProgressConfig(AppConfig):
     verbose_name = "Learning records"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from courses import pages
         from courses.signals import curriculum_changed
         from learners.services import declare_account_data
 
-        from . import rollups, views
+        from . import rollups, tallies, views
 
         pages.register(
             pages.LearnerPages(
@@ -31,4 +33,7 @@ class ProgressConfig(AppConfig):
         )
         curriculum_changed.connect(
             rollups.curriculum_changed_receiver, dispatch_uid="progress.rollups.curriculum"
+        )
+        post_migrate.connect(
+            tallies.reinstall_after_migrate, sender=self, dispatch_uid="progress.tallies"
         )

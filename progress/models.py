@@ -52,6 +52,43 @@ class Enrolment(models.Model):
         return f"{self.learner} in {self.track}"
 
 
+class TeamTally(models.Model):
+    """The team dashboard's counts for one team, track and due date, kept by database triggers
+    (progress.tallies) on every write to enrolments and memberships, so that the dashboard's
+    summary reads a few rows whatever the team's size. Only assigned enrolments of people who
+    learn in the team count; an enrolment without a due date counts under `tallies.NO_DUE_DATE`."""
+
+    team = models.ForeignKey("learners.Team", on_delete=models.CASCADE, related_name="+")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    due_date = models.DateField()
+    assigned = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    started = models.IntegerField(default=0)  # started and not completed
+    awaiting_review = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "track", "due_date"], name="team_tally_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id}, track {self.track_id}, due {self.due_date}"
+
+
+class TeamHeadcount(models.Model):
+    """Per team, kept by the same triggers: how many of its learners have an assigned track, and
+    how many also learn in another team (while none do, teams' counts add up)."""
+
+    team = models.OneToOneField(
+        "learners.Team", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    assigned_people = models.IntegerField(default=0)
+    shared_people = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"team {self.team_id}: {self.assigned_people} people assigned"
+
+
 class LessonCompletion(models.Model):
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"

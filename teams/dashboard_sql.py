@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from django.db import connection
 
 from learners.models import Membership, User
+from progress import tallies
 
 from .dashboards import CurriculumFacts, Filters
 
@@ -66,15 +67,15 @@ def manager_teams(manager: User) -> list[TeamChoice]:
 
 
 # The status rules of dashboards.dashboard_rows, on the stored columns; %(today)s is the day.
-STATUS_SQL = """CASE
-    WHEN e.completed_at IS NOT NULL THEN 'completed'
-    WHEN e.due_date < %(today)s THEN 'overdue'
-    WHEN e.last_activity_at IS NOT NULL OR e.lessons_done > 0 THEN 'in_progress'
-    ELSE 'not_started' END"""
-COMPLETED_SQL = "e.completed_at IS NOT NULL"
+COMPLETED_SQL = tallies.completed_sql("e")
 OVERDUE_SQL = "e.completed_at IS NULL AND e.due_date < %(today)s"
 NOT_DUE_YET_SQL = "e.completed_at IS NULL AND (e.due_date IS NULL OR e.due_date >= %(today)s)"
-STARTED_SQL = "(e.last_activity_at IS NOT NULL OR e.lessons_done > 0)"
+STARTED_SQL = tallies.started_sql("e")
+STATUS_SQL = f"""CASE
+    WHEN {COMPLETED_SQL} THEN 'completed'
+    WHEN e.due_date < %(today)s THEN 'overdue'
+    WHEN {STARTED_SQL} THEN 'in_progress'
+    ELSE 'not_started' END"""
 STATUS_WHERE = {
     "completed": COMPLETED_SQL,
     "overdue": OVERDUE_SQL,
@@ -149,7 +150,20 @@ class DashboardQuery:
         return " AND ".join(clauses), params
 
     def summary(self) -> dict:
-        """dashboards.summary over the rows without the status filter, in one query."""
+        """dashboards.summary over the rows without the status filter, in one query: from the
+        scope's tallies (a few rows per team, whatever its size) when they can say it exactly,
+        else by counting the rows."""
+        everyone = self.manager.is_staff and self.filters.team_id is None
+        counted = tallies.summary(
+            None if everyone else self.scoped_team_ids,
+            track_id=self.filters.track_id,
+            archived=self.curriculum.archived,
+            today=self.today,
+        )
+        return counted if counted is not None else self.counted_summary()
+
+    def counted_summary(self) -> dict:
+        """summary(), counted from the rows."""
         where, params = self._where()
         sql = f"""
             SELECT COUNT(*), COUNT(DISTINCT e.learner_id),

@@ -310,6 +310,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
     "purge-audit-log": {"task": "audit.tasks.purge_audit_log", "schedule": 24 * 60 * 60},
+    "recount-team-tallies": {
+        "task": "progress.tasks.recount_team_tallies",
+        "schedule": 24 * 60 * 60,
+    },
     # Webhook retries whose time has come (and any delivery the broker never took).
     "retry-due-webhooks": {"task": "integrations.tasks.retry_due_webhooks", "schedule": 5 * 60},
     "retry-due-xapi-statements": {

@@ -1,0 +1,300 @@
+"""The team tallies (progress.tallies) stay equal to a count of the rows they summarise,
+whatever writes enrolments and memberships: the progress services' and rollups' UPDATEs, bulk
+inserts, deletions and their cascades, and memberships added, removed and edited."""
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from learners.models import Membership, Organisation, Team, TrackAssignment, User
+from progress import rollups, tallies, tasks
+from progress.models import Enrolment, TeamHeadcount, TeamTally
+from teams import dashboard_sql, dashboards
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def expected_tallies():
+    """(team, track, due) -> (assigned, completed, started, awaiting review), and team ->
+    (people assigned, people shared), counted from the rows in Python."""
+    tally = Counter()
+    learning: dict[int, set[int]] = {}
+    for user_id, team_id in Membership.objects.filter(role="learner").values_list(
+        "user_id", "team_id"
+    ):
+        learning.setdefault(user_id, set()).add(team_id)
+    people = Counter()
+    shared = Counter()
+    for teams in learning.values():
+        for team_id in teams:
+            if len(teams) > 1:
+                shared[team_id] += 1
+    assigned_people = set()
+    for e in Enrolment.objects.filter(assignment__isnull=False):
+        assigned_people.add(e.learner_id)
+        started = e.completed_at is None and (e.last_activity_at is not None or e.lessons_done > 0)
+        for team_id in learning.get(e.learner_id, ()):
+            key = (team_id, e.track_id, e.due_date or tallies.NO_DUE_DATE)
+            for n, amount in enumerate(
+                (1, int(e.completed_at is not None), int(started), e.pending_reviews)
+            ):
+                tally[(*key, n)] += amount
+    for user_id in assigned_people:
+        for team_id in learning.get(user_id, ()):
+            people[team_id] += 1
+    return tally, people, shared
+
+
+def stored_tallies():
+    tally = Counter()
+    for row in TeamTally.objects.all():
+        key = (row.team_id, row.track_id, row.due_date)
+        for n, amount in enumerate((row.assigned, row.completed, row.started, row.awaiting_review)):
+            tally[(*key, n)] += amount
+    people, shared = Counter(), Counter()
+    for row in TeamHeadcount.objects.all():
+        people[row.team_id] += row.assigned_people
+        shared[row.team_id] += row.shared_people
+    return tally, people, shared
+
+
+def assert_in_step():
+    expected, stored = expected_tallies(), stored_tallies()
+    for want, got in zip(expected, stored, strict=True):
+        # Counter equality ignores keys counted zero (rows whose enrolments all left).
+        assert +want == +got and not -got, (want, got)
+
+
+def test_random_writes_keep_the_tallies_equal_to_a_count_of_the_rows():
+    rng = random.Random(20261206)
+    today = timezone.localdate()
+    now = timezone.now()
+    manager = factories.UserFactory()
+    organisation = Organisation.objects.create(name="Tally", slug="tally")
+    teams = [Team.objects.create(organisation=organisation, name=f"T{n}") for n in range(4)]
+    tracks = [factories.make_track(slug=f"k{n}", modules=1, lessons_per_module=2) for n in range(3)]
+    people = [factories.UserFactory() for _ in range(14)]
+    dues = [None, today - timedelta(days=2), today, today + timedelta(days=5)]
+
+    def refresh(users):
+        rollups.refresh_assignments(learner_ids=[u.pk for u in users])
+
+    def join():
+        person, team = rng.choice(people), rng.choice(teams)
+        Membership.objects.get_or_create(
+            user=person, team=team, role=rng.choice(["learner"] * 3 + ["manager"])
+        )
+        refresh([person])
+
+    def leave():
+        membership = Membership.objects.order_by("?").first()
+        if membership:
+            membership.delete()
+            refresh([membership.user])
+
+    def edit_membership():
+        membership = Membership.objects.order_by("?").first()
+        if membership:
+            field = rng.choice(["team", "role", "user"])
+            if field == "team":
+                membership.team = rng.choice(teams)
+            elif field == "role":
+                membership.role = "manager" if membership.role == "learner" else "learner"
+            else:
+                membership.user = rng.choice(people)
+            if (
+                Membership.objects.filter(
+                    user=membership.user, team=membership.team, role=membership.role
+                )
+                .exclude(pk=membership.pk)
+                .exists()
+            ):
+                return
+            membership.save()
+
+    def assign():
+        track, due = rng.choice(tracks), rng.choice(dues)
+        if rng.random() < 0.5:
+            team = rng.choice(teams)
+            TrackAssignment.objects.create(
+                track=track, team=team, assigned_by=manager, due_date=due
+            )
+            rollups.refresh_assignments(track_ids=[track.pk])
+        else:
+            person = rng.choice(people)
+            TrackAssignment.objects.create(
+                track=track, learner=person, assigned_by=manager, due_date=due
+            )
+            refresh([person])
+
+    def cancel():
+        assignment = TrackAssignment.objects.filter(cancelled_at__isnull=True).order_by("?").first()
+        if assignment:
+            assignment.cancelled_at = now
+            assignment.save()
+            rollups.refresh_assignments(track_ids=[assignment.track_id])
+
+    def enrol():
+        person, track = rng.choice(people), rng.choice(tracks)
+        Enrolment.objects.get_or_create(learner=person, track=track)
+        refresh([person])
+
+    def enrol_in_bulk():
+        rows = {(rng.choice(people).pk, rng.choice(tracks).pk) for _ in range(5)}
+        Enrolment.objects.bulk_create(
+            [Enrolment(learner_id=p, track_id=t) for p, t in rows], ignore_conflicts=True
+        )
+        rollups.refresh_all()
+
+    def progress():
+        enrolments = Enrolment.objects.order_by("?")[: rng.choice([1, 1, 4])]
+        for enrolment in enrolments:
+            Enrolment.objects.filter(pk=enrolment.pk).update(
+                lessons_done=rng.choice([0, 1, 2]),
+                last_activity_at=rng.choice([None, now]),
+                completed_at=rng.choice([None, None, now]),
+                pending_reviews=rng.choice([0, 0, 1, 3]),
+            )
+
+    def progress_in_one_update():
+        Enrolment.objects.filter(track=rng.choice(tracks)).update(
+            pending_reviews=rng.choice([0, 2]), lessons_done=rng.choice([0, 1])
+        )
+
+    def forget_enrolment():
+        enrolment = Enrolment.objects.order_by("?").first()
+        if enrolment:
+            enrolment.delete()
+
+    def delete_person():
+        person = people.pop(rng.randrange(len(people)))
+        person.delete()
+        people.append(factories.UserFactory())
+
+    def delete_team():
+        team = teams.pop(rng.randrange(len(teams)))
+        team.delete()
+        teams.append(Team.objects.create(organisation=organisation, name=f"T{rng.random()}"))
+
+    steps = [join] * 6 + [leave, edit_membership] * 2 + [assign] * 3 + [cancel, enrol, enrol]
+    steps += [enrol_in_bulk, progress, progress, progress_in_one_update, forget_enrolment]
+    steps += [delete_person, delete_team]
+    for step in range(160):
+        rng.choice(steps)()
+        if step % 8 == 7:
+            assert_in_step()
+    assert_in_step()
+    assert TeamTally.objects.filter(assigned__gt=0).exists()
+
+
+def dashboard_summaries(manager, teams, today):
+    curriculum = dashboards.curriculum_facts()
+    choices = dashboard_sql.manager_teams(manager)
+    found = []
+    for team in [None, *teams]:
+        for track in [None, *Enrolment.objects.values_list("track_id", flat=True).distinct()]:
+            query = dashboard_sql.DashboardQuery(
+                manager,
+                choices,
+                dashboards.Filters(team_id=team, track_id=track),
+                curriculum,
+                today,
+            )
+            found.append((query.summary(), query.counted_summary()))
+    return found
+
+
+def test_the_summary_read_from_the_tallies_is_the_counted_one(django_assert_num_queries):
+    today = timezone.localdate()
+    manager = factories.UserFactory()
+    staff = factories.UserFactory(is_staff=True)
+    teams = [factories.team_with(manager=manager) for _ in range(2)]
+    tracks = [factories.make_track(slug=f"s{n}", modules=1, lessons_per_module=2) for n in range(2)]
+    for n in range(12):
+        person = factories.UserFactory()
+        Membership.objects.create(user=person, team=teams[n % 2], role="learner")
+    for track, due in zip(tracks, [today - timedelta(days=1), None], strict=True):
+        for team in teams:
+            TrackAssignment.objects.create(
+                track=track, team=team, assigned_by=manager, due_date=due
+            )
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(learner=m.user, track=t)
+            for m in Membership.objects.filter(role="learner")
+            for t in tracks
+        ]
+    )
+    rollups.refresh_all()
+    ids = list(Enrolment.objects.order_by("pk").values_list("pk", flat=True))
+    Enrolment.objects.filter(pk__in=ids[::3]).update(lessons_done=1)
+    Enrolment.objects.filter(pk__in=ids[1::4]).update(
+        completed_at=timezone.now(), pending_reviews=2
+    )
+    for who in (manager, staff):
+        for read, counted in dashboard_summaries(who, [t.pk for t in teams], today):
+            assert read == counted
+    # Read from the tallies: one query, where counting reads every row.
+    query = dashboard_sql.DashboardQuery(
+        manager,
+        dashboard_sql.manager_teams(manager),
+        dashboards.Filters(),
+        dashboards.curriculum_facts(),
+        today,
+    )
+    with django_assert_num_queries(1):
+        counts = query.summary()
+    assert counts["people"] == 12 and counts["assignments"] == 24
+    # Someone learning in both teams: the teams' counts no longer add up, so they are counted.
+    Membership.objects.create(
+        user=Membership.objects.filter(team=teams[0], role="learner").first().user,
+        team=teams[1],
+        role="learner",
+    )
+    assert tallies.summary([t.pk for t in teams], track_id=None, archived=[], today=today) is None
+    for read, counted in dashboard_summaries(manager, [t.pk for t in teams], today):
+        assert read == counted
+
+
+def test_after_migrate_the_triggers_are_back_and_the_tallies_recounted():
+    """A migration that rebuilds a table on SQLite drops its triggers: post_migrate puts them
+    back and recounts what was written meanwhile."""
+    manager = factories.UserFactory()
+    team = factories.team_with(manager=manager)
+    track = factories.make_track(slug="m", modules=1, lessons_per_module=2)
+    TrackAssignment.objects.create(track=track, team=team, assigned_by=manager)
+    tallies.uninstall(connection)
+    person = factories.UserFactory()
+    Membership.objects.create(user=person, team=team, role="learner")
+    Enrolment.objects.create(learner=person, track=track)
+    rollups.refresh_assignments(learner_ids=[person.pk])
+    assert not TeamTally.objects.filter(assigned__gt=0).exists()  # written without triggers
+    tallies.reinstall_after_migrate(sender=None, using=connection.alias)
+    assert_in_step()
+    Enrolment.objects.filter(learner=person).update(completed_at=timezone.now())
+    assert TeamTally.objects.get(team=team).completed == 1
+    assert_in_step()
+    assert User.objects.filter(pk=person.pk).exists()
+
+
+def test_the_nightly_recount_corrects_what_drifted_and_says_so(caplog):
+    manager = factories.UserFactory()
+    team = factories.team_with(manager=manager, learners=[factories.UserFactory()])
+    track = factories.make_track(slug="n", modules=1, lessons_per_module=2)
+    TrackAssignment.objects.create(track=track, team=team, assigned_by=manager)
+    Enrolment.objects.create(
+        learner=Membership.objects.get(team=team, role="learner").user, track=track
+    )
+    rollups.refresh_all()
+    assert tasks.recount_team_tallies() == 0
+    TeamTally.objects.filter(team=team).update(assigned=5)  # as a lost race would leave it
+    with caplog.at_level("WARNING", logger="progress.tasks"):
+        assert tasks.recount_team_tallies() == 1
+    assert "1 teams' figures corrected" in caplog.text
+    assert TeamTally.objects.get(team=team).assigned == 1
+    assert_in_step()
