@@ -6,11 +6,17 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Social governance"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from learners.services import declare_account_data
         from progress import extensions
         from progress.signals import records_changed
 
-        from . import holdings, services, tasks  # noqa: F401 - tasks: registered for by-name use
+        from . import clearance_tally, holdings, services, tasks  # noqa: F401 - tasks: by name
+
+        post_migrate.connect(
+            clearance_tally.reinstall_after_migrate, sender=self, dispatch_uid="clearance_tally"
+        )
 
         records_changed.connect(holdings.records_changed_receiver, dispatch_uid="holdings")
 

@@ -25,7 +25,7 @@ and pages in SQL. Tests compare the stored rule with `Rules.evaluate` person by 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
 
 from django.db import connections
@@ -38,9 +38,16 @@ from courses.models import Track
 from courses.selectors import PageTrack, page_track, tracks_by_id
 from learners.models import Membership, Organisation, Team, User
 from learners.selectors import managed_team_ids
-from progress.models import Certificate, Submission
+from progress.models import Certificate, Submission, TeamHeadcount
 
-from .models import ClearanceLevel, LevelHolding, Policy, PolicyAcknowledgement, PolicyVersion
+from .models import (
+    ClearanceLevel,
+    LevelHolding,
+    Policy,
+    PolicyAcknowledgement,
+    PolicyVersion,
+    TeamClearanceTally,
+)
 from .policy import PolicyState, effective_at, policy_state
 
 POLICY, CERTIFICATE, ASSIGNMENT = "policy", "certificate", "assignment"
@@ -496,12 +503,9 @@ def team_summaries(manager: User, *, now: datetime | None = None):
     if not levels:
         return []
     database = connections[levels[0]._state.db]
-    people_sql = f"""SELECT DISTINCT m.user_id, t.organisation_id
-        FROM {_table(Membership, database)} m
-        JOIN {_table(Team, database)} t ON t.id = m.team_id
-        JOIN {_table(User, database)} u ON u.id = m.user_id
-        WHERE m.role = %s AND u.is_active AND m.team_id IN ({teams_sql})"""  # noqa: S608  # nosec B608
-    found = _holding_counts(database, people_sql, [Membership.Role.LEARNER, *params], now=now)
+    found = _tallied_counts(database, teams_sql, params, now=now)
+    if found is None:  # someone learns in two of the teams: count the people themselves
+        found = _counted_holdings(database, teams_sql, params, now=now)
     result: list[tuple[Organisation, list[LevelCount]]] = []
     for level in levels:
         if not result or result[-1][0].pk != level.organisation_id:
@@ -509,6 +513,84 @@ def team_summaries(manager: User, *, now: datetime | None = None):
         everyone, held = found.get(level.organisation_id, (0, {}))
         result[-1][1].append(_level_count(level, everyone, held))
     return result
+
+
+def _counted_holdings(database, teams_sql: str, params: list, *, now: datetime) -> dict:
+    """_holding_counts for the active learners of the teams `teams_sql` selects."""
+    people_sql = f"""SELECT DISTINCT m.user_id, t.organisation_id
+        FROM {_table(Membership, database)} m
+        JOIN {_table(Team, database)} t ON t.id = m.team_id
+        JOIN {_table(User, database)} u ON u.id = m.user_id
+        WHERE m.role = %s AND u.is_active AND m.team_id IN ({teams_sql})"""  # noqa: S608  # nosec B608
+    return _holding_counts(database, people_sql, [Membership.Role.LEARNER, *params], now=now)
+
+
+def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) -> dict | None:
+    """_holding_counts for the active learners of the teams `teams_sql` selects, from the
+    per-team tallies (clearance_tally) and headcounts, in one query that reads a few rows per
+    team: a tallied holding is cleared now when it covers the version in effect and runs out
+    after today (UTC); those that run out today are read from the holdings and compared with
+    the moment. None when someone learns in two of the teams (the sums would count them twice)."""
+    today = now.astimezone(UTC).date()
+    day_starts = datetime.combine(today, time.min, tzinfo=UTC)
+    moment = database.ops.adapt_datetimefield_value
+    versions, policies = _table(PolicyVersion, database), _table(Policy, database)
+    query = f"""WITH scope (team) AS ({teams_sql}),
+        current_version (organisation, number) AS (
+            SELECT p.organisation_id, MAX(v.number) FROM {versions} v
+            JOIN {policies} p ON p.id = v.policy_id
+            WHERE v.published_at IS NOT NULL AND v.effective_date <= %s
+            GROUP BY p.organisation_id)
+        SELECT t.organisation_id, NULL, SUM(hc.active_learners), SUM(hc.shared_people)
+        FROM {_table(TeamHeadcount, database)} hc JOIN {_table(Team, database)} t
+            ON t.id = hc.team_id
+        WHERE hc.team_id IN (SELECT team FROM scope)
+        GROUP BY t.organisation_id
+        UNION ALL
+        SELECT l.organisation_id, c.level_id, SUM(c.holders),
+            SUM(CASE WHEN c.acknowledged_number >= v.number AND c.expires_on > %s
+                THEN c.holders ELSE 0 END)
+        FROM {_table(TeamClearanceTally, database)} c
+        JOIN {_table(ClearanceLevel, database)} l ON l.id = c.level_id
+        JOIN current_version v ON v.organisation = l.organisation_id
+        WHERE c.team_id IN (SELECT team FROM scope)
+        GROUP BY l.organisation_id, c.level_id
+        UNION ALL
+        SELECT l.organisation_id, h.level_id, 0, COUNT(*)
+        FROM {_table(LevelHolding, database)} h
+        JOIN {_table(ClearanceLevel, database)} l ON l.id = h.level_id
+        JOIN current_version v ON v.organisation = l.organisation_id
+        WHERE h.valid_until >= %s AND h.valid_until < %s AND h.valid_until > %s
+          AND h.acknowledged_number >= v.number
+          AND EXISTS (SELECT 1 FROM {_table(Membership, database)} m
+              JOIN {_table(Team, database)} t ON t.id = m.team_id
+              JOIN {_table(User, database)} u ON u.id = m.user_id
+              WHERE m.user_id = h.user_id AND m.role = %s AND u.is_active
+                AND t.organisation_id = l.organisation_id AND m.team_id IN (SELECT team FROM scope))
+        GROUP BY l.organisation_id, h.level_id"""  # noqa: S608  # nosec B608
+    params = [
+        *params,
+        timezone.localdate(now),
+        database.ops.adapt_datefield_value(today),
+        moment(day_starts),
+        moment(day_starts + timedelta(days=1)),
+        moment(now),
+        Membership.Role.LEARNER,
+    ]
+    with database.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    found: dict[int, tuple[int, dict]] = {}
+    for organisation_id, level_id, number, cleared in rows:
+        _, held = found.setdefault(organisation_id, (0, {}))
+        if level_id is None:
+            if cleared:  # shared people
+                return None
+            found[organisation_id] = (number, held)
+        else:
+            holding, cleared_before = held.get(level_id, (0, 0))
+            held[level_id] = (holding + number, cleared_before + cleared)
+    return found
 
 
 def _levels_of_teams(team_ids: QuerySet) -> QuerySet[ClearanceLevel]:

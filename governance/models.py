@@ -7,6 +7,7 @@ where the code lives, not a row of data.
 """
 
 import hashlib
+from datetime import date
 
 from django.db import models
 from django.db.models.functions import Lower
@@ -252,7 +253,37 @@ class LevelHolding(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["level", "user"], name="level_holding_unique"),
         ]
-        indexes = [models.Index(fields=["user", "level"])]
+        # valid_until: the clearance counts read the holdings that run out today.
+        indexes = [
+            models.Index(fields=["user", "level"]),
+            models.Index(fields=["valid_until"], name="level_holding_valid_until_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} holds {self.level}"
+
+
+class TeamClearanceTally(models.Model):
+    """How many of a team's active learners hold a level, per policy version acknowledged and
+    day (UTC) their holding runs out (`NO_EXPIRY` when it doesn't), kept by database triggers
+    (governance.clearance_tally) on every write to holdings, memberships, accounts and teams:
+    the team dashboard's clearance section reads a few rows per team whatever its size."""
+
+    NO_EXPIRY = date(9999, 12, 31)
+
+    team = models.ForeignKey("learners.Team", on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey(ClearanceLevel, on_delete=models.CASCADE, related_name="+")
+    acknowledged_number = models.PositiveSmallIntegerField()
+    expires_on = models.DateField()
+    holders = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "level", "acknowledged_number", "expires_on"],
+                name="team_clearance_tally_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id}, level {self.level_id}: {self.holders}"

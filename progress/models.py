@@ -61,10 +61,10 @@ class TeamTally(models.Model):
     team = models.ForeignKey("learners.Team", on_delete=models.CASCADE, related_name="+")
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
     due_date = models.DateField()
-    assigned = models.IntegerField(default=0)
-    completed = models.IntegerField(default=0)
-    started = models.IntegerField(default=0)  # started and not completed
-    awaiting_review = models.IntegerField(default=0)
+    assigned = models.IntegerField(db_default=0)
+    completed = models.IntegerField(db_default=0)
+    started = models.IntegerField(db_default=0)  # started and not completed
+    awaiting_review = models.IntegerField(db_default=0)
 
     class Meta:
         constraints = [
@@ -76,14 +76,16 @@ class TeamTally(models.Model):
 
 
 class TeamHeadcount(models.Model):
-    """Per team, kept by the same triggers: how many of its learners have an assigned track, and
-    how many also learn in another team (while none do, teams' counts add up)."""
+    """Per team, kept by the same triggers: how many of its learners have an assigned track, how
+    many also learn in another team (while none do, teams' counts add up) and how many have an
+    active account (the clearance summary counts them)."""
 
     team = models.OneToOneField(
         "learners.Team", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
-    assigned_people = models.IntegerField(default=0)
-    shared_people = models.IntegerField(default=0)
+    assigned_people = models.IntegerField(db_default=0)
+    shared_people = models.IntegerField(db_default=0)
+    active_learners = models.IntegerField(db_default=0)  # learners whose account is active
 
     def __str__(self) -> str:
         return f"team {self.team_id}: {self.assigned_people} people assigned"

@@ -20,7 +20,8 @@ The status rules below are the dashboard's (`teams.dashboard_sql` builds its SQL
 that the counts and the rows cannot disagree.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
@@ -33,6 +34,7 @@ TALLY = "progress_teamtally"
 HEADCOUNT = "progress_teamheadcount"
 ENROLMENT = "progress_enrolment"
 MEMBERSHIP = "learners_membership"
+USER = "learners_user"
 
 
 # -- the status rules, for an enrolment row known as `e` ----------------------------------------
@@ -67,6 +69,11 @@ def _has_assignment(user: str) -> str:
         f"EXISTS (SELECT 1 FROM {ENROLMENT} a WHERE a.learner_id = {user}"  # noqa: S608  # nosec B608
         " AND a.assignment_id IS NOT NULL)"
     )
+
+
+def active_sql(user: str) -> str:
+    """SQL true when the account `user` (an id) is active."""
+    return f"EXISTS (SELECT 1 FROM {USER} u WHERE u.id = {user} AND u.is_active)"  # noqa: S608  # nosec B608
 
 
 def _others_assigned(e: str) -> str:
@@ -146,13 +153,14 @@ def _joined(m: str) -> list[str]:
         FROM {ENROLMENT} e
         WHERE e.learner_id = {m}.user_id AND e.assignment_id IS NOT NULL AND {m}.role = '{LEARNER}'
         {_ADD_TO_TALLY}""",  # noqa: S608  # nosec B608
-        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people, shared_people)
+        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people, shared_people, active_learners)
         SELECT {m}.team_id, {_flag(_has_assignment(f"{m}.user_id"))},
-               {_flag(f"{_other_learning_count(m)} >= 1")}
+               {_flag(f"{_other_learning_count(m)} >= 1")}, {_flag(active_sql(f"{m}.user_id"))}
         WHERE {m}.role = '{LEARNER}'
         ON CONFLICT (team_id) DO UPDATE SET
             assigned_people = {HEADCOUNT}.assigned_people + excluded.assigned_people,
-            shared_people = {HEADCOUNT}.shared_people + excluded.shared_people""",
+            shared_people = {HEADCOUNT}.shared_people + excluded.shared_people,
+            active_learners = {HEADCOUNT}.active_learners + excluded.active_learners""",
         # Their first team now shares them, when this is their second.
         f"""UPDATE {HEADCOUNT} SET shared_people = shared_people + 1
         WHERE {m}.role = '{LEARNER}' AND {_other_learning_count(m)} = 1
@@ -175,7 +183,8 @@ def _left(m: str) -> list[str]:
         WHERE {m}.role = '{LEARNER}' AND team_id = {m}.team_id AND EXISTS (SELECT 1 {match})""",  # noqa: S608  # nosec B608
         f"""UPDATE {HEADCOUNT} SET
             assigned_people = assigned_people - {_flag(_has_assignment(f"{m}.user_id"))},
-            shared_people = shared_people - {_flag(f"{_other_learning_count(m)} >= 1")}
+            shared_people = shared_people - {_flag(f"{_other_learning_count(m)} >= 1")},
+            active_learners = active_learners - {_flag(active_sql(f"{m}.user_id"))}
         WHERE {m}.role = '{LEARNER}' AND team_id = {m}.team_id""",  # noqa: S608  # nosec B608
         # Their one remaining team no longer shares them.
         f"""UPDATE {HEADCOUNT} SET shared_people = shared_people - 1
@@ -198,13 +207,15 @@ def _recount(teams: str | None) -> list[str]:
         WHERE m.role = '{LEARNER}' AND e.assignment_id IS NOT NULL{only}
         GROUP BY m.team_id, e.track_id, {_due(e)}""",  # noqa: S608  # nosec B608
         f"DELETE FROM {HEADCOUNT}" + ("" if teams is None else f" WHERE team_id IN ({teams})"),  # noqa: S608  # nosec B608
-        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people, shared_people)
+        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people, shared_people, active_learners)
         SELECT t.id,
             (SELECT COUNT(*) FROM {MEMBERSHIP} m WHERE m.team_id = t.id AND m.role = '{LEARNER}'
                 AND {_has_assignment("m.user_id")}),
             (SELECT COUNT(*) FROM {MEMBERSHIP} m WHERE m.team_id = t.id AND m.role = '{LEARNER}'
                 AND EXISTS (SELECT 1 FROM {MEMBERSHIP} o WHERE o.user_id = m.user_id
-                    AND o.role = '{LEARNER}' AND o.team_id <> m.team_id))
+                    AND o.role = '{LEARNER}' AND o.team_id <> m.team_id)),
+            (SELECT COUNT(*) FROM {MEMBERSHIP} m WHERE m.team_id = t.id AND m.role = '{LEARNER}'
+                AND {active_sql("m.user_id")})
         FROM learners_team t{only_team}""",  # noqa: S608  # nosec B608
     ]
 
@@ -217,6 +228,15 @@ def _moved(old: str, new: str) -> list[str]:
         f" {MEMBERSHIP} o WHERE o.user_id IN ({old}.user_id, {new}.user_id)"
     )
     return _recount(teams)
+
+
+def _activity_changed(user: str) -> list[str]:
+    """Account `user` (NEW) was switched on or off: its teams' count of active learners."""
+    return [
+        f"""UPDATE {HEADCOUNT} SET active_learners = active_learners
+            + CASE WHEN {user}.is_active THEN 1 ELSE -1 END
+        WHERE team_id IN ({_learner_teams(f"{user}.id")})"""  # noqa: S608  # nosec B608
+    ]
 
 
 def _counted_fields_changed(distinct: str) -> str:
@@ -233,8 +253,45 @@ def _counted_fields_changed(distinct: str) -> str:
     return " OR ".join(same + flags)
 
 
-def _triggers(distinct: str) -> list[tuple[str, str, str, str | None, list[str]]]:
-    """(name, event, table, WHEN condition, statements) of every trigger. The statements hold
+@dataclass(frozen=True)
+class Trigger:
+    """A row trigger, written once for SQLite and PostgreSQL: `when` and `body` refer to the
+    row as NEW and OLD. SQLite runs it AFTER its row; PostgreSQL BEFORE (see `_triggers`),
+    or AFTER when `after` says the body needs the row written (it recounts)."""
+
+    name: str
+    event: str  # INSERT, UPDATE or DELETE
+    table: str
+    when: str
+    body: list[str]
+    after: bool = False
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What the triggers' SQL says differently on each database."""
+
+    vendor: str
+    distinct: str  # null-safe "differs from"
+    utc_date: Callable[[str], str]  # the UTC calendar day of a timestamp column
+
+
+DIALECTS = {
+    "sqlite": Dialect("sqlite", "IS NOT", lambda column: f"date({column})"),
+    "postgresql": Dialect(
+        "postgresql", "IS DISTINCT FROM", lambda column: f"(({column}) AT TIME ZONE 'UTC')::date"
+    ),
+}
+
+
+def dialect(database) -> Dialect:
+    if database.vendor not in DIALECTS:
+        raise NotImplementedError(f"team tallies need triggers written for {database.vendor}")
+    return DIALECTS[database.vendor]
+
+
+def _triggers(sql: Dialect) -> list[Trigger]:
+    """The tallies' triggers. The statements hold
     whether they run just before or just after their row is written (they look at the other
     rows only), so that on PostgreSQL, where an AFTER trigger of a statement that writes several
     rows sees all of them written, they run BEFORE: each then sees the rows written before its
@@ -243,101 +300,118 @@ def _triggers(distinct: str) -> list[tuple[str, str, str, str | None, list[str]]
     which the triggers ignore.)"""
     was_assigned = "(OLD.assignment_id IS NOT NULL AND OLD.learner_id = NEW.learner_id)"
     still_assigned = "(NEW.assignment_id IS NOT NULL AND NEW.learner_id = OLD.learner_id)"
-    membership_changed = (
-        f"OLD.team_id {distinct} NEW.team_id OR OLD.user_id {distinct} NEW.user_id"
-        f" OR OLD.role {distinct} NEW.role"
-    )
     return [
-        (
+        Trigger(
             "progress_tally_enrolment_insert",
             "INSERT",
             ENROLMENT,
             "NEW.assignment_id IS NOT NULL",
             _enrolment_added("NEW", "TRUE"),
         ),
-        (
+        Trigger(
             "progress_tally_enrolment_update",
             "UPDATE",
             ENROLMENT,
-            _counted_fields_changed(distinct),
+            _counted_fields_changed(sql.distinct),
             _enrolment_removed("OLD", f"NOT {still_assigned}")
             + _enrolment_added("NEW", f"NOT {was_assigned}"),
         ),
-        (
+        Trigger(
             "progress_tally_enrolment_delete",
             "DELETE",
             ENROLMENT,
             "OLD.assignment_id IS NOT NULL",
             _enrolment_removed("OLD", "TRUE"),
         ),
-        (
+        Trigger(
             "progress_tally_membership_insert",
             "INSERT",
             MEMBERSHIP,
             f"NEW.role = '{LEARNER}'",
             _joined("NEW"),
         ),
-        (
+        Trigger(
             "progress_tally_membership_update",
             "UPDATE",
             MEMBERSHIP,
-            membership_changed,
+            membership_changed(sql),
             _moved("OLD", "NEW"),
+            after=True,
         ),
-        (
+        Trigger(
             "progress_tally_membership_delete",
             "DELETE",
             MEMBERSHIP,
             f"OLD.role = '{LEARNER}'",
             _left("OLD"),
         ),
+        Trigger(
+            "progress_tally_user_activity",
+            "UPDATE",
+            USER,
+            "OLD.is_active <> NEW.is_active",
+            _activity_changed("NEW"),
+        ),
     ]
 
 
-def _install_statements(vendor: str) -> list[str]:
+def membership_changed(sql: Dialect) -> str:
+    """SQL true when an UPDATE of a membership changes its team, person or role."""
+    return " OR ".join(
+        f"OLD.{column} {sql.distinct} NEW.{column}" for column in ("team_id", "user_id", "role")
+    )
+
+
+def _install_statements(database, triggers: list[Trigger]) -> list[str]:
     statements = []
-    if vendor == "postgresql":
-        for name, event, table, when, body in _triggers("IS DISTINCT FROM"):
-            # A membership edit recounts its teams: after the row has changed.
-            timing = "AFTER" if name == "progress_tally_membership_update" else "BEFORE"
-            row = "NULL" if timing == "AFTER" else "OLD" if event == "DELETE" else "NEW"
+    for trigger in triggers:
+        name, event, table = trigger.name, trigger.event, trigger.table
+        if database.vendor == "postgresql":
+            timing = "AFTER" if trigger.after else "BEFORE"
+            row = "NULL" if trigger.after else "OLD" if event == "DELETE" else "NEW"
             statements += [
                 f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
-                f" BEGIN {'; '.join(body)}; RETURN {row}; END $$",
+                f" BEGIN {'; '.join(trigger.body)}; RETURN {row}; END $$",
                 f"DROP TRIGGER IF EXISTS {name} ON {table}",
                 f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW"
-                f"{f' WHEN ({when})' if when else ''} EXECUTE FUNCTION {name}()",
+                f" WHEN ({trigger.when}) EXECUTE FUNCTION {name}()",
             ]
-    elif vendor == "sqlite":
-        for name, event, table, when, body in _triggers("IS NOT"):
+        else:
             statements += [
                 f"DROP TRIGGER IF EXISTS {name}",
                 f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW"
-                f"{f' WHEN {when}' if when else ''} BEGIN {'; '.join(body)}; END",
+                f" WHEN {trigger.when} BEGIN {'; '.join(trigger.body)}; END",
             ]
-    else:
-        raise NotImplementedError(f"team tallies need triggers written for {vendor}")
     return statements
+
+
+def install_triggers(database, triggers: list[Trigger]) -> None:
+    """(Re)create `triggers`: idempotent."""
+    with transaction.atomic(using=database.alias), database.cursor() as cursor:
+        for statement in _install_statements(database, triggers):
+            cursor.execute(statement)
+
+
+def uninstall_triggers(database, triggers: list[Trigger]) -> None:
+    with database.cursor() as cursor:
+        for trigger in triggers:
+            if database.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger.name} ON {trigger.table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {trigger.name}()")
+            else:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger.name}")
 
 
 def install(using=None) -> None:
     """(Re)create the triggers: idempotent. Run by the migration that made the tables and after
     every `migrate` (SQLite drops a table's triggers when a migration rebuilds the table)."""
     database = using or connection
-    with transaction.atomic(using=database.alias), database.cursor() as cursor:
-        for statement in _install_statements(database.vendor):
-            cursor.execute(statement)
+    install_triggers(database, _triggers(dialect(database)))
 
 
 def uninstall(using=None) -> None:
     database = using or connection
-    with database.cursor() as cursor:
-        for name, _event, table, _when, _body in _triggers("IS NOT"):
-            if database.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    uninstall_triggers(database, _triggers(dialect(database)))
 
 
 def reinstall_after_migrate(sender, using, **kwargs) -> None:
@@ -377,10 +451,12 @@ def _figures(cursor) -> dict[int, set]:
     )
     for team_id, *rest in cursor.fetchall():
         figures.setdefault(team_id, set()).add(tuple(str(value) for value in rest))
-    cursor.execute(f"SELECT team_id, assigned_people, shared_people FROM {HEADCOUNT}")  # noqa: S608  # nosec B608
-    for team_id, people, shared in cursor.fetchall():
-        if people or shared:
-            figures.setdefault(team_id, set()).add((str(people), str(shared)))
+    cursor.execute(
+        f"SELECT team_id, assigned_people, shared_people, active_learners FROM {HEADCOUNT}"  # noqa: S608  # nosec B608
+    )
+    for team_id, *counts in cursor.fetchall():
+        if any(counts):
+            figures.setdefault(team_id, set()).add(tuple(str(count) for count in counts))
     return figures
 
 

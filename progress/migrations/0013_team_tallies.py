@@ -31,8 +31,9 @@ class Migration(migrations.Migration):
             name='TeamHeadcount',
             fields=[
                 ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='learners.team')),
-                ('assigned_people', models.IntegerField(default=0)),
-                ('shared_people', models.IntegerField(default=0)),
+                ('assigned_people', models.IntegerField(db_default=0)),
+                ('shared_people', models.IntegerField(db_default=0)),
+                ('active_learners', models.IntegerField(db_default=0)),
             ],
         ),
         migrations.CreateModel(
@@ -40,10 +41,10 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('due_date', models.DateField()),
-                ('assigned', models.IntegerField(default=0)),
-                ('completed', models.IntegerField(default=0)),
-                ('started', models.IntegerField(default=0)),
-                ('awaiting_review', models.IntegerField(default=0)),
+                ('assigned', models.IntegerField(db_default=0)),
+                ('completed', models.IntegerField(db_default=0)),
+                ('started', models.IntegerField(db_default=0)),
+                ('awaiting_review', models.IntegerField(db_default=0)),
                 ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='learners.team')),
                 ('track', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='courses.track')),
             ],

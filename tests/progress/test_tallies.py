@@ -47,7 +47,13 @@ def expected_tallies():
     for user_id in assigned_people:
         for team_id in learning.get(user_id, ()):
             people[team_id] += 1
-    return tally, people, shared
+    active = Counter()
+    for user_id in User.objects.filter(pk__in=learning, is_active=True).values_list(
+        "pk", flat=True
+    ):
+        for team_id in learning[user_id]:
+            active[team_id] += 1
+    return tally, people, shared, active
 
 
 def stored_tallies():
@@ -56,11 +62,12 @@ def stored_tallies():
         key = (row.team_id, row.track_id, row.due_date)
         for n, amount in enumerate((row.assigned, row.completed, row.started, row.awaiting_review)):
             tally[(*key, n)] += amount
-    people, shared = Counter(), Counter()
+    people, shared, active = Counter(), Counter(), Counter()
     for row in TeamHeadcount.objects.all():
         people[row.team_id] += row.assigned_people
         shared[row.team_id] += row.shared_people
-    return tally, people, shared
+        active[row.team_id] += row.active_learners
+    return tally, people, shared, active
 
 
 def assert_in_step():
@@ -176,6 +183,11 @@ def test_random_writes_keep_the_tallies_equal_to_a_count_of_the_rows():
         person.delete()
         people.append(factories.UserFactory())
 
+    def switch_account():
+        person = rng.choice(people)
+        person.is_active = not person.is_active
+        person.save(update_fields=["is_active"])
+
     def delete_team():
         team = teams.pop(rng.randrange(len(teams)))
         team.delete()
@@ -183,7 +195,7 @@ def test_random_writes_keep_the_tallies_equal_to_a_count_of_the_rows():
 
     steps = [join] * 6 + [leave, edit_membership] * 2 + [assign] * 3 + [cancel, enrol, enrol]
     steps += [enrol_in_bulk, progress, progress, progress_in_one_update, forget_enrolment]
-    steps += [delete_person, delete_team]
+    steps += [delete_person, delete_team, switch_account]
     for step in range(160):
         rng.choice(steps)()
         if step % 8 == 7:
