@@ -465,15 +465,23 @@ def counts(
     matching: Q | None = None,
     *,
     pairs_sql: tuple[str, tuple] | None = None,
+    teams_sql: tuple[str, list] | None = None,
 ):
     """`summary`, and how many of `people` match `matching` (the roster's filter): (level
     counts, matching count). One query, two when something is filtered. `pairs_sql`:
-    `people_pairs(people)` as SQL, when the caller has it compiled already."""
+    `people_pairs(people)` as SQL, when the caller has it compiled already. `teams_sql`: when
+    `people` are the active learners of some teams, those teams' ids as SQL, so that the
+    counts are read from the teams' tallies (`_tallied_counts`) when they can be."""
     people = people.order_by()
-    if pairs_sql is None:
-        pairs_sql = people_pairs(people, rules.organisation.pk).query.sql_with_params()
-    people_sql, params = pairs_sql
-    found = _holding_counts(connections[people.db], people_sql, list(params), now=rules.now)
+    database = connections[people.db]
+    found = None
+    if teams_sql is not None:
+        found = _tallied_counts(database, teams_sql[0], list(teams_sql[1]), now=rules.now)
+    if found is None:
+        if pairs_sql is None:
+            pairs_sql = people_pairs(people, rules.organisation.pk).query.sql_with_params()
+        people_sql, params = pairs_sql
+        found = _holding_counts(database, people_sql, list(params), now=rules.now)
     everyone, held = found.get(rules.organisation.pk, (0, {}))
     levels = [_level_count(level, everyone, held) for level in rules.levels]
     if matching is None or not matching:
@@ -492,7 +500,8 @@ def team_summaries(manager: User, *, now: datetime | None = None):
     """For the team dashboard: [(organisation, [LevelCount])] for every organisation of the
     teams `manager` manages (every team for staff: learners.selectors.managed_team_ids) that
     defines levels, counting their active learners. Two queries however many organisations and
-    people, both compiled once per process (the dashboard reads them on every visit)."""
+    people (three when someone learns in two of the teams), compiled once per process (the
+    dashboard reads them on every visit)."""
     now = now or timezone.now()
     if manager.is_staff:
         levels = _levels_of_every_team()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from celery import current_app
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
@@ -221,6 +221,14 @@ class Scope:
         if self.teams is None:
             return _organisation_pairs.sql(organisation_id=self.organisation.pk)
         return _team_pairs.sql(organisation_id=self.organisation.pk, team_ids=self._team_ids)
+
+    def teams_sql(self) -> tuple[str, list]:
+        """The ids of the scope's teams, as SQL (for clearance.counts)."""
+        table = connection.ops.quote_name(Team._meta.db_table)
+        if self.teams is None:
+            return f"SELECT id FROM {table} WHERE organisation_id = %s", [self.organisation.pk]  # noqa: S608  # nosec B608
+        ids = self._team_ids or [0]  # no team: nobody (ids start at 1)
+        return f"SELECT id FROM {table} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids  # noqa: S608  # nosec B608
 
     def rows_page(self, *, offset: int, limit: int) -> list[User]:
         """A page of `people_rows()`, with their names and email only (compiled once)."""

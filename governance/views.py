@@ -280,7 +280,9 @@ def roster(request):
     if form.is_bound and form.is_valid():
         level_id, status = form.cleaned_data["level"], form.cleaned_data["status"]
     matching = _roster_filter(rules, level_id, status) if rules.levels else Q()
-    counts, found = clearance.counts(rules, scope.people(), matching, pairs_sql=scope.pairs_sql())
+    counts, found = clearance.counts(
+        rules, scope.people(), matching, pairs_sql=scope.pairs_sql(), teams_sql=scope.teams_sql()
+    )
     if matching:
         people = scope.people_rows().only("pk", "email", "display_name").filter(matching)
     else:
