@@ -10,7 +10,8 @@ the few that run out today are read one by one, to compare with the moment.
 
 Triggers keep the tally in step (as progress.tallies, whose machinery they share): on holdings
 (refresh_holdings rewrites them), memberships, accounts switched on or off, and a team moved
-to another organisation. Only holders who learn in the team, with an active account, of levels
+to another organisation, and are recounted after every `migrate` and nightly
+(`governance.tasks.recount_clearance_tallies`). Only holders who learn in the team, with an active account, of levels
 of the team's organisation count. The number of active learners per team is
 `progress.TeamHeadcount.active_learners`, and the counts are exact only while nobody in the
 scope learns in two of its teams (`shared_people`); otherwise the dashboard counts the people.
@@ -202,14 +203,29 @@ def uninstall(using=None) -> None:
     tallies.uninstall_triggers(database, _triggers(tallies.dialect(database)))
 
 
-def rebuild(using=None) -> None:
-    """Recount every team's clearance tally (writers wait meanwhile on PostgreSQL)."""
+def rebuild(using=None) -> int:
+    """Recount every team's clearance tally (writers wait meanwhile on PostgreSQL); returns how
+    many teams' figures it corrected."""
     database = using or connection
     with transaction.atomic(using=database.alias), database.cursor() as cursor:
         if database.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {TALLY} IN EXCLUSIVE MODE")
+        before = _figures(cursor)
         for statement in _recount(tallies.dialect(database), None):
             cursor.execute(statement)
+        after = _figures(cursor)
+    return sum(1 for team in before.keys() | after.keys() if before.get(team) != after.get(team))
+
+
+def _figures(cursor) -> dict[int, set]:
+    cursor.execute(
+        f"SELECT team_id, level_id, acknowledged_number, expires_on, holders FROM {TALLY}"  # noqa: S608  # nosec B608
+        " WHERE holders <> 0"
+    )
+    figures: dict[int, set] = {}
+    for team_id, *rest in cursor.fetchall():
+        figures.setdefault(team_id, set()).add(tuple(str(value) for value in rest))
+    return figures
 
 
 def reinstall_after_migrate(sender, using, **kwargs) -> None:

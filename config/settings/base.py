@@ -314,6 +314,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "progress.tasks.recount_team_tallies",
         "schedule": 24 * 60 * 60,
     },
+    "recount-clearance-tallies": {
+        "task": "governance.tasks.recount_clearance_tallies",
+        "schedule": 24 * 60 * 60,
+    },
     # Webhook retries whose time has come (and any delivery the broker never took).
     "retry-due-webhooks": {"task": "integrations.tasks.retry_due_webhooks", "schedule": 5 * 60},
     "retry-due-xapi-statements": {
