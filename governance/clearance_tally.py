@@ -34,7 +34,7 @@ USER = User._meta.db_table
 _NO_EXPIRY_SQL = f"'{TeamClearanceTally.NO_EXPIRY.isoformat()}'"
 _COLUMNS = "(team_id, level_id, acknowledged_number, expires_on, holders)"
 _ADD = f"""ON CONFLICT (team_id, level_id, acknowledged_number, expires_on) DO UPDATE SET
-        holders = {TALLY}.holders + excluded.holders"""
+        holders = {TALLY}.holders + excluded.holders"""  # nosec B608
 
 
 def _expires_on(sql: Dialect, h: str) -> str:

@@ -100,7 +100,7 @@ _ADD_TO_TALLY = f"""ON CONFLICT (team_id, track_id, due_date) DO UPDATE SET
         assigned = {TALLY}.assigned + excluded.assigned,
         completed = {TALLY}.completed + excluded.completed,
         started = {TALLY}.started + excluded.started,
-        awaiting_review = {TALLY}.awaiting_review + excluded.awaiting_review"""
+        awaiting_review = {TALLY}.awaiting_review + excluded.awaiting_review"""  # nosec B608
 _TALLY_COLUMNS = "(team_id, track_id, due_date, assigned, completed, started, awaiting_review)"
 
 
@@ -160,7 +160,7 @@ def _joined(m: str) -> list[str]:
         ON CONFLICT (team_id) DO UPDATE SET
             assigned_people = {HEADCOUNT}.assigned_people + excluded.assigned_people,
             shared_people = {HEADCOUNT}.shared_people + excluded.shared_people,
-            active_learners = {HEADCOUNT}.active_learners + excluded.active_learners""",
+            active_learners = {HEADCOUNT}.active_learners + excluded.active_learners""",  # nosec B608
         # Their first team now shares them, when this is their second.
         f"""UPDATE {HEADCOUNT} SET shared_people = shared_people + 1
         WHERE {m}.role = '{LEARNER}' AND {_other_learning_count(m)} = 1
