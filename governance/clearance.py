@@ -586,20 +586,10 @@ def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) ->
         moment(now),
         Membership.Role.LEARNER,
     ]
-    with database.cursor() as cursor:
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-    found: dict[int, tuple[int, dict]] = {}
-    for organisation_id, level_id, number, cleared in rows:
-        _, held = found.setdefault(organisation_id, (0, {}))
-        if level_id is None:
-            if cleared:  # shared people
-                return None
-            found[organisation_id] = (number, held)
-        else:
-            holding, cleared_before = held.get(level_id, (0, 0))
-            held[level_id] = (holding + number, cleared_before + cleared)
-    return found
+    rows = _counts_read(database, query, params)
+    if any(level_id is None and shared for _, level_id, _, shared in rows):
+        return None  # someone learns in two of the teams
+    return _counts_found(rows)
 
 
 def _levels_of_teams(team_ids: QuerySet) -> QuerySet[ClearanceLevel]:
@@ -660,14 +650,24 @@ def _holding_counts(database, people_sql: str, params: list, *, now: datetime) -
         timezone.localdate(now),
         database.ops.adapt_datetimefield_value(now),
     ]
+    return _counts_found(_counts_read(database, query, params))
+
+
+def _counts_read(database, query: str, params: list) -> list[tuple]:
     with database.cursor() as cursor:
         cursor.execute(query, params)
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def _counts_found(rows) -> dict:
+    """{organisation id: (people, {level id: (holdings, cleared now)})} from rows of
+    (organisation, level or None for its people, number, cleared); a level's rows add up."""
     found: dict[int, tuple[int, dict]] = {}
     for organisation_id, level_id, number, cleared in rows:
         _, held = found.setdefault(organisation_id, (0, {}))
         if level_id is None:
             found[organisation_id] = (number, held)
         else:
-            held[level_id] = (number, cleared)
+            holding, cleared_before = held.get(level_id, (0, 0))
+            held[level_id] = (holding + number, cleared_before + cleared)
     return found
