@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.db.models import Count
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -82,6 +83,27 @@ def test_the_sql_is_built_once_then_only_run(two_learners):
         assert read(learner_id=first.pk)[0].code == "aaaa1111"
     assert len(builds) == built  # nothing rebuilt
     assert len(queries) == 2  # one query per call, select_related included
+
+
+def test_the_columns_converters_are_worked_out_once(two_learners, monkeypatch):
+    """What turns stored values into Python's (SQLite's text into aware datetimes) is found on
+    the first run and reused: the rows still come back converted."""
+    worked_out = []
+    original = SQLCompiler.get_converters
+
+    def counted(compiler, expressions):
+        worked_out.append(len(expressions))
+        return original(compiler, expressions)
+
+    monkeypatch.setattr(SQLCompiler, "get_converters", counted)
+    read = prepared(_certificates_query)
+    first, second = two_learners
+    for learner in (first, second, first):
+        [certificate, *_] = read(learner_id=learner.pk)
+        assert timezone.is_aware(certificate.issued_at)
+        assert certificate == _certificates_query(learner.pk).first()
+    # Three runs of the read, the columns worked out once (the ORM's own reads above count too).
+    assert len(worked_out) == 1 + 3
 
 
 def test_a_read_that_depends_on_the_clock_is_refused():
