@@ -23,14 +23,24 @@ and pages in SQL. Tests compare the stored rule with `Rules.evaluate` person by 
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import cached_property
+from typing import NamedTuple
 
-from django.db import connections
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, StringAgg, Value
-from django.db.models.functions import Cast
+from django.db import connections, router
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from core.prepared import PreparedRead, prepared
@@ -57,9 +67,10 @@ CLEARED, LOST, NOT_CLEARED = "cleared", "lost", "not_cleared"
 STATUS_LABELS = {CLEARED: "Cleared", LOST: "Lost clearance", NOT_CLEARED: "Not cleared"}
 
 
-@dataclass(frozen=True)
-class Check:
-    """One requirement of a level, for one person: met (since when) or not (and why)."""
+class Check(NamedTuple):
+    """One requirement of a level, for one person: met (since when) or not (and why). A tuple,
+    not a frozen dataclass: a roster page makes hundreds, and a tuple is made several times
+    faster."""
 
     kind: str
     label: str
@@ -73,32 +84,35 @@ class Check:
         return self.met_at is not None
 
 
-@dataclass
+class CertificateDates(NamedTuple):
+    """What the rules read of a certificate (a `Certificate` serves as well)."""
+
+    certified_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    # The certificate's own rules, not copies of them.
+    is_revoked = Certificate.is_revoked
+    is_expired = Certificate.is_expired
+
+
 class LevelStatus:
     """One person's standing on one level. Its checks never change once made, so what is
-    derived from them is worked out once (a roster page asks each cell several times)."""
+    derived from them is decided once, when it is made (a roster page shows a hundred)."""
 
-    level: ClearanceLevel
-    checks: list[Check]
+    __slots__ = ("checks", "cleared", "level", "lost", "missing", "status")
 
-    @cached_property
-    def cleared(self) -> bool:
-        return all(check.met for check in self.checks)
+    def __init__(self, level: ClearanceLevel, checks: list[Check]):
+        self.level = level
+        self.checks = checks
+        self.missing: list[Check] = [check for check in checks if check.met_at is None]
+        self.cleared = not self.missing
+        # Lost: everything missing was met once and lapsed (never met: not cleared).
+        self.lost = bool(self.missing) and all(check.lapse for check in self.missing)
+        self.status = CLEARED if self.cleared else LOST if self.lost else NOT_CLEARED
 
-    @cached_property
-    def missing(self) -> list[Check]:
-        return [check for check in self.checks if not check.met]
-
-    @cached_property
-    def lost(self) -> bool:
-        missing = self.missing
-        return bool(missing) and all(check.lapse for check in missing)
-
-    @cached_property
-    def status(self) -> str:
-        if self.cleared:
-            return CLEARED
-        return LOST if self.lost else NOT_CLEARED
+    def __repr__(self) -> str:
+        return f"<LevelStatus {self.level}: {self.status}>"
 
     @property
     def status_label(self) -> str:
@@ -220,7 +234,8 @@ class Rules:
                 else PolicyState(organisation=organisation)
             )
         self.policy: PolicyState = policy
-        self.track_ids = {track.pk for level in self.levels for track in level.required_tracks}
+        self.tracks = {track.pk: track for level in self.levels for track in level.required_tracks}
+        self.track_ids = set(self.tracks)
         self.assignment_ids = {level.assignment_id for level in self.levels if level.assignment_id}
 
     def evaluate(self, people: QuerySet[User] | Iterable[int]) -> dict[int, list[LevelStatus]]:
@@ -238,9 +253,7 @@ class Rules:
             ids = known
         if not self.levels:
             return {user_id: [] for user_id in known}
-        acks = self._acknowledgements(ids)
-        certificates = self._certificates(ids)
-        approvals = self._approvals(ids)
+        acks, certificates, approvals = self._records(ids)
         everyone = set(known) | set(acks) | set(certificates) | set(approvals)
         return {
             user_id: self._statuses(
@@ -276,34 +289,39 @@ class Rules:
         """The statuses of someone with no records at all."""
         return self._statuses([], {}, {})
 
-    # -- reading records (one query each) --------------------------------------------------
+    # -- reading records (one query) -------------------------------------------------------
 
-    def _acknowledgements(self, ids) -> dict[int, list[tuple[int, datetime]]]:
-        found: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-        if not self.policy.versions:
-            return found
-        rows = _read(_acknowledgements_of, ids, organisation_id=self.organisation.pk)
-        for user_id, number, acknowledged_at in rows:
-            found[user_id].append((number, acknowledged_at))
-        return found
-
-    def _certificates(self, ids) -> dict[int, dict[int, Certificate]]:
-        found: dict[int, dict[int, Certificate]] = defaultdict(dict)
-        if not self.track_ids:
-            return found
-        for certificate in _read(_certificates_of, ids, track_ids=self.track_ids):
-            found[certificate.learner_id][certificate.track_id] = certificate
-        return found
-
-    def _approvals(self, ids) -> dict[int, dict[int, datetime]]:
-        return approvals_of(ids, self.assignment_ids)
+    def _records(self, ids) -> tuple[dict, dict, dict]:
+        """The people's acknowledgements of this organisation's policy [(version number, when)],
+        certificates for the levels' tracks {track id: CertificateDates} and approvals of the
+        levels' assignments {assignment id: approved when}, by user id, read together."""
+        acks: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+        certificates: dict[int, dict[int, CertificateDates]] = defaultdict(dict)
+        approvals: dict[int, dict[int, datetime]] = defaultdict(dict)
+        wanted = {}
+        if self.policy.versions:
+            wanted["organisation_id"] = self.organisation.pk
+        if self.track_ids:
+            wanted["track_ids"] = self.track_ids
+        if self.assignment_ids:
+            wanted["assignment_ids"] = self.assignment_ids
+        if not wanted:
+            return acks, certificates, approvals
+        for user_id, kind, key, at, until, revoked_at in _read(_records_of, ids, **wanted):
+            if kind == _ACKNOWLEDGED:
+                acks[user_id].append((key, at))
+            elif kind == _CERTIFIED:
+                certificates[user_id][key] = CertificateDates(at, until, revoked_at)
+            else:
+                approvals[user_id][key] = _approved_at(at, until)
+        return acks, certificates, approvals
 
     # -- deciding (no queries) ---------------------------------------------------------------
 
     def statuses(
         self,
         acks: list[tuple[int, datetime]],
-        certificates: dict[int, Certificate],
+        certificates: dict[int, Certificate | CertificateDates],
         approvals: dict[int, datetime],
     ) -> list[LevelStatus]:
         """One person's status for every level from records already read: their
@@ -313,13 +331,15 @@ class Rules:
 
     def _statuses(self, acks, certificates, approvals) -> list[LevelStatus]:
         policy_check = self._policy_check(acks)
+        # Once per track, however many levels ask for it.
+        by_track = {
+            pk: self._certificate_check(track, certificates.get(pk))
+            for pk, track in self.tracks.items()
+        }
         statuses = []
         for level in self.levels:
             checks = [policy_check]
-            checks += [
-                self._certificate_check(track, certificates.get(track.pk))
-                for track in level.required_tracks
-            ]
+            checks += [by_track[track.pk] for track in level.required_tracks]
             if level.assignment_id:
                 checks.append(
                     Check(
@@ -328,7 +348,7 @@ class Rules:
                         met_at=approvals.get(level.assignment_id),
                     )
                 )
-            statuses.append(LevelStatus(level=level, checks=checks))
+            statuses.append(LevelStatus(level, checks))
         return statuses
 
     def _policy_check(self, acks: list[tuple[int, datetime]]) -> Check:
@@ -351,7 +371,9 @@ class Rules:
         )
         return Check(POLICY, label, lapsed_at=effective_at(superseding), lapse=POLICY_CHANGED)
 
-    def _certificate_check(self, track: PageTrack, certificate: Certificate | None) -> Check:
+    def _certificate_check(
+        self, track: PageTrack, certificate: Certificate | CertificateDates | None
+    ) -> Check:
         label = f"Certificate: {track.title}"
         if certificate is None:
             return Check(CERTIFICATE, label)
@@ -399,18 +421,59 @@ def _read(read: PreparedRead, people, **values):
     return read(people=people, **values)
 
 
-@prepared
-def _acknowledgements_of(people, organisation_id):
-    return PolicyAcknowledgement.objects.filter(
-        user_id__in=people, version__policy__organisation_id=organisation_id
-    ).values_list("user_id", "version__number", "acknowledged_at")
+_ACKNOWLEDGED, _CERTIFIED, _APPROVED = 0, 1, 2
+_NO_MOMENT = Value(None, output_field=DateTimeField())
 
 
 @prepared
-def _certificates_of(people, track_ids):
-    return Certificate.objects.filter(learner_id__in=people, track_id__in=track_ids).only(
-        "learner_id", "track_id", "issued_at", "renewed_at", "expires_at", "revoked_at"
-    )
+def _records_of(people, organisation_id=None, track_ids=None, assignment_ids=None):
+    """The records `Rules` reads, as one query of (user id, kind, key, when, until, revoked):
+    acknowledgements (version number, acknowledged), certificates (track, certified, expires,
+    revoked) and approvals (assignment, reviewed, submitted). Each kind only when asked for:
+    a read is compiled once for each combination (core.prepared)."""
+    columns = ("person", "kind", "key", "at", "until", "revoked")
+    parts = []
+    if organisation_id is not None:
+        parts.append(
+            PolicyAcknowledgement.objects.filter(
+                user_id__in=people, version__policy__organisation_id=organisation_id
+            ).annotate(
+                person=F("user_id"),
+                kind=Value(_ACKNOWLEDGED),
+                key=F("version__number"),
+                at=F("acknowledged_at"),
+                until=_NO_MOMENT,
+                revoked=_NO_MOMENT,
+            )
+        )
+    if track_ids is not None:
+        parts.append(
+            Certificate.objects.filter(learner_id__in=people, track_id__in=track_ids).annotate(
+                person=F("learner_id"),
+                kind=Value(_CERTIFIED),
+                key=F("track_id"),
+                at=Coalesce("renewed_at", "issued_at"),  # Certificate.certified_at
+                until=F("expires_at"),
+                revoked=F("revoked_at"),
+            )
+        )
+    if assignment_ids is not None:
+        parts.append(
+            Submission.objects.filter(
+                learner_id__in=people,
+                assignment_id__in=assignment_ids,
+                status=Submission.Status.APPROVED,
+            ).annotate(
+                person=F("learner_id"),
+                kind=Value(_APPROVED),
+                key=F("assignment_id"),
+                at=F("review__reviewed_at"),
+                until=F("submitted_at"),
+                revoked=_NO_MOMENT,
+            )
+        )
+    first, *others = [part.order_by().values_list(*columns) for part in parts]
+    return first.union(*others, all=True) if others else first
 
 
 @prepared
@@ -461,32 +524,38 @@ def summary(rules: Rules, people: QuerySet[User]) -> list[LevelCount]:
 
 def counts(
     rules: Rules,
-    people: QuerySet[User],
+    people: QuerySet[User] | Callable[[], QuerySet[User]],
     matching: Q | None = None,
     *,
     pairs_sql: tuple[str, tuple] | None = None,
     teams_sql: tuple[str, list] | None = None,
 ):
     """`summary`, and how many of `people` match `matching` (the roster's filter): (level
-    counts, matching count). One query, two when something is filtered. `pairs_sql`:
-    `people_pairs(people)` as SQL, when the caller has it compiled already. `teams_sql`: when
-    `people` are the active learners of some teams, those teams' ids as SQL, so that the
-    counts are read from the teams' tallies (`_tallied_counts`) when they can be."""
-    people = people.order_by()
-    database = connections[people.db]
+    counts, matching count). One query, two when something is filtered. `people` may be given
+    as a function that builds them, called only when they are read (building the queryset is a
+    fifth of the counts' time when the tallies answer). `pairs_sql`: `people_pairs(people)` as
+    SQL, when the caller has it compiled already. `teams_sql`: when `people` are the active
+    learners of some teams, those teams' ids as SQL, so that the counts are read from the
+    teams' tallies (`_tallied_counts`) when they can be."""
+    database = connections[router.db_for_read(User)]
     found = None
     if teams_sql is not None:
         found = _tallied_counts(database, teams_sql[0], list(teams_sql[1]), now=rules.now)
     if found is None:
         if pairs_sql is None:
-            pairs_sql = people_pairs(people, rules.organisation.pk).query.sql_with_params()
+            pairs_sql = people_pairs(_built(people), rules.organisation.pk).query.sql_with_params()
         people_sql, params = pairs_sql
         found = _holding_counts(database, people_sql, list(params), now=rules.now)
     everyone, held = found.get(rules.organisation.pk, (0, {}))
     levels = [_level_count(level, everyone, held) for level in rules.levels]
     if matching is None or not matching:
         return levels, everyone
-    return levels, User.objects.filter(pk__in=people.values("pk")).filter(matching).count()
+    chosen = _built(people).order_by().values("pk")
+    return levels, User.objects.filter(pk__in=chosen).filter(matching).count()
+
+
+def _built(people: QuerySet[User] | Callable[[], QuerySet[User]]) -> QuerySet[User]:
+    return people if isinstance(people, QuerySet) else people()
 
 
 def people_pairs(people: QuerySet[User], organisation_id: int) -> QuerySet:

@@ -116,7 +116,13 @@ def _published_versions_of(organisation_id: int):
 
 @prepared
 def _published_versions_without_text_of(organisation_id: int):
-    return _published_versions_of.build(organisation_id=organisation_id).defer(*TEXT_FIELDS)
+    # For the clearance rules: numbers and dates, neither the texts nor who published them.
+    return (
+        _published_versions_of.build(organisation_id=organisation_id)
+        .select_related(None)
+        .select_related("policy")
+        .defer(*TEXT_FIELDS)
+    )
 
 
 def state_of(

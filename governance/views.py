@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -219,7 +219,7 @@ def promote_submission(request, submission_id: int):
 
 @dataclass
 class RosterRow:
-    person: User
+    person: governance.RosterPerson
     team_name: str
     levels: list[clearance.LevelStatus]
 
@@ -244,8 +244,18 @@ class _RowsOfScope:
     def __init__(self, scope: governance.Scope):
         self.scope = scope
 
-    def __getitem__(self, bounds: slice) -> list[User]:
+    def __getitem__(self, bounds: slice) -> list[governance.RosterPerson]:
         return self.scope.rows_page(offset=bounds.start, limit=bounds.stop - bounds.start)
+
+
+class _MatchingRows:
+    """The people a filter keeps, as the paginator slices them."""
+
+    def __init__(self, people: QuerySet[User]):
+        self.rows = people.values_list(*governance.ROSTER_PERSON_FIELDS)
+
+    def __getitem__(self, bounds: slice) -> list[governance.RosterPerson]:
+        return [governance.RosterPerson(*row) for row in self.rows[bounds]]
 
 
 class KnownCountPaginator(Paginator):
@@ -281,10 +291,10 @@ def roster(request):
         level_id, status = form.cleaned_data["level"], form.cleaned_data["status"]
     matching = _roster_filter(rules, level_id, status) if rules.levels else Q()
     counts, found = clearance.counts(
-        rules, scope.people(), matching, pairs_sql=scope.pairs_sql(), teams_sql=scope.teams_sql()
+        rules, scope.people, matching, pairs_sql=scope.pairs_sql(), teams_sql=scope.teams_sql()
     )
     if matching:
-        people = scope.people_rows().only("pk", "email", "display_name").filter(matching)
+        people = _MatchingRows(scope.people_rows().filter(matching))
     else:
         people = _RowsOfScope(scope)
     page = KnownCountPaginator(people, ROSTER_PER_PAGE, count=found).get_page(

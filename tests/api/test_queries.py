@@ -22,9 +22,8 @@ BUDGETS = {
     "quiz-result": 1 + 1,  # the page, quiz, lesson and track joined in (answers never read)
     "certificate": 1 + 1,  # the page, track joined in
     # the page + the levels and the policy's versions (governance.clearance.Rules: 2) + the
-    # page's acknowledgements and certificates (Rules.evaluate; approvals only when a level
-    # asks for a practice assignment, which none does here)
-    "clearance": 1 + 1 + 2 + 2,
+    # page's acknowledgements, certificates and approvals, read together (Rules.evaluate)
+    "clearance": 1 + 1 + 2 + 1,
 }
 
 
