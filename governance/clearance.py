@@ -10,8 +10,8 @@ version) or a certificate expired has *lost* the clearance, since the moment tha
 person who never met a requirement is simply *not cleared*.
 
 `Rules(organisation, now=...)` loads the levels and the policy once (two queries);
-`Rules.evaluate(people)` reads the records of any number of people in at most three more: the
-people are a subquery, so a team of 5 and an organisation of 5,000 cost the same queries. It
+`Rules.evaluate(people)` reads the records of any number of people in one more: the people are
+a subquery, so a team of 5 and an organisation of 5,000 cost the same queries. It
 builds every check (with its dates and reasons) in Python, so it is for the people a page shows.
 
 Counting and filtering whole teams reads stored figures instead: one `LevelHolding` row per
@@ -239,7 +239,7 @@ class Rules:
         self.assignment_ids = {level.assignment_id for level in self.levels if level.assignment_id}
 
     def evaluate(self, people: QuerySet[User] | Iterable[int]) -> dict[int, list[LevelStatus]]:
-        """Each person's status for every level, keyed by user id. At most three queries.
+        """Each person's status for every level, keyed by user id. One query.
 
         `people` is a User queryset (used as a subquery: no limit on its size) or user ids.
         People without records still get an entry when given as ids; with a queryset, read
