@@ -17,7 +17,7 @@ of the team's organisation count. The number of active learners per team is
 scope learns in two of its teams (`shared_people`); otherwise the dashboard counts the people.
 """
 
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 
 from learners.models import Membership, Team, User
 from progress import tallies
@@ -207,25 +207,16 @@ def rebuild(using=None) -> int:
     """Recount every team's clearance tally (writers wait meanwhile on PostgreSQL); returns how
     many teams' figures it corrected."""
     database = using or connection
-    with transaction.atomic(using=database.alias), database.cursor() as cursor:
-        if database.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {TALLY} IN EXCLUSIVE MODE")
-        before = _figures(cursor)
-        for statement in _recount(tallies.dialect(database), None):
-            cursor.execute(statement)
-        after = _figures(cursor)
-    return sum(1 for team in before.keys() | after.keys() if before.get(team) != after.get(team))
+    statements = _recount(tallies.dialect(database), None)
+    return tallies.recount(database, [TALLY], statements, _figures)
 
 
 def _figures(cursor) -> dict[int, set]:
-    cursor.execute(
+    return tallies.figures_by_team(
+        cursor,
         f"SELECT team_id, level_id, acknowledged_number, expires_on, holders FROM {TALLY}"  # noqa: S608  # nosec B608
-        " WHERE holders <> 0"
+        " WHERE holders <> 0",
     )
-    figures: dict[int, set] = {}
-    for team_id, *rest in cursor.fetchall():
-        figures.setdefault(team_id, set()).add(tuple(str(value) for value in rest))
-    return figures
 
 
 def reinstall_after_migrate(sender, using, **kwargs) -> None:

@@ -427,37 +427,50 @@ def reinstall_after_migrate(sender, using, **kwargs) -> None:
 
 def rebuild(using=None) -> int:
     """Recount every team's tally and headcount from the enrolments and memberships; returns
-    how many teams' figures it corrected (0 while the triggers kept them in step). On PostgreSQL
-    writers wait meanwhile (their triggers need the tables), so nothing written while it runs
-    is lost or counted twice."""
+    how many teams' figures it corrected (0 while the triggers kept them in step)."""
     database = using or connection
+    return recount(database, [TALLY, HEADCOUNT], _recount(None), _figures)
+
+
+def recount(database, tables: list[str], statements: list[str], figures) -> int:
+    """Run a tally's recount `statements`; how many teams' `figures(cursor)` they changed. On
+    PostgreSQL writers wait meanwhile (their triggers need the `tables`), so nothing written
+    while it runs is lost or counted twice. Shared with governance.clearance_tally."""
     with transaction.atomic(using=database.alias), database.cursor() as cursor:
         if database.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {TALLY}, {HEADCOUNT} IN EXCLUSIVE MODE")
-        before = _figures(cursor)
-        for statement in _recount(None):
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+        before = figures(cursor)
+        for statement in statements:
             cursor.execute(statement)
-        after = _figures(cursor)
+        after = figures(cursor)
     return sum(1 for team in before.keys() | after.keys() if before.get(team) != after.get(team))
 
 
+def figures_by_team(cursor, query: str, figures: dict[int, set] | None = None) -> dict[int, set]:
+    """Rows of (team id, figures…) read by `query`, as {team id: {(figures as text)…}}, added
+    to `figures` when given: what a recount compares before and after. Rows of zeros are left
+    out (a recount may delete a row the triggers had brought down to zero)."""
+    figures = {} if figures is None else figures
+    cursor.execute(query)
+    for team_id, *rest in cursor.fetchall():
+        if any(rest):
+            figures.setdefault(team_id, set()).add(tuple(str(value) for value in rest))
+    return figures
+
+
 def _figures(cursor) -> dict[int, set]:
-    """Each team's non-zero tallies and its headcount, to compare."""
-    figures: dict[int, set] = {}
-    cursor.execute(
+    """Each team's tallies and its headcount, to compare."""
+    figures = figures_by_team(
+        cursor,
         f"SELECT team_id, track_id, due_date, assigned, completed, started, awaiting_review"  # noqa: S608  # nosec B608
         f" FROM {TALLY} WHERE assigned <> 0 OR completed <> 0 OR started <> 0"
-        " OR awaiting_review <> 0"
+        " OR awaiting_review <> 0",
     )
-    for team_id, *rest in cursor.fetchall():
-        figures.setdefault(team_id, set()).add(tuple(str(value) for value in rest))
-    cursor.execute(
-        f"SELECT team_id, assigned_people, shared_people, active_learners FROM {HEADCOUNT}"  # noqa: S608  # nosec B608
+    return figures_by_team(
+        cursor,
+        f"SELECT team_id, assigned_people, shared_people, active_learners FROM {HEADCOUNT}",  # noqa: S608  # nosec B608
+        figures,
     )
-    for team_id, *counts in cursor.fetchall():
-        if any(counts):
-            figures.setdefault(team_id, set()).add(tuple(str(count) for count in counts))
-    return figures
 
 
 # -- reading ------------------------------------------------------------------------------------
