@@ -4,12 +4,10 @@ when many forms are posted at once."""
 
 import json
 import random
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +15,7 @@ from courses.models import Choice, Question
 from progress import quizzes, services
 from progress.models import AttemptGrant, QuizAttempt
 from tests import factories
+from tests.concurrency import at_once
 from tests.progress.helpers import (
     TOKEN_RE,
     answers_for,
@@ -336,26 +335,13 @@ def test_ten_forms_posted_at_once_record_no_more_than_the_limit():
     learner = factories.UserFactory()
     tokens = [services.new_attempt_token(learner=learner, quiz=quiz) for _ in range(10)]
     answers = answers_for(quiz, correct=False)
-    barrier = threading.Barrier(len(tokens))
-    statuses: list[int] = []
-    lock = threading.Lock()
 
     def post(token):
         client = Client(raise_request_exception=False)
         client.force_login(learner)
-        try:
-            barrier.wait(timeout=30)
-            response = client.post(quiz_url(lesson), {"attempt_token": token, **answers})
-            with lock:
-                statuses.append(response.status_code)
-        finally:
-            connection.close()
+        return client.post(quiz_url(lesson), {"attempt_token": token, **answers}).status_code
 
-    threads = [threading.Thread(target=post, args=(token,)) for token in tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(post, tokens)
     assert len(statuses) == 10
     assert all(status < 500 for status in statuses)
     assert QuizAttempt.objects.count() == 2
@@ -373,24 +359,11 @@ def test_ten_forms_posted_at_once_without_a_limit_are_all_recorded_in_order():
     learner = factories.UserFactory()
     tokens = [services.new_attempt_token(learner=learner, quiz=quiz) for _ in range(10)]
     answers = answers_for(quiz)
-    barrier = threading.Barrier(len(tokens))
-    statuses: list[int] = []
 
     def post(token):
         client = Client(raise_request_exception=False)
         client.force_login(learner)
-        try:
-            barrier.wait(timeout=30)
-            statuses.append(
-                client.post(quiz_url(lesson), {"attempt_token": token, **answers}).status_code
-            )
-        finally:
-            connection.close()
+        return client.post(quiz_url(lesson), {"attempt_token": token, **answers}).status_code
 
-    threads = [threading.Thread(target=post, args=(token,)) for token in tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert statuses == [302] * 10
+    assert at_once(post, tokens) == [302] * 10
     assert sorted(QuizAttempt.objects.values_list("number", flat=True)) == list(range(1, 11))

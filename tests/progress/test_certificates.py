@@ -1,15 +1,14 @@
 """Completing a track issues one certificate with a public verification page."""
 
-import threading
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from progress import services
 from progress.models import Certificate, Enrolment, Submission
 from tests import factories
+from tests.concurrency import at_once
 from tests.progress.helpers import take_quiz
 
 pytestmark = pytest.mark.django_db
@@ -100,24 +99,9 @@ def test_certificate_is_issued_once_under_concurrency():
     from progress.models import LessonCompletion
 
     LessonCompletion.objects.create(learner=learner, lesson=track.lessons.get())
-    barrier = threading.Barrier(6)
-    errors = []
-
-    def issue():
-        try:
-            barrier.wait()
-            services.issue_certificate_if_complete(learner=learner, track=track)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=issue) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    at_once(
+        lambda _: services.issue_certificate_if_complete(learner=learner, track=track), range(6)
+    )
     assert Certificate.objects.count() == 1
 
 

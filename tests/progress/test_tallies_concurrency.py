@@ -2,38 +2,15 @@
 when one person's enrolment is written by two requests at once (the same tally row, the same
 enrolment row): each writer's trigger subtracts the row as it was when it got the row's lock."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from learners.models import TrackAssignment
 from progress import rollups, services
 from progress.models import Enrolment, TeamTally
 from tests import factories
+from tests.concurrency import at_once
 
 from .test_tallies import assert_in_step
-
-
-def _at_once(work, arguments):
-    barrier = threading.Barrier(len(arguments))
-    errors = []
-
-    def run(argument):
-        try:
-            barrier.wait()
-            work(argument)
-        except Exception as error:  # reported below, with the others
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -49,13 +26,13 @@ def test_a_team_completing_lessons_at_once_keeps_its_tally_exact():
 
     # Everyone starts at once (the tally row moves from not started to started), then each
     # person finishes the track with two requests at once (their enrolment, written twice).
-    _at_once(
+    at_once(
         lambda person: services.record_lesson_completion(learner=person, lesson=lessons[0]), people
     )
     assert_in_step()
     assert TeamTally.objects.get(team=team).started == 8
     pairs = [(person, lesson) for person in people[:4] for lesson in lessons[1:]]
-    _at_once(lambda pair: services.record_lesson_completion(learner=pair[0], lesson=pair[1]), pairs)
+    at_once(lambda pair: services.record_lesson_completion(learner=pair[0], lesson=pair[1]), pairs)
     assert_in_step()
     tally = TeamTally.objects.get(team=team)
     assert (tally.assigned, tally.completed, tally.started) == (8, 4, 4)
