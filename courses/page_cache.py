@@ -29,19 +29,21 @@ MAX_ENTRIES = 5_000  # far above the lessons of the curriculum; a safety net, no
 _slot: tuple[str | None, dict] = (None, {})
 
 
-def version() -> str:
+def version(key: str = VERSION_KEY) -> str:
     """The current curriculum version; a new one is made when the cache has none (first use,
-    eviction, flush), which drops every worker's entries: always safe."""
-    current = cache.get(VERSION_KEY)
+    eviction, flush), which drops every worker's entries: always safe. Other data kept here
+    with a version of its own (the clearance rules) pass that version's `key`."""
+    current = cache.get(key)
     if current is None:
-        cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
-        current = cache.get(VERSION_KEY) or secrets.token_hex(8)
+        cache.add(key, secrets.token_hex(8), timeout=None)
+        current = cache.get(key) or secrets.token_hex(8)
     return current
 
 
-def bump() -> None:
-    """Start a new curriculum version: every worker rebuilds its entries on the next read."""
-    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+def bump(key: str = VERSION_KEY) -> None:
+    """Start a new curriculum version (or the version under `key`): every worker rebuilds its
+    entries on the next read."""
+    cache.set(key, secrets.token_hex(8), timeout=None)
 
 
 def get(key: tuple, build: Callable[[], Any]) -> Any:

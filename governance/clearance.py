@@ -9,7 +9,8 @@ Someone who is not cleared only because the policy moved on (they acknowledged a
 version) or a certificate expired has *lost* the clearance, since the moment that happened; a
 person who never met a requirement is simply *not cleared*.
 
-`Rules(organisation, now=...)` loads the levels and the policy once (two queries);
+`Rules(organisation, now=...)` takes the levels and the policy (two queries, read once per worker
+until they change: `kept_rules_of`);
 `Rules.evaluate(people)` reads the records of any number of people in one more: the people are
 a subquery, so a team of 5 and an organisation of 5,000 cost the same queries. It
 builds every check (with its dates and reasons) in Python, so it is for the people a page shows.
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import (
     CharField,
     DateTimeField,
@@ -44,6 +45,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from core.prepared import PreparedRead, prepared
+from courses import page_cache
 from courses.models import Track
 from courses.selectors import PageTrack, page_track, tracks_by_id
 from learners.models import Membership, Organisation, Team, User
@@ -58,7 +60,7 @@ from .models import (
     PolicyVersion,
     TeamClearanceTally,
 )
-from .policy import PolicyState, effective_at, policy_state
+from .policy import PolicyState, effective_at, policy_state, published_versions, state_of
 
 POLICY, CERTIFICATE, ASSIGNMENT = "policy", "certificate", "assignment"
 POLICY_CHANGED, CERTIFICATE_EXPIRED = "policy_changed", "certificate_expired"
@@ -210,6 +212,34 @@ def _by_organisation(levels: list[ClearanceLevel]) -> dict[int, list[ClearanceLe
     return found
 
 
+# The levels and policy versions the rules are made of, kept in each worker's memory (they
+# change a few times a year, the roster reads them on every visit) until one of them changes
+# (`rules_changed`, connected in governance/apps.py) or the curriculum does (the levels name
+# tracks): courses.page_cache keeps them under both versions, at most its MAX_AGE.
+RULES_VERSION_KEY = "governance:rules-version"
+
+
+def kept_rules_of(organisation: Organisation) -> tuple[list[ClearanceLevel], list[PolicyVersion]]:
+    """The organisation's levels (`levels_of`) and published policy versions, newest first,
+    without their texts (none read when it has no level). Read once per worker and version;
+    shared by every request, so read-only."""
+    key = ("clearance-rules", page_cache.version(RULES_VERSION_KEY), organisation.pk)
+    return page_cache.get(key, lambda: _rules_read(organisation))
+
+
+def _rules_read(organisation: Organisation) -> tuple[list[ClearanceLevel], list[PolicyVersion]]:
+    levels = levels_of(organisation)
+    return levels, published_versions(organisation, with_text=False) if levels else []
+
+
+def rules_changed(**kwargs) -> None:
+    """A level, its tracks, a policy or one of its versions was written: every worker reads
+    the rules again, now and once the writer's transaction commits (a worker reading in
+    between would keep what was there before)."""
+    page_cache.bump(RULES_VERSION_KEY)
+    transaction.on_commit(lambda: page_cache.bump(RULES_VERSION_KEY))
+
+
 class Rules:
     """An organisation's levels and policy at `now`, ready to evaluate people against."""
 
@@ -226,10 +256,14 @@ class Rules:
         here."""
         self.organisation = organisation
         self.now = now or timezone.now()
+        today = timezone.localdate(self.now)
+        if levels is None and policy is None:
+            levels, versions = kept_rules_of(organisation)
+            policy = state_of(organisation, versions, today=today)
         self.levels = levels_of(organisation) if levels is None else levels
         if policy is None:
             policy = (
-                policy_state(organisation, today=timezone.localdate(self.now), with_text=False)
+                policy_state(organisation, today=today, with_text=False)
                 if self.levels
                 else PolicyState(organisation=organisation)
             )

@@ -97,11 +97,17 @@ def policy_state(
     (the roster reads it on every visit). Without `with_text` the versions' texts stay unread:
     the clearance rules need numbers and dates, and a policy's text runs to many kilobytes
     per version."""
+    versions = published_versions(organisation, with_text=with_text)
+    return state_of(organisation, versions, today=today or timezone.localdate())
+
+
+def published_versions(organisation: Organisation, *, with_text: bool) -> list[PolicyVersion]:
+    """The organisation's published versions, newest first (see `policy_state`)."""
     read = _published_versions_of if with_text else _published_versions_without_text_of
     versions = read(organisation_id=organisation.pk)
     for version in versions:
         version.policy.organisation = organisation  # no query
-    return state_of(organisation, versions, today=today or timezone.localdate())
+    return versions
 
 
 @prepared

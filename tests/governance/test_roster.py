@@ -5,10 +5,12 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from governance import holdings
-from governance.models import PolicyAcknowledgement, PolicyVersion
+from governance.models import ClearanceLevel, PolicyAcknowledgement, PolicyVersion
 from governance.views import ROSTER_PER_PAGE
 from learners.models import Membership, User
 from progress.models import Certificate
@@ -216,10 +218,11 @@ def test_roster_costs_the_same_queries_for_5_and_200_people(
         crowd(manager, track, version, size)
         client.force_login(manager)
         client.get(url)  # warm the session
-        # user + owned organisations + managed teams + levels (with their tracks' ids) + policy
-        # versions + counts + people + their records (acknowledgements, certificates and
-        # approvals, read together) = 8 at most (the session comes from the cache)
-        with django_assert_max_num_queries(8) as captured:
+        # user + owned organisations + managed teams + counts + people + their records
+        # (acknowledgements, certificates and approvals, read together) = 6 at most: the
+        # session comes from the cache, the levels and policy versions from the worker's
+        # memory (read by the visit before: clearance.kept_rules_of)
+        with django_assert_max_num_queries(6) as captured:
             response = client.get(url)
             if hasattr(response, "streaming_content"):
                 rows = b"".join(response.streaming_content).decode().count("\n") - 1
@@ -272,3 +275,64 @@ def test_the_roster_writes_days_as_the_templates_date_filter_does():
         moment = datetime(2026, month, 28, 23, 30, tzinfo=UTC)  # the next day in some zones
         expected = dateformat.format(timezone.localtime(moment), "j M Y")
         assert roster_table._day(moment) == expected
+
+
+def _level(org):
+    return ClearanceLevel.objects.get(organisation=org)
+
+
+CHANGES = {
+    "a level added": (
+        lambda acme, track: gov.level(acme, "Cleared to advertise", tracks=[track]),
+        "Cleared to advertise",
+    ),
+    "a level renamed": (
+        lambda acme, track: _rename(_level(acme), "Cleared to speak"),
+        "Cleared to speak",
+    ),
+    "a track required": (
+        lambda acme, track: _level(acme).tracks.add(factories.make_track(slug="crisis")),
+        "Missing: Certificate: Track crisis",
+    ),
+    "the level deleted": (
+        lambda acme, track: _level(acme).delete(),
+        "has no clearance levels yet",
+    ),
+    "a policy version published": (
+        lambda acme, track: gov.publish(acme, "Acme policy, again.", summary="Reworded."),
+        "Policy: version 2",
+    ),
+}
+
+
+def _rename(level, name):
+    level.name = name
+    level.save()
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_to_the_levels_or_the_policy_shows_on_the_next_visit(client, world, change):
+    """Each worker keeps the levels and policy versions it read (clearance.kept_rules_of) until
+    one of them, or the curriculum, changes."""
+    acme, _, people, track = world
+    make_change, shown = CHANGES[change]
+    client.force_login(people["Carrie"])
+    assert shown not in client.get(ROSTER, {"organisation": "acme"}).content.decode()
+    make_change(acme, track)
+    assert shown in client.get(ROSTER, {"organisation": "acme"}).content.decode()
+
+
+def test_the_levels_and_the_policy_are_read_once_until_they_change(client, world):
+    acme, _, people, _ = world
+    client.force_login(people["Carrie"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(ROSTER, {"organisation": "acme"}).status_code == 200
+        return len(captured)
+
+    queries()  # the session, the levels and the policy versions read
+    kept = queries()
+    _rename(_level(acme), "Cleared to speak")
+    # levels + policy versions: read again after the change, then kept again
+    assert [queries(), queries()] == [kept + 2, kept]
