@@ -41,7 +41,7 @@ from django.db.models import (
     StringAgg,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.prepared import PreparedRead, prepared
@@ -89,11 +89,13 @@ class Check(NamedTuple):
 class CertificateDates(NamedTuple):
     """What the rules read of a certificate (a `Certificate` serves as well)."""
 
-    certified_at: datetime
+    issued_at: datetime
+    renewed_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
 
     # The certificate's own rules, not copies of them.
+    certified_at = Certificate.certified_at
     is_revoked = Certificate.is_revoked
     is_expired = Certificate.is_expired
 
@@ -252,8 +254,8 @@ class Rules:
         policy: PolicyState | None = None,
     ):
         """`levels` and `policy`, when given, were loaded for several organisations at once
-        (`levels_in_organisations_of`, the policy standing of /me/); otherwise they are read
-        here."""
+        (`levels_in_organisations_of`, the policy standing of /me/); otherwise they are the
+        worker's kept copy (`kept_rules_of`)."""
         self.organisation = organisation
         self.now = now or timezone.now()
         today = timezone.localdate(self.now)
@@ -341,13 +343,13 @@ class Rules:
             wanted["assignment_ids"] = self.assignment_ids
         if not wanted:
             return acks, certificates, approvals
-        for user_id, kind, key, at, until, revoked_at in _read(_records_of, ids, **wanted):
+        for user_id, kind, key, *moments in _read(_records_of, ids, **wanted):
             if kind == _ACKNOWLEDGED:
-                acks[user_id].append((key, at))
+                acks[user_id].append((key, moments[0]))
             elif kind == _CERTIFIED:
-                certificates[user_id][key] = CertificateDates(at, until, revoked_at)
+                certificates[user_id][key] = CertificateDates(*moments)
             else:
-                approvals[user_id][key] = _approved_at(at, until)
+                approvals[user_id][key] = _approved_at(*moments[:2])
         return acks, certificates, approvals
 
     # -- deciding (no queries) ---------------------------------------------------------------
@@ -461,11 +463,11 @@ _NO_MOMENT = Value(None, output_field=DateTimeField())
 
 @prepared
 def _records_of(people, organisation_id=None, track_ids=None, assignment_ids=None):
-    """The records `Rules` reads, as one query of (user id, kind, key, when, until, revoked):
-    acknowledgements (version number, acknowledged), certificates (track, certified, expires,
-    revoked) and approvals (assignment, reviewed, submitted). Each kind only when asked for:
-    a read is compiled once for each combination (core.prepared)."""
-    columns = ("person", "kind", "key", "at", "until", "revoked")
+    """The records `Rules` reads, as one query of (user id, kind, key, four moments):
+    acknowledgements (version number; acknowledged), certificates (track; issued, renewed,
+    expires, revoked) and approvals (assignment; reviewed, submitted). Each kind only when
+    asked for: a read is compiled once for each combination (core.prepared)."""
+    columns = ("person", "kind", "key", "first", "second", "third", "fourth")
     parts = []
     if organisation_id is not None:
         parts.append(
@@ -475,9 +477,10 @@ def _records_of(people, organisation_id=None, track_ids=None, assignment_ids=Non
                 person=F("user_id"),
                 kind=Value(_ACKNOWLEDGED),
                 key=F("version__number"),
-                at=F("acknowledged_at"),
-                until=_NO_MOMENT,
-                revoked=_NO_MOMENT,
+                first=F("acknowledged_at"),
+                second=_NO_MOMENT,
+                third=_NO_MOMENT,
+                fourth=_NO_MOMENT,
             )
         )
     if track_ids is not None:
@@ -486,9 +489,10 @@ def _records_of(people, organisation_id=None, track_ids=None, assignment_ids=Non
                 person=F("learner_id"),
                 kind=Value(_CERTIFIED),
                 key=F("track_id"),
-                at=Coalesce("renewed_at", "issued_at"),  # Certificate.certified_at
-                until=F("expires_at"),
-                revoked=F("revoked_at"),
+                first=F("issued_at"),
+                second=F("renewed_at"),
+                third=F("expires_at"),
+                fourth=F("revoked_at"),
             )
         )
     if assignment_ids is not None:
@@ -501,9 +505,10 @@ def _records_of(people, organisation_id=None, track_ids=None, assignment_ids=Non
                 person=F("learner_id"),
                 kind=Value(_APPROVED),
                 key=F("assignment_id"),
-                at=F("review__reviewed_at"),
-                until=F("submitted_at"),
-                revoked=_NO_MOMENT,
+                first=F("review__reviewed_at"),
+                second=F("submitted_at"),
+                third=_NO_MOMENT,
+                fourth=_NO_MOMENT,
             )
         )
     first, *others = [part.order_by().values_list(*columns) for part in parts]
