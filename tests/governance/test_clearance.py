@@ -14,7 +14,8 @@ from governance import clearance, holdings
 from governance.models import PolicyVersion
 from governance.services import learners_of
 from learners.models import Membership, User
-from progress.models import Review, Submission
+from progress import services as progress_services
+from progress.models import Certificate, Review, Submission
 from tests import factories
 from tests.governance import helpers as gov
 
@@ -100,6 +101,16 @@ SCENARIOS = [
         [("publish", 0, None), ("certify", 2, 1)],
         day(50), "not_cleared", None, [],
     ),
+    (
+        "a renewed certificate counts from its renewal, until its new expiry",
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, 1), ("renew", 20, 12)],
+        day(60), "cleared", day(20), [],
+    ),
+    (
+        "a revoked certificate takes it away",
+        [("publish", 0, None), ("ack", 1, 1), ("certify", 2, None), ("revoke", 9, None)],
+        day(10), "lost", day(9), ["certificate_revoked"],
+    ),
 ]  # fmt: skip
 
 
@@ -126,6 +137,18 @@ def play(org, learner, track, events, *, assignment=None) -> None:
                 gov.acknowledge(learner, PolicyVersion.objects.get(number=arg))
             elif kind == "certify":
                 gov.certify(learner, track, months=arg)
+            elif kind == "renew":  # as recertification.renew_if_refreshed does
+                certificate = Certificate.objects.get(learner=learner, track=track)
+                certificate.renewed_at = day(when)
+                certificate.expires_at = add_months(day(when), arg)
+                certificate.save(update_fields=["renewed_at", "expires_at"])
+                holdings.refresh_holdings(user_ids=[learner.pk])
+            elif kind == "revoke":
+                progress_services.revoke_certificate(
+                    certificate=Certificate.objects.get(learner=learner, track=track),
+                    by=factories.UserFactory(is_staff=True),
+                    reason="Issued in error.",
+                )
             elif kind == "approve":
                 submission = Submission.objects.create(
                     learner=learner,
