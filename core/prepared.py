@@ -24,6 +24,7 @@ the last page) and an empty list, which the ORM turns into no SQL at all, is rea
 import copy
 import functools
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -50,9 +51,12 @@ class _Compiled:
     params: tuple
     # (position among the parameters, argument name, index in it when it is a list)
     slots: tuple[tuple[int, str, int | None], ...]
-    # What turns the database's values into Python's, by the columns they are for: worked out
-    # once, as the SQL is (on every run it cost as much as a fifth of a small read).
-    converters: dict = field(default_factory=dict, compare=False)
+    # What turns the database's values into Python's, per connection (a thread's, a worker's):
+    # worked out once, as the SQL is (on every run it cost as much as a fifth of a small read).
+    # Weak keys: a connection closed with its thread takes its entry with it.
+    converters: weakref.WeakKeyDictionary = field(
+        default_factory=weakref.WeakKeyDictionary, compare=False
+    )
 
 
 class PreparedRead:
@@ -184,13 +188,21 @@ def _bound(compiled: _Compiled, using: str, statement: tuple[str, tuple]) -> Que
 
 
 def _converters(compiled: _Compiled, compiler, expressions) -> dict:
-    """`compiler.get_converters(expressions)`, remembered for the compiled read's columns. The
-    converters depend on the columns and the database's vendor, never on the values read, so
-    one list serves every run (and every thread: each call is given its own connection)."""
-    key = (compiler.connection.alias, *map(id, expressions))
-    found = compiled.converters.get(key)
+    """`compiler.get_converters(expressions)`, remembered for the compiled read's columns and
+    this connection (the converters are its backend's methods). They depend on the columns and
+    the database, never on the values read, so one dict serves every run. Only the columns the
+    rows are read with are remembered: Django also asks for converters of columns it builds on
+    the fly (a composite key's), which are worked out each time as usual."""
+    columns = compiler.select[: compiler.col_count]
+    if len(expressions) != len(columns) or any(
+        expression is not column[0]
+        for expression, column in zip(expressions, columns, strict=False)
+    ):
+        return type(compiler).get_converters(compiler, expressions)
+    found = compiled.converters.get(compiler.connection)
     if found is None:
-        found = compiled.converters[key] = type(compiler).get_converters(compiler, expressions)
+        found = type(compiler).get_converters(compiler, expressions)
+        compiled.converters[compiler.connection] = found
     return found
 
 
