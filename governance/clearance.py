@@ -234,10 +234,17 @@ def _rules_read(organisation: Organisation) -> tuple[list[ClearanceLevel], list[
     return levels, published_versions(organisation, with_text=False) if levels else []
 
 
-def rules_changed(**kwargs) -> None:
-    """A level, its tracks, a policy or one of its versions was written: every worker reads
-    the rules again, now and once the writer's transaction commits (a worker reading in
-    between would keep what was there before)."""
+def rules_changed(*, instance=None, action: str = "", **kwargs) -> None:
+    """A level, its tracks, a policy, a published version or an organisation was written (a
+    signal): every worker reads the rules again, now and once the writer's transaction commits
+    (a worker reading in between would keep what was there before). As with the curriculum
+    (courses.page_cache), a writer that reads the rules inside its transaction and then rolls
+    it back keeps what it read for up to MAX_AGE. Drafts of a policy and the `pre_` steps of
+    a change to a level's tracks change nothing the rules read."""
+    if action.startswith("pre_"):
+        return
+    if isinstance(instance, PolicyVersion) and instance.published_at is None:
+        return
     page_cache.bump(RULES_VERSION_KEY)
     transaction.on_commit(lambda: page_cache.bump(RULES_VERSION_KEY))
 
@@ -458,7 +465,8 @@ def _read(read: PreparedRead, people, **values):
 
 
 _ACKNOWLEDGED, _CERTIFIED, _APPROVED = 0, 1, 2
-_NO_MOMENT = Value(None, output_field=DateTimeField())
+# Typed, so that PostgreSQL reads a column of the union as timestamps whichever parts come first.
+_NO_MOMENT = Cast(Value(None), DateTimeField())
 
 
 @prepared
@@ -576,7 +584,7 @@ def counts(
     SQL, when the caller has it compiled already. `teams_sql`: when `people` are the active
     learners of some teams, those teams' ids as SQL, so that the counts are read from the
     teams' tallies (`_tallied_counts`) when they can be."""
-    database = connections[router.db_for_read(User)]
+    database = connections[people.db if isinstance(people, QuerySet) else router.db_for_read(User)]
     found = None
     if teams_sql is not None:
         found = _tallied_counts(database, teams_sql[0], list(teams_sql[1]), now=rules.now)
