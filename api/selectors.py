@@ -174,8 +174,8 @@ def certificates(organisation: Organisation, filters: Filters = Filters()) -> Qu
 
 def clearances(organisation: Organisation, people_page: list[User]) -> dict:
     """{user id: [LevelStatus, …]} for a page of people, for this organisation's levels only:
-    the levels and policy in two queries, everyone's records in at most three more
-    (governance.clearance.Rules), whatever the page's size."""
+    everyone's records in one query (governance.clearance.Rules; the levels and policy are
+    kept by the worker), whatever the page's size."""
     from governance.clearance import Rules
 
     rules = Rules(organisation)

@@ -294,7 +294,9 @@ _organisation_rows = prepared(
 )
 # One team: everyone's team is that team, so no name is looked up.
 _one_team_rows = prepared(
-    lambda team_id: _scope_of(0, [team_id])._sorted_people().values_list(*ROSTER_PERSON_FIELDS[:-1])
+    lambda team_id: (
+        _scope_of(0, [team_id])._sorted_people().values_list("pk", "email", "display_name")
+    )
 )
 _team_rows = prepared(
     lambda organisation_id, team_ids: _row_fields(

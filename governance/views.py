@@ -337,10 +337,11 @@ def _iso(moment) -> str:
 def _roster_lines(scope: governance.Scope, rules: clearance.Rules):
     writer = csv.writer(Echo())
     yield writer.writerow(ROSTER_CSV_HEADER)
-    people = scope.people_rows().only("pk", "email", "display_name")
-    for batch in itertools.batched(people.iterator(chunk_size=CSV_BATCH), CSV_BATCH):
-        statuses = rules.evaluate([person.pk for person in batch])
-        for person in batch:
+    rows = scope.people_rows().values_list(*governance.ROSTER_PERSON_FIELDS)
+    for batch in itertools.batched(rows.iterator(chunk_size=CSV_BATCH), CSV_BATCH):
+        people = [governance.RosterPerson(*row) for row in batch]
+        statuses = rules.evaluate([person.pk for person in people])
+        for person in people:
             for level_status in statuses.get(person.pk) or rules.empty():
                 yield writer.writerow(
                     [

@@ -448,8 +448,9 @@ def recount(database, tables: list[str], statements: list[str], figures) -> int:
 
 def figures_by_team(cursor, query: str, figures: dict[int, set] | None = None) -> dict[int, set]:
     """Rows of (team id, figures…) read by `query`, as {team id: {(figures as text)…}}, added
-    to `figures` when given: what a recount compares before and after. Rows of zeros are left
-    out (a recount may delete a row the triggers had brought down to zero)."""
+    to `figures` when given: what a recount compares before and after. A row of zeros is left
+    out (a team whose headcount the triggers brought down to zero is the same as one without
+    a row); the tallies' queries leave out their own."""
     figures = {} if figures is None else figures
     cursor.execute(query)
     for team_id, *rest in cursor.fetchall():

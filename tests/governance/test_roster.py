@@ -5,16 +5,17 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from governance import holdings
+from governance import clearance, holdings
 from governance.models import ClearanceLevel, PolicyAcknowledgement, PolicyVersion
 from governance.views import ROSTER_PER_PAGE
 from learners.models import Membership, User
 from progress.models import Certificate
 from tests import factories
+from tests.concurrency import at_once
 from tests.governance import helpers as gov
 
 pytestmark = pytest.mark.django_db
@@ -294,6 +295,10 @@ CHANGES = {
         lambda acme, track: _level(acme).tracks.add(factories.make_track(slug="crisis")),
         "Missing: Certificate: Track crisis",
     ),
+    "a level required from the track's side": (
+        lambda acme, track: factories.make_track(slug="crisis").clearance_levels.add(_level(acme)),
+        "Missing: Certificate: Track crisis",
+    ),
     "the level deleted": (
         lambda acme, track: _level(acme).delete(),
         "has no clearance levels yet",
@@ -336,3 +341,20 @@ def test_the_levels_and_the_policy_are_read_once_until_they_change(client, world
     _rename(_level(acme), "Cleared to speak")
     # levels + policy versions: read again after the change, then kept again
     assert [queries(), queries()] == [kept + 2, kept]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rules_another_worker_reads_before_a_change_commits_are_read_again_after_it():
+    """Between a change and its commit another worker still sees (and keeps) the rules as they
+    were: the version moves on again once the change commits."""
+    acme = gov.organisation("acme")
+    level = gov.level(acme, "Cleared to post")
+
+    def names() -> list[str]:
+        return [kept.name for kept in clearance.Rules(acme).levels]
+
+    assert names() == ["Cleared to post"]
+    with transaction.atomic():
+        _rename(level, "Cleared to speak")
+        assert at_once(lambda _: names(), [0]) == [["Cleared to post"]]  # not committed yet
+    assert names() == ["Cleared to speak"]
