@@ -54,7 +54,7 @@ def rows_html(rows) -> SafeString:
     """The `<tr>`s of a page of roster rows (governance.views.RosterRow), as one string."""
     html = [
         f"<tr><td><strong>{escape(row.person.name)}</strong><br>"
-        f'<span class="muted">{escape(row.team_name)}</span></td>'
+        f'<span class="muted">{escape(row.person.team_name or "")}</span></td>'
         + "".join(f"<td>{cell_html(status)}</td>" for status in row.levels)
         + "</tr>"
         for row in rows

@@ -220,7 +220,6 @@ def promote_submission(request, submission_id: int):
 @dataclass
 class RosterRow:
     person: governance.RosterPerson
-    team_name: str
     levels: list[clearance.LevelStatus]
 
 
@@ -302,9 +301,7 @@ def roster(request):
     )
     statuses = rules.evaluate([person.pk for person in page.object_list])
     nobody = rules.empty()
-    page.object_list = [
-        RosterRow(p, p.team_name or "", statuses.get(p.pk) or nobody) for p in page.object_list
-    ]
+    page.object_list = [RosterRow(p, statuses.get(p.pk) or nobody) for p in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
