@@ -23,6 +23,7 @@ the last page) and an empty list, which the ORM turns into no SQL at all, is rea
 
 import copy
 import functools
+import re
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -37,6 +38,9 @@ _FIRST_STAND_IN = 2_146_000_001
 
 Value = int | Iterable[int]
 Shape = tuple[tuple[str, int | None], ...]  # (argument, its length when it is a list)
+# A slot's index when the whole list goes in one parameter (an array, on PostgreSQL).
+WHOLE = -1
+_PLACEHOLDER = re.compile(r"%%|%s")
 
 
 class NotPreparableError(Exception):
@@ -100,8 +104,12 @@ class PreparedRead:
         compiled = self._compiled.get((using, shape)) or self._compile(using, shape)
         params = list(compiled.params)
         for position, name, index in compiled.slots:
-            value = values[name] if index is None else values[name][index]
-            params[position] = int(value)
+            if index is None:
+                params[position] = int(values[name])
+            elif index == WHOLE:
+                params[position] = [int(value) for value in values[name]]
+            else:
+                params[position] = int(values[name][index])
         return using, compiled, tuple(params)
 
     def _compile(self, using: str, shape: Shape) -> _Compiled:
@@ -127,7 +135,10 @@ class PreparedRead:
                 raise NotPreparableError(f"{self.build!r} reads something besides {shape}")
             if {(name, index) for _, name, index in slots} != set(where.values()):
                 raise NotPreparableError(f"{self.build!r} doesn't use all of {shape} as parameters")
-            compiled = _Compiled(first.queryset, first.compiler, first.sql, first.params, slots)
+            sql, params = first.sql, first.params
+            if connections[using].vendor == "postgresql":
+                sql, params, slots = _lists_as_arrays(sql, params, slots)
+            compiled = _Compiled(first.queryset, first.compiler, sql, params, slots)
             self._compiled[(using, shape)] = compiled
             return compiled
 
@@ -142,6 +153,51 @@ class PreparedRead:
                 for value in params
             )
         return _Compiled(queryset, compiler, sql, tuple(params), ())
+
+
+def _lists_as_arrays(sql: str, params: tuple, slots: tuple) -> tuple[str, tuple, tuple]:
+    """`x IN (%s, %s, …)` over a list argument rewritten as `x = ANY(%s)` with the list as one
+    array parameter. psycopg parses a statement's placeholders once and remembers them only for
+    statements of at most 50 parameters: a page of 50 people named three times was parsed again
+    on every request. Anything that isn't exactly an `IN` over one whole list is left alone."""
+    starts = [m.start() for m in _PLACEHOLDER.finditer(sql) if m.group() == "%s"]
+    if len(starts) != len(params):
+        return sql, params, slots
+    at = {position: (name, index) for position, name, index in slots}
+    pieces, new_params, new_slots = [], [], []
+    copied_to, position = 0, 0
+    while position < len(params):
+        name, index = at.get(position, (None, None))
+        length = _list_run(sql, starts, at, position) if index == 0 else 0
+        if length:
+            opening = starts[position] - len("IN (")
+            closing = starts[position + length - 1] + len("%s)")
+            pieces += [sql[copied_to:opening], "= ANY(%s)"]
+            copied_to = closing
+            new_slots.append((len(new_params), name, WHOLE))
+            new_params.append([])
+            position += length
+            continue
+        if name is not None:
+            new_slots.append((len(new_params), name, index))
+        new_params.append(params[position])
+        position += 1
+    pieces.append(sql[copied_to:])
+    return "".join(pieces), tuple(new_params), tuple(new_slots)
+
+
+def _list_run(sql: str, starts: list[int], at: dict, first: int) -> int:
+    """How many placeholders from `first` on are one whole list inside `IN (…)`, or 0."""
+    name = at[first][0]
+    length = 1 + max(index for other, index in at.values() if other == name and index is not None)
+    last = first + length - 1
+    if last >= len(starts) or any(at.get(first + i) != (name, i) for i in range(length)):
+        return 0
+    if sql[starts[first] - len("IN (") : starts[first]] != "IN (":
+        return 0
+    if sql[starts[first] : starts[last] + len("%s)")] != ", ".join(["%s"] * length) + ")":
+        return 0
+    return length
 
 
 def _plain(values: dict[str, Value]) -> dict[str, int | list[int]]:

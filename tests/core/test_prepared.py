@@ -177,3 +177,50 @@ def test_a_page_of_a_read_is_its_slice(two_learners):
     assert [e.track.slug for e in enrolments.page(learner_id=first.pk, offset=2, limit=5)] == [
         "track-2"
     ]
+
+
+def test_a_list_used_three_times_in_a_union_gives_what_the_orm_gives(two_learners):
+    def codes_and_tracks(people):
+        codes = Certificate.objects.filter(learner_id__in=people).values_list("learner_id", "code")
+        tracks = Enrolment.objects.filter(learner_id__in=people).values_list(
+            "learner_id", "track__slug"
+        )
+        others = Certificate.objects.exclude(learner_id__in=people).values_list(
+            "learner_id", "code"
+        )
+        return codes.order_by().union(tracks.order_by(), others.order_by(), all=True)
+
+    read = prepared(codes_and_tracks)
+    first, second = two_learners
+    for people in ([first.pk], [first.pk, second.pk], [second.pk, 0, 10**6]):
+        assert sorted(read(people=people)) == sorted(codes_and_tracks(people))
+
+
+def test_on_postgresql_a_list_goes_to_the_database_as_one_array(two_learners):
+    if connection.vendor != "postgresql":
+        pytest.skip("the rewrite is PostgreSQL's (psycopg re-parses statements of 50+ values)")
+    read = prepared(
+        lambda people: Certificate.objects.filter(learner_id__in=people).order_by("code")
+    )
+    sixty = [two_learners[0].pk, two_learners[1].pk, *range(10**6, 10**6 + 58)]
+    with CaptureQueriesContext(connection) as queries:
+        assert [c.code for c in read(people=sixty)] == ["aaaa1111", "bbbb2222"]
+    (sql,) = [query["sql"] for query in queries]
+    assert "= ANY(" in sql and " IN (" not in sql
+
+
+def test_only_a_whole_list_inside_in_becomes_an_array():
+    from core.prepared import WHOLE, _lists_as_arrays
+
+    slots = ((0, "team", None), (1, "people", 0), (2, "people", 1), (3, "people", 0))
+    sql = 'SELECT 1 WHERE "t" = %s AND "p" IN (%s, %s) AND "q" > %s AND "r" LIKE \'%%x\''
+    params = (7, 1, 2, 1)
+    rewritten, new_params, new_slots = _lists_as_arrays(sql, (*params, 0)[:4], slots)
+    assert rewritten == (
+        'SELECT 1 WHERE "t" = %s AND "p" = ANY(%s) AND "q" > %s AND "r" LIKE \'%%x\''
+    )
+    assert new_params == (7, [], 1)
+    # The list's first value compared on its own (`> %s`) is not a whole list: kept as it was.
+    assert new_slots == ((0, "team", None), (1, "people", WHOLE), (2, "people", 0))
+    # Placeholders that don't line up with the parameters: nothing is touched.
+    assert _lists_as_arrays(sql, params[:3], slots[:3]) == (sql, params[:3], slots[:3])
