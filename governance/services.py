@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 from celery import current_app
-from django.db import connection, transaction
+from django.db import connection, models, router, transaction
 from django.db.models import OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -307,36 +308,66 @@ _team_rows = prepared(
 
 def roster_scopes(user: User) -> list[Scope]:
     """What `user` may see on the roster: whole organisations they own the policy of (every
-    organisation for staff), and the teams they manage elsewhere. Two queries, compiled once
-    (the roster reads them on every visit)."""
-    owned = _all_organisations() if user.is_staff else _owned_organisations(user_id=user.pk)
-    scopes: dict[int, Scope] = {
-        organisation.pk: Scope(organisation, None) for organisation in owned
-    }
-    for team in _managed_teams(user_id=user.pk):
-        scope = scopes.setdefault(team.organisation_id, Scope(team.organisation, []))
-        if scope.teams is not None:
-            scope.teams.append(team)
-    return sorted(scopes.values(), key=lambda scope: scope.organisation.name)
+    organisation for staff), and the teams they manage elsewhere. One query, compiled once (the
+    roster reads it on every visit)."""
+    read = _scope_rows_for_staff if user.is_staff else _scope_rows
+    using = router.db_for_read(Organisation)
+    organisations: dict[int, Organisation] = {}
+    owned: set[int] = set()
+    teams: dict[int, list[Team]] = defaultdict(list)
+    for row in read(user_id=user.pk):
+        organisation_values, team_values = row[:_ORGANISATION_COLUMNS], row[_ORGANISATION_COLUMNS:]
+        pk = organisation_values[0]
+        if pk not in organisations:
+            organisations[pk] = Organisation.from_db(
+                using, _ORGANISATION_FIELDS, organisation_values
+            )
+        if team_values[0] is None:
+            owned.add(pk)
+        else:
+            team = Team.from_db(using, _TEAM_FIELDS, team_values)
+            team.organisation = organisations[pk]
+            teams[pk].append(team)
+    scopes = [
+        Scope(organisation, None if pk in owned else sorted(teams[pk], key=_by_name))
+        for pk, organisation in organisations.items()
+    ]
+    return sorted(scopes, key=lambda scope: _by_name(scope.organisation))
 
 
-def _all_organisations() -> list[Organisation]:
-    return list(Organisation.objects.order_by("name"))
+def _by_name(row: Organisation | Team) -> tuple[str, int]:
+    return row.name, row.pk
 
 
-@prepared
-def _owned_organisations(user_id: int):
-    return Organisation.objects.filter(policy_owners__user_id=user_id).distinct().order_by("name")
+_ORGANISATION_FIELDS = [field.attname for field in Organisation._meta.concrete_fields]
+_ORGANISATION_COLUMNS = len(_ORGANISATION_FIELDS)
+_TEAM_FIELDS = [field.attname for field in Team._meta.concrete_fields]
 
 
-@prepared
-def _managed_teams(user_id: int):
-    return (
-        Team.objects.filter(memberships__user_id=user_id, memberships__role=Membership.Role.MANAGER)
-        .select_related("organisation")
-        .distinct()
-        .order_by("organisation__name", "name")
+def _scope_parts(user_id: int, organisations: QuerySet[Organisation]) -> QuerySet:
+    """The teams `user_id` manages with their organisation, then `organisations` with no team
+    (NULLs typed like the team's columns), as rows of both models' columns."""
+    managed = Team.objects.filter(
+        memberships__user_id=user_id, memberships__role=Membership.Role.MANAGER
+    ).values_list(*(f"organisation__{name}" for name in _ORGANISATION_FIELDS), *_TEAM_FIELDS)
+    no_team = {f"no_{field.attname}": _typed_null(field) for field in Team._meta.concrete_fields}
+    whole = organisations.annotate(**no_team).values_list(*_ORGANISATION_FIELDS, *no_team)
+    return managed.order_by().union(whole.order_by())  # UNION: each team and organisation once
+
+
+def _typed_null(field: models.Field) -> Cast:
+    """NULL as the column's type, so both databases read the union's column as that type."""
+    if field.is_relation or isinstance(field, models.AutoField | models.BigAutoField):
+        return Cast(Value(None), output_field=models.BigIntegerField())
+    return Cast(Value(None), output_field=field.__class__())
+
+
+_scope_rows = prepared(
+    lambda user_id: _scope_parts(
+        user_id, Organisation.objects.filter(policy_owners__user_id=user_id)
     )
+)
+_scope_rows_for_staff = prepared(lambda user_id: _scope_parts(user_id, Organisation.objects.all()))
 
 
 # -- "My learning" -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from governance import clearance, holdings
+from governance import services as governance
 from governance.models import ClearanceLevel, PolicyAcknowledgement, PolicyVersion
 from governance.views import ROSTER_PER_PAGE
 from learners.models import Membership, User
@@ -94,6 +95,41 @@ def test_staff_see_every_organisation(client, world, staff_user):
     client.force_login(staff_user)
     assert names_on(client, ROSTER + "?organisation=acme") == {"Sean", "Lena", "Sam"}
     assert names_on(client, ROSTER + "?organisation=elsewhere") == {"Otto"}
+
+
+def test_the_scopes_are_read_in_one_query_with_whole_organisations_and_teams(world, staff_user):
+    """Owning the policy makes the organisation whole (the teams one also manages there are in
+    it); teams managed elsewhere are that organisation's scope, by name; organisations by name."""
+    acme, elsewhere, people, _ = world
+    carrie = people["Carrie"]
+    gov.team(acme, "Design", manager=carrie)
+    gov.team(elsewhere, "Zeta", manager=carrie)
+    gov.team(elsewhere, "Alpha", manager=carrie)
+    elsewhere.allow_peer_review = True
+    elsewhere.save()
+    with CaptureQueriesContext(connection) as queries:
+        scopes = governance.roster_scopes(carrie)
+        found = [
+            (s.organisation.slug, s.organisation.allow_peer_review, s.teams and [
+                (t.name, t.organisation.slug, t.organisation_id) for t in s.teams
+            ])
+            for s in scopes
+        ]  # fmt: skip
+    assert len(queries) == 1
+    assert found == [
+        ("acme", False, None),
+        ("elsewhere", True, [("Alpha", "elsewhere", elsewhere.pk), ("Zeta", "elsewhere", elsewhere.pk)]),
+    ]  # fmt: skip
+    assert [s.label for s in scopes] == ["Acme (everyone)", "Elsewhere: Alpha, Zeta"]
+    assert governance.roster_scopes(people["Otto"]) == []  # a learner: nothing
+    morgan = governance.roster_scopes(people["Morgan"])
+    assert [(s.organisation.slug, [t.name for t in s.teams]) for s in morgan] == [
+        ("acme", ["Marketing"])
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        staff = governance.roster_scopes(staff_user)
+    assert len(queries) == 1
+    assert [(s.organisation.slug, s.teams) for s in staff] == [("acme", None), ("elsewhere", None)]
 
 
 def teams_on(client, query: str = "") -> dict[str, str]:
