@@ -80,6 +80,7 @@ PAGE_CASES = {
     "practice_answer": "notifications:practice_answer",
     "invitation": "teams:invitation",
     "team_staff": "teams:team",
+    "team_3": "teams:team",  # a manager of three people (bench.seed.SMALL_TEAM_SIZE)
     "person": "teams:person",
     "team_reviews": "teams:team_reviews",
     "team_attempts": "teams:team_attempts",

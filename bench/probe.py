@@ -73,8 +73,8 @@ def build_plan(args) -> dict:
     from learners.models import User
     from progress.services import new_attempt_token
 
-    from . import tails
-    from .config import QUIZ_TOKENS_PER_SECOND
+    from . import seed, tails
+    from .config import QUIZ_TOKENS_PER_SECOND, SCALES
     from .seed import (
         BENCH_AUTHOR,
         BENCH_LEARNER,
@@ -141,7 +141,16 @@ def build_plan(args) -> dict:
         # Item analysis over the quiz's 10,000+ attempts (an author's admin page)
         "quiz_statistics": ("GET", reverse("admin:progress_quizstatistics_change", args=[quiz.pk]), author, 200),
     }  # fmt: skip
-    cases.update(page_cases(track, learner=learner, manager=manager, author=author))
+    small_team_manager = session_cookie(seed.small_team_manager(SCALES[args.scale]))
+    cases.update(
+        page_cases(
+            track,
+            learner=learner,
+            manager=manager,
+            author=author,
+            small_team_manager=small_team_manager,
+        )
+    )
     token = api_authorization()
     plan = {"cases": {}}
     for name, (method, path, cookie, expect) in cases.items():
@@ -171,7 +180,9 @@ def build_plan(args) -> dict:
     return plan
 
 
-def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
+def page_cases(
+    track: str, *, learner: str, manager: str, author: str, small_team_manager: str
+) -> dict:
     """Every other page, as the person who opens it, on the seeded records (a few rows are
     added here: a self-placement, an invitation to accept)."""
     from django.urls import reverse
@@ -256,6 +267,7 @@ def page_cases(track: str, *, learner: str, manager: str, author: str) -> dict:
         ),
         "invitation": (reverse("teams:invitation", args=[team_services.invitation_token(invitation)]), learner),
         "team_staff": (reverse("teams:team"), author),
+        "team_3": (reverse("teams:team"), small_team_manager),
         "person": (reverse("teams:person", args=[waiting.learner_id]), manager),
         "team_reviews": (reverse("teams:team_reviews"), manager),
         "team_attempts": (reverse("teams:team_attempts"), manager),

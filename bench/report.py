@@ -81,6 +81,8 @@ def ratios(measurements: list[Measurement]) -> dict:
         "me_cpu_vs_lesson": r("me", "lesson", "cpu_ms"),
         "roster_cpu_vs_lesson": r("roster", "lesson", "cpu_ms"),
         "team_staff_cpu_vs_lesson": r("team_staff", "lesson", "cpu_ms"),
+        # The dashboard of a team of three against the big team's: flat in team size.
+        "team_50_cpu_vs_team_3": r("team_50", "team_3", "cpu_ms"),
     }
     if any(m.db_cpu_ms is not None for m in measurements):
         # With PostgreSQL most of a heavy page's work happens in the database server: the

@@ -81,6 +81,8 @@ BENCH_LEARNER = "learner@bench.example"
 BENCH_QUIZ_TAKER = "quiz-taker@bench.example"
 BENCH_MANAGER = "manager@bench.example"
 BENCH_AUTHOR = "author@bench.example"  # staff: the admin's quiz statistics are measured as them
+# A team of three in the big team's organisation, for the dashboard's cost at the smallest size.
+SMALL_TEAM_SIZE = 3
 # The quiz the item-analysis page is measured on carries this many extra attempts, with
 # snapshots shaped like real ones (question and choice ids), whatever the scale.
 ITEM_ANALYSIS_ATTEMPTS = 10_000
@@ -432,14 +434,14 @@ class People:
             organisations = Organisation.objects.bulk_create(
                 [
                     Organisation(name=f"Company {n:02d}", slug=f"company-{n:02d}")
-                    for n in range(max(1, scale.teams // 20))
+                    for n in range(organisations_for(scale))
                 ]
             )
             teams = Team.objects.bulk_create(
                 [
                     Team(
                         organisation=organisations[n % len(organisations)],
-                        name="Big team" if n == 0 else f"Team {n:03d}",
+                        name=_team_name(scale, n),
                     )
                     for n in range(scale.teams)
                 ]
@@ -489,10 +491,12 @@ class People:
     def _people(self, teams: list[Team]) -> dict[int, list[int]]:
         """Learners (the big team first, the rest spread evenly), one manager per team."""
         scale, rng = self.scale, self.rng
+        rest = max(0, scale.learners - scale.big_team - SMALL_TEAM_SIZE)
+        others = len(teams) - 2
+        spread = iter(rest // others + (1 if n < rest % others else 0) for n in range(others))
+        small = small_team_index(scale)
         sizes = [scale.big_team]
-        rest = max(0, scale.learners - scale.big_team)
-        others = len(teams) - 1
-        sizes += [rest // others + (1 if n < rest % others else 0) for n in range(others)]
+        sizes += [SMALL_TEAM_SIZE if n == small else next(spread) for n in range(1, len(teams))]
         users = []
         for n in range(sum(sizes)):
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
@@ -953,6 +957,27 @@ class People:
             self._progress(learner.pk, info, done)
         self._progress(taker.pk, generated[0], 9)
         self.rng = saved
+
+
+def organisations_for(scale: Scale) -> int:
+    return max(1, scale.teams // 20)
+
+
+def small_team_index(scale: Scale) -> int:
+    """Teams go round the organisations, so this one is in the big team's (the first); no bench
+    account learns in it (they learn in the second team)."""
+    return 2 * organisations_for(scale)
+
+
+def small_team_manager(scale: Scale) -> str:
+    """The small team's manager (team n's manager is manager n)."""
+    return f"manager{small_team_index(scale):03d}@bench.example"
+
+
+def _team_name(scale: Scale, n: int) -> str:
+    if n == 0:
+        return "Big team"
+    return "Team of three" if n == small_team_index(scale) else f"Team {n:03d}"
 
 
 def seed_people(scale: Scale) -> dict:
