@@ -8,10 +8,11 @@ every quiz of the track again. The renewal happens as soon as the last item is d
 to one validity period after the old expiry (or after today, when it had already expired).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -73,66 +74,84 @@ class Refresher:
 
 
 def refresher(certificate: Certificate) -> Refresher:
-    """What the learner has to do to renew `certificate`, and what they have done. Two queries.
+    """What the learner has to do to renew `certificate`, and what they have done. One query.
 
     `certificate.track` should be loaded (select_related) by the caller.
     """
-    track = certificate.track
-    opens = window_opens(certificate) or certificate.certified_at
-    learner_id = certificate.learner_id
-    current = Lesson.objects.current().filter(track_id=certificate.track_id)
-    changed = (
-        current.filter(changed_at__gt=certificate.certified_at)
+    lessons = lesson_records(certificate.learner_id, [certificate.track_id]).values(
+        *LESSON_RECORD_FIELDS
+    )
+    return refresher_from(certificate, lessons)
+
+
+# What the refresher asks of each lesson of the track (rows of lesson_records): the lesson's
+# own columns and the learner's records annotated by lesson_records.
+EXTRA_RECORD_FIELDS = ("done_at", "has_quiz", "passed_at")
+LESSON_RECORD_FIELDS = ("slug", "title", "changed_at", *EXTRA_RECORD_FIELDS)
+
+
+def lesson_records(learner_id, track_ids) -> QuerySet[Lesson]:
+    """The current lessons of `track_ids` (ids or a subquery) in the track's order, each with
+    when it last changed materially, when the learner last completed it (`done_at`), whether it
+    has a quiz and when they last passed that quiz (`passed_at`)."""
+    return (
+        Lesson.objects.current()
+        .filter(track_id__in=track_ids)
         .annotate(
-            reread=Exists(
-                LessonCompletion.objects.filter(
-                    learner_id=learner_id,
-                    lesson_id=OuterRef("pk"),
-                    completed_at__gte=OuterRef("changed_at"),
-                )
+            done_at=Subquery(
+                LessonCompletion.objects.filter(learner_id=learner_id, lesson_id=OuterRef("pk"))
+                .order_by("-completed_at")
+                .values("completed_at")[:1]
             ),
             has_quiz=Exists(
                 Quiz.objects.filter(lesson_id=OuterRef("pk"), archived_at__isnull=True)
             ),
-        )
-        .order_by("module__position", "position")
-        .values("slug", "title", "reread", "has_quiz")
-    )
-    quizzes = (
-        Quiz.objects.filter(lesson__in=current, archived_at__isnull=True)
-        .annotate(
-            passed_again=Exists(
+            passed_at=Subquery(
                 QuizAttempt.objects.filter(
                     learner_id=learner_id,
-                    quiz_id=OuterRef("pk"),
+                    quiz__lesson_id=OuterRef("pk"),
+                    quiz__archived_at__isnull=True,
                     passed=True,
-                    submitted_at__gte=opens,
                 )
-            )
+                .order_by("-submitted_at")
+                .values("submitted_at")[:1]
+            ),
         )
-        .order_by("lesson__module__position", "lesson__position")
-        .values("lesson__slug", "lesson__title", "passed_again")
+        .order_by("module__position", "position")
     )
+
+
+def refresher_from(certificate: Certificate, lessons: Iterable[dict]) -> Refresher:
+    """The refresher of `certificate` from its track's lesson records (dicts of
+    LESSON_RECORD_FIELDS, in the track's order): every lesson changed since the learner was
+    certified, done once completed again after the change; every quiz, done once passed again
+    since the window opened."""
+    track = certificate.track
+    certified_at = certificate.certified_at
+    opens = window_opens(certificate) or certified_at
+    rows = list(lessons)
     return Refresher(
         certificate=certificate,
         lessons=[
             RefresherItem(
                 title=row["title"],
                 url=reverse("progress:lesson", args=[track.slug, row["slug"]]),
-                done=row["reread"],
+                done=row["done_at"] is not None and row["done_at"] >= row["changed_at"],
                 complete_url=""
                 if row["has_quiz"]
                 else reverse("progress:complete_lesson", args=[track.slug, row["slug"]]),
             )
-            for row in changed
+            for row in rows
+            if row["changed_at"] is not None and row["changed_at"] > certified_at
         ],
         quizzes=[
             RefresherItem(
-                title=row["lesson__title"],
-                url=reverse("progress:quiz", args=[track.slug, row["lesson__slug"]]),
-                done=row["passed_again"],
+                title=row["title"],
+                url=reverse("progress:quiz", args=[track.slug, row["slug"]]),
+                done=row["passed_at"] is not None and row["passed_at"] >= opens,
             )
-            for row in quizzes
+            for row in rows
+            if row["has_quiz"]
         ],
     )
 

@@ -4,8 +4,19 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 
 from core.prepared import PreparedRead, prepared
@@ -14,6 +25,7 @@ from courses.selectors import Outline, OutlineLesson
 from learners.models import User
 from learners.selectors import reviewed_learners
 
+from . import recertification
 from .models import Certificate, Enrolment, LessonCompletion, QuizAttempt, Submission
 
 
@@ -183,6 +195,9 @@ class Dashboard:
     attempts: list[QuizAttempt]
     submissions: list[Submission]
     certificates: list[Certificate]
+    # Track id: its lesson records (recertification.lesson_records) when the learner holds a
+    # certificate for it that expires, for the refreshers.
+    refresher_lessons: dict[int, list[dict]] = field(default_factory=dict)
 
     @property
     def resume(self) -> DashboardTrack | None:
@@ -208,8 +223,10 @@ def dashboard(learner: User, *, recent_attempts: int = RECENT_ATTEMPTS) -> Dashb
     on this page the ORM's compiling cost more than the database's work."""
     enrolments = _enrolments(learner_id=learner.pk)
     by_track: dict[int, list[dict]] = {}
+    refresher_lessons: dict[int, list[dict]] = {}
     for row in _lessons_with_done(learner_id=learner.pk):
-        by_track.setdefault(row["track_id"], []).append(row)
+        rows = by_track if row["kind"] == _ENROLLED else refresher_lessons
+        rows.setdefault(row["track_id"], []).append(row)
     certificates = _certificates(learner_id=learner.pk)
     certificate_by_track = {c.track_id: c for c in certificates}
     tracks = []
@@ -233,7 +250,11 @@ def dashboard(learner: User, *, recent_attempts: int = RECENT_ATTEMPTS) -> Dashb
     attempts = _recent_attempts(recent_attempts)(learner_id=learner.pk)
     submissions = latest_submissions(learner)
     return Dashboard(
-        tracks=tracks, attempts=attempts, submissions=submissions, certificates=certificates
+        tracks=tracks,
+        attempts=attempts,
+        submissions=submissions,
+        certificates=certificates,
+        refresher_lessons=refresher_lessons,
     )
 
 
@@ -256,21 +277,49 @@ def _enrolments(learner_id: int):
     )
 
 
+_ENROLLED, _REFRESHER = 0, 1
+
+
 @prepared
 def _lessons_with_done(learner_id: int):
-    """The current lessons of the learner's unarchived tracks, each with whether it is done."""
+    """The current lessons of the learner's unarchived tracks, each with whether it is done;
+    then, in the same query, the lessons of tracks they hold an expiring certificate for, with
+    what a refresher asks of them (recertification.lesson_records): /me/ shows the refresher of
+    every certificate in its window without a query per certificate."""
     enrolled = Enrolment.objects.filter(learner_id=learner_id, track__archived_at__isnull=True)
-    return (
+    done = Exists(LessonCompletion.objects.filter(learner_id=learner_id, lesson_id=OuterRef("pk")))
+    lessons = (
         Lesson.objects.current()
         .filter(track_id__in=enrolled.values("track_id"))
         .annotate(
-            done=Exists(
-                LessonCompletion.objects.filter(learner_id=learner_id, lesson_id=OuterRef("pk"))
-            )
+            kind=Value(_ENROLLED),
+            module_position=F("module__position"),
+            done=done,
+            done_at=Cast(Value(None), output_field=DateTimeField()),
+            has_quiz=Cast(Value(None), output_field=BooleanField()),
+            passed_at=Cast(Value(None), output_field=DateTimeField()),
         )
-        .order_by("track_id", "module__position", "position")
-        .values("id", "slug", "title", "track_id", "done")
     )
+    expiring = Certificate.objects.filter(learner_id=learner_id, expires_at__isnull=False)
+    refresher = recertification.lesson_records(learner_id, expiring.values("track_id")).annotate(
+        kind=Value(_REFRESHER),
+        module_position=F("module__position"),
+        done=Value(False),
+        # done_at, has_quiz and passed_at: lesson_records'
+    )
+    columns = (*_LESSON_COLUMNS, "kind", "module_position", "done")
+    return (
+        lessons.order_by()
+        .values(*columns, *recertification.EXTRA_RECORD_FIELDS)
+        .union(
+            refresher.order_by().values(*columns, *recertification.EXTRA_RECORD_FIELDS),
+            all=True,
+        )
+        .order_by("kind", "track_id", "module_position", "position")
+    )
+
+
+_LESSON_COLUMNS = ("id", "slug", "title", "track_id", "position", "changed_at")
 
 
 @prepared

@@ -415,7 +415,9 @@ def me(request):
     board = selectors.dashboard(request.user)
     now = timezone.now()
     refreshers = [
-        recertification.refresher(certificate)
+        recertification.refresher_from(
+            certificate, board.refresher_lessons.get(certificate.track_id, [])
+        )
         for certificate in board.certificates
         if recertification.in_window(certificate, now=now)
     ]

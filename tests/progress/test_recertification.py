@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses import services as course_services
@@ -192,3 +194,51 @@ def test_an_empty_refresher_is_confirmed_with_a_button(client, learner):
     other = factories.UserFactory()
     client.force_login(other)
     assert client.post(renew).status_code == 404  # only the holder renews
+
+
+def test_me_shows_every_open_refresher_in_the_same_queries_as_none(
+    client, learner, track, django_assert_num_queries
+):
+    """/me/ reads the refreshers' lessons with its own lessons: three certificates in their
+    windows cost what none do, and each shows what `refresher()` (read on its own) says."""
+    others = []
+    for n in (2, 3):
+        other = factories.make_track(slug=f"refresh-{n}", modules=1, lessons_per_module=2)
+        other.validity_months = 12
+        other.save()
+        factories.add_quiz(other.lessons.order_by("position").last())
+        others.append(other)
+    with gov.at(ISSUED - timedelta(days=1)):
+        client.force_login(learner)
+        client.get(reverse("progress:me"))  # warm the page's caches
+        with CaptureQueriesContext(connection) as before:
+            first = client.get(reverse("progress:me"))
+        queries_without = len(before)  # now: the next request clears the connection's log
+    assert first.status_code == 200 and queries_without > 0
+    with gov.at(ISSUED):
+        certificates = [complete_track(learner, t) for t in (track, *others)]
+    with gov.at(ISSUED + timedelta(days=100)):
+        changed = [lessons(track)[0], lessons(others[0])[1], lessons(others[1])[0]]
+        course_services.mark_lessons_changed(lessons=changed)
+    window = ISSUED + timedelta(days=350)
+    with gov.at(window):
+        pass_quiz(learner, lessons(others[1])[1])  # part-done: its changed lesson is left
+        expected = [recertification.refresher(c) for c in certificates]
+        assert [len(plan.lessons) for plan in expected] == [1, 1, 1]
+        client.force_login(learner)  # the first session ran out months ago
+        client.get(reverse("progress:me"))
+        with django_assert_num_queries(queries_without):
+            response = client.get(reverse("progress:me"))
+    assert response.status_code == 200
+    body = response.content.decode()
+
+    def line(item, what):
+        return f'{"✓" if item.done else "○"} {what}: <a href="{item.url}">{item.title}</a>'
+
+    for plan in expected:
+        for item in plan.lessons:
+            assert line(item, "Read again (it changed since you completed it)") in body
+        for item in plan.quizzes:
+            assert line(item, "Pass the quiz again") in body
+    assert [item.done for plan in expected for item in plan.quizzes] == [False, False, True]
+    assert all(f"Refresher: {t.title}" in body for t in (track, *others))
