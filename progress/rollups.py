@@ -19,6 +19,8 @@ The functions take the model classes from an app registry, so that a data migrat
 against its historical models.
 """
 
+from contextlib import nullcontext
+
 from django.apps import apps as global_apps
 from django.db import connection
 from django.db.models import (
@@ -34,6 +36,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+
+from progress import tallies
 
 
 def _ids(values):
@@ -110,19 +114,41 @@ def active_assignments(apps=global_apps):
 
 def refresh_assignments(*, learner_ids=None, track_ids=None, apps=global_apps) -> int:
     """Recompute which active assignment applies to each enrolment (the earliest made; None when
-    none does) and the earliest due date among them. One UPDATE."""
+    none does) and the earliest due date among them. One UPDATE; for a team or everyone, with
+    the team tallies' triggers held and the teams recounted once (`_tallies_held_for`)."""
     assignments = active_assignments(apps)
-    return _enrolments(apps, learner_ids, track_ids).update(
-        assignment_id=Subquery(assignments.order_by("created_at", "pk").values("pk")[:1]),
-        due_date=Subquery(
-            assignments.filter(due_date__isnull=False).order_by("due_date").values("due_date")[:1]
-        ),
+    with _tallies_held_for(learner_ids, track_ids, apps):
+        return _enrolments(apps, learner_ids, track_ids).update(
+            assignment_id=Subquery(assignments.order_by("created_at", "pk").values("pk")[:1]),
+            due_date=Subquery(
+                assignments.filter(due_date__isnull=False)
+                .order_by("due_date")
+                .values("due_date")[:1]
+            ),
+        )
+
+
+def _tallies_held_for(learner_ids, track_ids, apps):
+    """A refresh for everyone or for a queryset of people (a team's) can change thousands of
+    enrolments of one team, which the tallies' per-row triggers count in quadratic time on
+    PostgreSQL (tallies.held): hold them and recount the teams of the people refreshed. A list of
+    named people keeps the triggers."""
+    if learner_ids is None and track_ids is None:
+        return tallies.held(None)
+    if not isinstance(learner_ids, QuerySet):
+        return nullcontext()
+    learners = _enrolments(apps, learner_ids, track_ids).values("learner_id")
+    teams = apps.get_model("learners", "Membership").objects.filter(
+        user_id__in=learners, role="learner"
     )
+    return tallies.held(set(teams.values_list("team_id", flat=True)))
 
 
 def refresh_all(apps=global_apps) -> None:
-    refresh_progress(apps=apps)
-    refresh_assignments(apps=apps)
+    """Every enrolment's figures, with the tallies recounted once at the end."""
+    with tallies.held(None):
+        refresh_progress(apps=apps)
+        refresh_assignments(apps=apps)
 
 
 def curriculum_changed_receiver(sender, *, track_ids, **kwargs) -> None:

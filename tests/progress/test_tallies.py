@@ -5,8 +5,10 @@ inserts, deletions and their cascades, and memberships added, removed and edited
 import random
 from collections import Counter
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -145,6 +147,19 @@ def test_random_writes_keep_the_tallies_equal_to_a_count_of_the_rows():
             )
             refresh([person])
 
+    def assign_to_a_team():
+        """As teams.services does: the team's people as a queryset, so the refresh holds the
+        triggers and recounts their teams."""
+        team, track = rng.choice(teams), rng.choice(tracks)
+        TrackAssignment.objects.create(
+            track=track, team=team, assigned_by=manager, due_date=rng.choice(dues)
+        )
+        members = Membership.objects.filter(team=team, role="learner")
+        Enrolment.objects.bulk_create(
+            [Enrolment(learner_id=m.user_id, track=track) for m in members], ignore_conflicts=True
+        )
+        rollups.refresh_assignments(learner_ids=members.values("user_id"), track_ids=[track.pk])
+
     def cancel():
         assignment = pick(TrackAssignment.objects.filter(cancelled_at__isnull=True))
         if assignment:
@@ -203,6 +218,7 @@ def test_random_writes_keep_the_tallies_equal_to_a_count_of_the_rows():
         teams.append(Team.objects.create(organisation=organisation, name=f"T{rng.random()}"))
 
     steps = [join] * 6 + [leave, edit_membership] * 2 + [assign] * 3 + [cancel, enrol, enrol]
+    steps += [assign_to_a_team] * 2
     steps += [enrol_in_bulk, progress, progress, progress_in_one_update, forget_enrolment]
     steps += [delete_person, delete_team, switch_account]
     for step in range(160):
@@ -318,4 +334,69 @@ def test_the_nightly_recount_corrects_what_drifted_and_says_so(caplog):
         assert tasks.recount_team_tallies() == 1
     assert "1 teams' figures corrected" in caplog.text
     assert TeamTally.objects.get(team=team).assigned == 1
+    assert_in_step()
+
+
+def _team_on_a_track(size: int, slug: str):
+    manager = factories.UserFactory()
+    people = [factories.UserFactory() for _ in range(size)]
+    team = factories.team_with(manager=manager, learners=people)
+    track = factories.make_track(slug=slug, modules=1, lessons_per_module=2)
+    Enrolment.objects.bulk_create([Enrolment(learner=person, track=track) for person in people])
+    return manager, people, team, track
+
+
+def test_a_refresh_of_a_team_holds_the_triggers_and_recounts_the_teams_of_its_people():
+    manager, people, team, track = _team_on_a_track(6, "held")
+    elsewhere = factories.team_with(learners=[people[0]])  # someone learning in two teams
+    _, _, untouched, _ = _team_on_a_track(2, "other")
+    TrackAssignment.objects.create(track=track, team=team, assigned_by=manager)
+    before = list(TeamTally.objects.filter(team=untouched).values())
+
+    members = Membership.objects.filter(team=team, role="learner").values("user_id")
+    assert rollups.refresh_assignments(learner_ids=members, track_ids=[track.pk]) == 6
+
+    assert_in_step()
+    assert TeamTally.objects.get(team=team).assigned == 6
+    assert TeamTally.objects.get(team=elsewhere).assigned == 1
+    assert TeamHeadcount.objects.get(team=team).shared_people == 1
+    assert list(TeamTally.objects.filter(team=untouched).values()) == before
+    # The triggers count again once the refresh is over.
+    Enrolment.objects.filter(learner=people[1]).update(completed_at=timezone.now())
+    assert TeamTally.objects.get(team=team).completed == 1
+    assert_in_step()
+
+
+def test_writes_made_while_the_triggers_are_held_are_counted_only_by_the_recount():
+    manager, people, team, track = _team_on_a_track(3, "hold")
+    TrackAssignment.objects.create(track=track, team=team, assigned_by=manager)
+    rollups.refresh_all()
+    assert_in_step()
+
+    with tallies.held(team_ids=[]):  # nothing to recount: what the triggers would have done
+        Enrolment.objects.filter(learner=people[0]).update(completed_at=timezone.now())
+        with tallies.held(team_ids=[team.pk]):  # nested: part of the outer hold
+            Enrolment.objects.filter(learner=people[1]).update(pending_reviews=2)
+    assert TeamTally.objects.get(team=team).completed == 0
+    assert TeamTally.objects.get(team=team).awaiting_review == 0
+
+    with tallies.held(team_ids=[team.pk]):
+        Enrolment.objects.filter(learner=people[2]).update(completed_at=timezone.now())
+    tally = TeamTally.objects.get(team=team)
+    assert (tally.completed, tally.awaiting_review) == (2, 2)
+    assert_in_step()
+
+
+def test_the_refresh_command_reports_drift_and_leaves_the_tallies_exact():
+    manager, _, team, track = _team_on_a_track(4, "cmd")
+    TrackAssignment.objects.create(track=track, team=team, assigned_by=manager)
+    # An assignment made without the services, as a bulk load would: nothing counted yet.
+    out = StringIO()
+    call_command("refresh_rollups", stdout=out)
+    assert "(0 teams corrected)" in out.getvalue()
+    assert TeamTally.objects.get(team=team).assigned == 4
+    TeamTally.objects.filter(team=team).update(assigned=9)
+    out = StringIO()
+    call_command("refresh_rollups", stdout=out)
+    assert "(1 teams corrected)" in out.getvalue()
     assert_in_step()

@@ -12,8 +12,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        rollups.refresh_all()
+        # The recount first, to report what had drifted: refresh_all recounts again after its
+        # writes, which it makes with the tallies' triggers held.
         corrected = tallies.rebuild()
+        rollups.refresh_all()
         self.stdout.write(
             self.style.SUCCESS(
                 "Team figures recomputed for every enrolment; the team dashboards' counts"
