@@ -655,7 +655,8 @@ def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) ->
     per-team tallies (clearance_tally) and headcounts, in one query that reads a few rows per
     team: a tallied holding is cleared now when it covers the version in effect and runs out
     after today (UTC); those that run out today are read from the holdings and compared with
-    the moment. None when someone learns in two of the teams (the sums would count them twice)."""
+    the moment. None when someone learns in two of the teams (the sums would count them twice;
+    not a risk with one team)."""
     today = now.astimezone(UTC).date()
     day_starts = datetime.combine(today, time.min, tzinfo=UTC)
     moment = database.ops.adapt_datetimefield_value
@@ -666,7 +667,8 @@ def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) ->
             JOIN {policies} p ON p.id = v.policy_id
             WHERE v.published_at IS NOT NULL AND v.effective_date <= %s
             GROUP BY p.organisation_id)
-        SELECT t.organisation_id, NULL, SUM(hc.active_learners), SUM(hc.shared_people)
+        SELECT t.organisation_id, NULL, SUM(hc.active_learners),
+            CASE WHEN (SELECT COUNT(*) FROM scope) = 1 THEN 0 ELSE SUM(hc.shared_people) END
         FROM {_table(TeamHeadcount, database)} hc JOIN {_table(Team, database)} t
             ON t.id = hc.team_id
         WHERE hc.team_id IN (SELECT team FROM scope)
@@ -704,7 +706,7 @@ def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) ->
     ]
     rows = _counts_read(database, query, params)
     if any(level_id is None and shared for _, level_id, _, shared in rows):
-        return None  # someone learns in two of the teams
+        return None  # someone learns in two of the scope's teams
     return _counts_found(rows)
 
 

@@ -546,12 +546,13 @@ def summary(
     """The dashboard's summary (dashboards.summary's keys) of the assigned enrolments of people
     who learn in `team_ids` (None: in any team), from the tallies, in one query; None when the
     tallies cannot say it exactly: when someone learns in two of the teams (the counts would
-    count them twice) or, without a track filter, when an archived track is still assigned
-    (the people count includes its learners)."""
+    count them twice; not a risk with one team) or, without a track filter, when an archived
+    track is still assigned (the people count includes its learners)."""
     params: dict = {"today": connection.ops.adapt_datefield_value(today)}
     teams = ""
-    if team_ids is not None:
-        ids = list(team_ids) or [0]
+    ids = None if team_ids is None else list(team_ids)
+    if ids is not None:
+        ids = ids or [0]
         params |= {f"team{n}": pk for n, pk in enumerate(ids)}
         teams = f"team_id IN ({', '.join(f'%(team{n})s' for n in range(len(ids)))})"
     archived = sorted(archived)
@@ -580,7 +581,8 @@ def summary(
         (assigned, completed, in_progress, overdue, waiting, archived_rows, people, shared) = (
             cursor.fetchone()
         )
-    if shared or (archived_rows and not track_id):
+    one_team = ids is not None and len(ids) == 1
+    if (shared and not one_team) or (archived_rows and not track_id):
         return None
     return {
         "assignments": assigned,

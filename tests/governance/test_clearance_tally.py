@@ -208,3 +208,28 @@ def test_a_level_deleted_takes_its_tallies_and_a_recount_after_migrate_restores_
     assert +stored_tally() == +expected_tally()
     held.delete()
     assert not TeamClearanceTally.objects.exists()
+
+
+def test_one_teams_counts_are_read_from_its_tallies_when_its_people_learn_elsewhere_too():
+    org = organisation("west")
+    version = publish(org)
+    level(org, "Posts")
+    manager = factories.UserFactory()
+    first, second = (Team.objects.create(organisation=org, name=n) for n in ("W1", "W2"))
+    Membership.objects.create(user=manager, team=first, role="manager")
+    people = [factories.UserFactory() for _ in range(3)]
+    for person in people:
+        Membership.objects.create(user=person, team=first, role="learner")
+        acknowledge(person, version)
+    Membership.objects.create(user=people[0], team=second, role="learner")  # in both teams
+    holdings.refresh_holdings(user_ids=[person.pk for person in people])
+    now = timezone.now()
+
+    one_team = clearance._teams_managed_by.sql(manager_id=manager.pk)
+    tallied = clearance._tallied_counts(connection, one_team[0], list(one_team[1]), now=now)
+    counted = clearance._counted_holdings(connection, one_team[0], list(one_team[1]), now=now)
+    assert tallied is not None and _nonzero(tallied) == _nonzero(counted)
+    assert tallied[org.pk][0] == 3
+    # Both teams: the person would be counted twice, so the people are counted instead.
+    both = clearance._every_team.sql()
+    assert clearance._tallied_counts(connection, both[0], list(both[1]), now=now) is None

@@ -296,6 +296,17 @@ def test_the_summary_read_from_the_tallies_is_the_counted_one(django_assert_num_
     assert tallies.summary([t.pk for t in teams], track_id=None, archived=[], today=today) is None
     for read, counted in dashboard_summaries(manager, [t.pk for t in teams], today):
         assert read == counted
+    # One team's counts hold whoever else its people learn with: read from its tallies.
+    for team in teams:
+        query = dashboard_sql.DashboardQuery(
+            manager,
+            dashboard_sql.manager_teams(manager),
+            dashboards.Filters(team_id=team.pk),
+            dashboards.curriculum_facts(),
+            today,
+        )
+        read = tallies.summary([team.pk], track_id=None, archived=[], today=today)
+        assert read is not None and read == query.counted_summary()
 
 
 def test_after_migrate_the_triggers_are_back_and_the_tallies_recounted():
