@@ -50,7 +50,7 @@ from courses.models import Track
 from courses.selectors import PageTrack, page_track, tracks_by_id
 from learners.models import Membership, Organisation, Team, User
 from learners.selectors import managed_team_ids
-from progress.models import Certificate, Submission, TeamHeadcount
+from progress.models import Certificate, SharedLearning, Submission, TeamHeadcount
 
 from .models import (
     ClearanceLevel,
@@ -583,12 +583,11 @@ def counts(
     fifth of the counts' time when the tallies answer). `pairs_sql`: `people_pairs(people)` as
     SQL, when the caller has it compiled already. `teams_sql`: when `people` are the active
     learners of some teams, those teams' ids as SQL, so that the counts are read from the
-    teams' tallies (`_tallied_counts`) when they can be."""
+    teams' tallies (`_tallied_counts`)."""
     database = connections[people.db if isinstance(people, QuerySet) else router.db_for_read(User)]
-    found = None
     if teams_sql is not None:
         found = _tallied_counts(database, teams_sql[0], list(teams_sql[1]), now=rules.now)
-    if found is None:
+    else:
         if pairs_sql is None:
             pairs_sql = people_pairs(_built(people), rules.organisation.pk).query.sql_with_params()
         people_sql, params = pairs_sql
@@ -616,8 +615,7 @@ def team_summaries(manager: User, *, now: datetime | None = None):
     """For the team dashboard: [(organisation, [LevelCount])] for every organisation of the
     teams `manager` manages (every team for staff: learners.selectors.managed_team_ids) that
     defines levels, counting their active learners. Two queries however many organisations and
-    people (three when someone learns in two of the teams), compiled once per process (the
-    dashboard reads them on every visit)."""
+    people, compiled once per process (the dashboard reads them on every visit)."""
     now = now or timezone.now()
     if manager.is_staff:
         levels = _levels_of_every_team()
@@ -629,8 +627,6 @@ def team_summaries(manager: User, *, now: datetime | None = None):
         return []
     database = connections[levels[0]._state.db]
     found = _tallied_counts(database, teams_sql, params, now=now)
-    if found is None:  # someone learns in two of the teams: count the people themselves
-        found = _counted_holdings(database, teams_sql, params, now=now)
     result: list[tuple[Organisation, list[LevelCount]]] = []
     for level in levels:
         if not result or result[-1][0].pk != level.organisation_id:
@@ -641,7 +637,8 @@ def team_summaries(manager: User, *, now: datetime | None = None):
 
 
 def _counted_holdings(database, teams_sql: str, params: list, *, now: datetime) -> dict:
-    """_holding_counts for the active learners of the teams `teams_sql` selects."""
+    """_holding_counts for the active learners of the teams `teams_sql` selects: what
+    `_tallied_counts` reads from the tallies, counted from the people (tests compare them)."""
     people_sql = f"""SELECT DISTINCT m.user_id, t.organisation_id
         FROM {_table(Membership, database)} m
         JOIN {_table(Team, database)} t ON t.id = m.team_id
@@ -650,13 +647,14 @@ def _counted_holdings(database, teams_sql: str, params: list, *, now: datetime) 
     return _holding_counts(database, people_sql, [Membership.Role.LEARNER, *params], now=now)
 
 
-def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) -> dict | None:
+def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) -> dict:
     """_holding_counts for the active learners of the teams `teams_sql` selects, from the
     per-team tallies (clearance_tally) and headcounts, in one query that reads a few rows per
     team: a tallied holding is cleared now when it covers the version in effect and runs out
     after today (UTC); those that run out today are read from the holdings and compared with
-    the moment. None when someone learns in two of the teams (the sums would count them twice;
-    not a risk with one team)."""
+    the moment. Someone who learns in k of the scope's teams of one organisation is in k teams'
+    sums: they and their holdings, read through `SharedLearning` (the shared people only), are
+    taken off k - 1 times."""
     today = now.astimezone(UTC).date()
     day_starts = datetime.combine(today, time.min, tzinfo=UTC)
     moment = database.ops.adapt_datetimefield_value
@@ -666,9 +664,15 @@ def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) ->
             SELECT p.organisation_id, MAX(v.number) FROM {versions} v
             JOIN {policies} p ON p.id = v.policy_id
             WHERE v.published_at IS NOT NULL AND v.effective_date <= %s
-            GROUP BY p.organisation_id)
-        SELECT t.organisation_id, NULL, SUM(hc.active_learners),
-            CASE WHEN (SELECT COUNT(*) FROM scope) = 1 THEN 0 ELSE SUM(hc.shared_people) END
+            GROUP BY p.organisation_id),
+        shared (user_id, organisation, extra) AS (
+            SELECT s.user_id, t.organisation_id, COUNT(*) - 1
+            FROM {_table(SharedLearning, database)} s JOIN {_table(Team, database)} t
+                ON t.id = s.team_id
+            JOIN {_table(User, database)} u ON u.id = s.user_id
+            WHERE u.is_active AND s.team_id IN (SELECT team FROM scope)
+            GROUP BY s.user_id, t.organisation_id HAVING COUNT(*) > 1)
+        SELECT t.organisation_id, NULL, SUM(hc.active_learners), 0
         FROM {_table(TeamHeadcount, database)} hc JOIN {_table(Team, database)} t
             ON t.id = hc.team_id
         WHERE hc.team_id IN (SELECT team FROM scope)
@@ -694,6 +698,17 @@ def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) ->
               JOIN {_table(User, database)} u ON u.id = m.user_id
               WHERE m.user_id = h.user_id AND m.role = %s AND u.is_active
                 AND t.organisation_id = l.organisation_id AND m.team_id IN (SELECT team FROM scope))
+        GROUP BY l.organisation_id, h.level_id
+        UNION ALL
+        SELECT organisation, NULL, -SUM(extra), 0 FROM shared GROUP BY organisation
+        UNION ALL
+        SELECT l.organisation_id, h.level_id, -SUM(s.extra),
+            -SUM(CASE WHEN h.acknowledged_number >= v.number
+                AND (h.valid_until IS NULL OR h.valid_until > %s) THEN s.extra ELSE 0 END)
+        FROM shared s JOIN {_table(LevelHolding, database)} h ON h.user_id = s.user_id
+        JOIN {_table(ClearanceLevel, database)} l
+            ON l.id = h.level_id AND l.organisation_id = s.organisation
+        JOIN current_version v ON v.organisation = l.organisation_id
         GROUP BY l.organisation_id, h.level_id"""  # noqa: S608  # nosec B608
     params = [
         *params,
@@ -703,11 +718,9 @@ def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) ->
         moment(day_starts + timedelta(days=1)),
         moment(now),
         Membership.Role.LEARNER,
+        moment(now),
     ]
-    rows = _counts_read(database, query, params)
-    if any(level_id is None and shared for _, level_id, _, shared in rows):
-        return None  # someone learns in two of the scope's teams
-    return _counts_found(rows)
+    return _counts_found(_counts_read(database, query, params))
 
 
 def _levels_of_teams(team_ids: QuerySet) -> QuerySet[ClearanceLevel]:
@@ -782,9 +795,9 @@ def _counts_found(rows) -> dict:
     (organisation, level or None for its people, number, cleared); a level's rows add up."""
     found: dict[int, tuple[int, dict]] = {}
     for organisation_id, level_id, number, cleared in rows:
-        _, held = found.setdefault(organisation_id, (0, {}))
+        people, held = found.setdefault(organisation_id, (0, {}))
         if level_id is None:
-            found[organisation_id] = (number, held)
+            found[organisation_id] = (people + number, held)
         else:
             holding, cleared_before = held.get(level_id, (0, 0))
             held[level_id] = (holding + number, cleared_before + cleared)

@@ -13,8 +13,9 @@ Triggers keep the tally in step (as progress.tallies, whose machinery they share
 to another organisation, and are recounted after every `migrate` and nightly
 (`governance.tasks.recount_clearance_tallies`). Only holders who learn in the team, with an active account, of levels
 of the team's organisation count. The number of active learners per team is
-`progress.TeamHeadcount.active_learners`, and the counts are exact only while nobody in the
-scope learns in two of its teams (`shared_people`); otherwise the dashboard counts the people.
+`progress.TeamHeadcount.active_learners`. Someone who learns in several of a scope's teams is
+in each team's sums; `clearance._tallied_counts` takes the extra ones off through
+`progress.SharedLearning`.
 """
 
 from django.db import connection, connections

@@ -76,19 +76,36 @@ class TeamTally(models.Model):
 
 
 class TeamHeadcount(models.Model):
-    """Per team, kept by the same triggers: how many of its learners have an assigned track, how
-    many also learn in another team (while none do, teams' counts add up) and how many have an
-    active account (the clearance summary counts them)."""
+    """Per team, kept by the same triggers: how many of its learners have an assigned track and
+    how many have an active account (the clearance summary counts them). People who also learn
+    in another team are in `SharedLearning`."""
 
     team = models.OneToOneField(
         "learners.Team", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     assigned_people = models.IntegerField(db_default=0)
-    shared_people = models.IntegerField(db_default=0)
     active_learners = models.IntegerField(db_default=0)  # learners whose account is active
 
     def __str__(self) -> str:
         return f"team {self.team_id}: {self.assigned_people} people assigned"
+
+
+class SharedLearning(models.Model):
+    """A learner's team, for people who learn in more than one team; kept by the tallies'
+    triggers. The sums of several teams' tallies count such a person once per team, and these
+    rows say by how much to take them off (tallies.summary), reading only the people shared.
+    Plain ids, as written by the triggers only: deleting a membership removes its row."""
+
+    team_id = models.BigIntegerField()
+    user_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team_id", "user_id"], name="shared_learning_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} in team {self.team_id}"
 
 
 class LessonCompletion(models.Model):

@@ -33,6 +33,8 @@ _NO_DUE_SQL = "'9999-12-31'"
 
 TALLY = "progress_teamtally"
 HEADCOUNT = "progress_teamheadcount"
+SHARED = "progress_sharedlearning"
+TABLES = [TALLY, HEADCOUNT, SHARED]  # what the triggers write
 ENROLMENT = "progress_enrolment"
 MEMBERSHIP = "learners_membership"
 USER = "learners_user"
@@ -118,8 +120,8 @@ def _enrolment_added(e: str, newly_assigned: str) -> list[str]:
         FROM {MEMBERSHIP} m
         WHERE m.user_id = {e}.learner_id AND m.role = '{LEARNER}' AND {e}.assignment_id IS NOT NULL
         {_ADD_TO_TALLY}""",  # noqa: S608  # nosec B608
-        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people, shared_people)
-        SELECT m.team_id, 1, 0 FROM {MEMBERSHIP} m
+        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people)
+        SELECT m.team_id, 1 FROM {MEMBERSHIP} m
         WHERE m.user_id = {e}.learner_id AND m.role = '{LEARNER}'
           AND {e}.assignment_id IS NOT NULL AND {newly_assigned} AND NOT {_others_assigned(e)}
         ON CONFLICT (team_id) DO UPDATE SET
@@ -154,18 +156,22 @@ def _joined(m: str) -> list[str]:
         FROM {ENROLMENT} e
         WHERE e.learner_id = {m}.user_id AND e.assignment_id IS NOT NULL AND {m}.role = '{LEARNER}'
         {_ADD_TO_TALLY}""",  # noqa: S608  # nosec B608
-        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people, shared_people, active_learners)
+        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people, active_learners)
         SELECT {m}.team_id, {_flag(_has_assignment(f"{m}.user_id"))},
-               {_flag(f"{_other_learning_count(m)} >= 1")}, {_flag(active_sql(f"{m}.user_id"))}
+               {_flag(active_sql(f"{m}.user_id"))}
         WHERE {m}.role = '{LEARNER}'
         ON CONFLICT (team_id) DO UPDATE SET
             assigned_people = {HEADCOUNT}.assigned_people + excluded.assigned_people,
-            shared_people = {HEADCOUNT}.shared_people + excluded.shared_people,
             active_learners = {HEADCOUNT}.active_learners + excluded.active_learners""",  # nosec B608
-        # Their first team now shares them, when this is their second.
-        f"""UPDATE {HEADCOUNT} SET shared_people = shared_people + 1
-        WHERE {m}.role = '{LEARNER}' AND {_other_learning_count(m)} = 1
-          AND team_id IN ({_other_learning(m)})""",  # noqa: S608  # nosec B608
+        # Who is shared, and in which teams: this one and every other they learn in.
+        f"""INSERT INTO {SHARED} (team_id, user_id)
+        SELECT {m}.team_id, {m}.user_id WHERE {m}.role = '{LEARNER}' AND {_other_learning_count(m)} >= 1
+        ON CONFLICT (team_id, user_id) DO NOTHING""",  # nosec B608
+        f"""INSERT INTO {SHARED} (team_id, user_id)
+        SELECT c.team_id, c.user_id FROM {MEMBERSHIP} c
+        WHERE {m}.role = '{LEARNER}' AND c.user_id = {m}.user_id AND c.role = '{LEARNER}'
+          AND c.id <> {m}.id
+        ON CONFLICT (team_id, user_id) DO NOTHING""",  # noqa: S608  # nosec B608
     ]
 
 
@@ -184,13 +190,11 @@ def _left(m: str) -> list[str]:
         WHERE {m}.role = '{LEARNER}' AND team_id = {m}.team_id AND EXISTS (SELECT 1 {match})""",  # noqa: S608  # nosec B608
         f"""UPDATE {HEADCOUNT} SET
             assigned_people = assigned_people - {_flag(_has_assignment(f"{m}.user_id"))},
-            shared_people = shared_people - {_flag(f"{_other_learning_count(m)} >= 1")},
             active_learners = active_learners - {_flag(active_sql(f"{m}.user_id"))}
         WHERE {m}.role = '{LEARNER}' AND team_id = {m}.team_id""",  # noqa: S608  # nosec B608
         # Their one remaining team no longer shares them.
-        f"""UPDATE {HEADCOUNT} SET shared_people = shared_people - 1
-        WHERE {m}.role = '{LEARNER}' AND {_other_learning_count(m)} = 1
-          AND team_id IN ({_other_learning(m)})""",  # noqa: S608  # nosec B608
+        f"""DELETE FROM {SHARED} WHERE {m}.role = '{LEARNER}' AND user_id = {m}.user_id
+          AND (team_id = {m}.team_id OR {_other_learning_count(m)} <= 1)""",  # noqa: S608  # nosec B608
     ]
 
 
@@ -208,16 +212,18 @@ def _recount(teams: str | None) -> list[str]:
         WHERE m.role = '{LEARNER}' AND e.assignment_id IS NOT NULL{only}
         GROUP BY m.team_id, e.track_id, {_due(e)}""",  # noqa: S608  # nosec B608
         f"DELETE FROM {HEADCOUNT}" + ("" if teams is None else f" WHERE team_id IN ({teams})"),  # noqa: S608  # nosec B608
-        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people, shared_people, active_learners)
+        f"""INSERT INTO {HEADCOUNT} (team_id, assigned_people, active_learners)
         SELECT t.id,
             (SELECT COUNT(*) FROM {MEMBERSHIP} m WHERE m.team_id = t.id AND m.role = '{LEARNER}'
                 AND {_has_assignment("m.user_id")}),
             (SELECT COUNT(*) FROM {MEMBERSHIP} m WHERE m.team_id = t.id AND m.role = '{LEARNER}'
-                AND EXISTS (SELECT 1 FROM {MEMBERSHIP} o WHERE o.user_id = m.user_id
-                    AND o.role = '{LEARNER}' AND o.team_id <> m.team_id)),
-            (SELECT COUNT(*) FROM {MEMBERSHIP} m WHERE m.team_id = t.id AND m.role = '{LEARNER}'
                 AND {active_sql("m.user_id")})
         FROM learners_team t{only_team}""",  # noqa: S608  # nosec B608
+        f"DELETE FROM {SHARED}" + ("" if teams is None else f" WHERE team_id IN ({teams})"),  # noqa: S608  # nosec B608
+        f"""INSERT INTO {SHARED} (team_id, user_id)
+        SELECT m.team_id, m.user_id FROM {MEMBERSHIP} m
+        WHERE m.role = '{LEARNER}' AND EXISTS (SELECT 1 FROM {MEMBERSHIP} o
+            WHERE o.user_id = m.user_id AND o.role = '{LEARNER}' AND o.team_id <> m.team_id){only}""",  # noqa: S608  # nosec B608
     ]
 
 
@@ -435,7 +441,7 @@ def reinstall_after_migrate(sender, using, **kwargs) -> None:
     from django.db import connections
 
     database = connections[using]
-    if TALLY in database.introspection.table_names():
+    if SHARED in database.introspection.table_names():  # the last of the tables made (0014)
         install(database)
         rebuild(database)
 
@@ -454,7 +460,7 @@ def held(team_ids: Collection[int] | None, using=None) -> Iterator[None]:
     makes them wait (see `recount`). Nested holds are one hold. Before the tallies' tables
     exist (an early migration) there is nothing to hold or recount."""
     database = using or connection
-    if getattr(database, "_tallies_held", False) or TALLY not in _tables(database):
+    if getattr(database, "_tallies_held", False) or SHARED not in _tables(database):
         with transaction.atomic(using=database.alias):
             yield
         return
@@ -469,7 +475,7 @@ def held(team_ids: Collection[int] | None, using=None) -> Iterator[None]:
         _hold(database, triggers, False)
         if team_ids is None or team_ids:
             teams = None if team_ids is None else ", ".join(str(int(pk)) for pk in team_ids)
-            recount(database, [TALLY, HEADCOUNT], _recount(teams))
+            recount(database, TABLES, _recount(teams))
 
 
 def _tables(database) -> list[str]:
@@ -488,10 +494,11 @@ def _hold(database, triggers: list[Trigger], hold: bool) -> None:
 
 
 def rebuild(using=None) -> int:
-    """Recount every team's tally and headcount from the enrolments and memberships; returns
-    how many teams' figures it corrected (0 while the triggers kept them in step)."""
+    """Recount every team's tally, headcount and shared people from the enrolments and
+    memberships; returns how many teams' figures it corrected (0 while the triggers kept them
+    in step)."""
     database = using or connection
-    return recount(database, [TALLY, HEADCOUNT], _recount(None), _figures)
+    return recount(database, TABLES, _recount(None), _figures)
 
 
 def recount(database, tables: list[str], statements: list[str], figures=None) -> int:
@@ -530,11 +537,12 @@ def _figures(cursor) -> dict[int, set]:
         f" FROM {TALLY} WHERE assigned <> 0 OR completed <> 0 OR started <> 0"
         " OR awaiting_review <> 0",
     )
-    return figures_by_team(
+    figures_by_team(
         cursor,
-        f"SELECT team_id, assigned_people, shared_people, active_learners FROM {HEADCOUNT}",  # noqa: S608  # nosec B608
+        f"SELECT team_id, assigned_people, active_learners FROM {HEADCOUNT}",  # noqa: S608  # nosec B608
         figures,
     )
+    return figures_by_team(cursor, f"SELECT team_id, user_id FROM {SHARED}", figures)  # noqa: S608  # nosec B608
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -544,45 +552,65 @@ def summary(
     team_ids: Iterable[int] | None, *, track_id: int | None, archived: Iterable[int], today: date
 ) -> dict | None:
     """The dashboard's summary (dashboards.summary's keys) of the assigned enrolments of people
-    who learn in `team_ids` (None: in any team), from the tallies, in one query; None when the
-    tallies cannot say it exactly: when someone learns in two of the teams (the counts would
-    count them twice; not a risk with one team) or, without a track filter, when an archived
-    track is still assigned (the people count includes its learners)."""
+    who learn in `team_ids` (None: in any team), from the tallies, in one query. Someone who
+    learns in k of the teams is in k teams' tallies: their enrolments, read through
+    `SharedLearning` (the shared people only), are taken off k - 1 times. None when the tallies
+    cannot say it exactly: without a track filter, when an archived track is still assigned
+    (the people count includes its learners)."""
     params: dict = {"today": connection.ops.adapt_datefield_value(today)}
     teams = ""
-    ids = None if team_ids is None else list(team_ids)
-    if ids is not None:
-        ids = ids or [0]
+    if team_ids is not None:
+        ids = list(team_ids) or [0]
         params |= {f"team{n}": pk for n, pk in enumerate(ids)}
         teams = f"team_id IN ({', '.join(f'%(team{n})s' for n in range(len(ids)))})"
     archived = sorted(archived)
     params |= {f"archived{n}": pk for n, pk in enumerate(archived)}
-    current = "1 = 1"
-    if archived:
-        marks = ", ".join(f"%(archived{n})s" for n in range(len(archived)))
-        current = f"track_id NOT IN ({marks})"
+
+    def current(track: str) -> str:
+        if not archived:
+            return "1 = 1"
+        return f"{track} NOT IN ({', '.join(f'%(archived{n})s' for n in range(len(archived)))})"
+
     tally_where = " AND ".join(filter(None, [teams, "track_id = %(track)s" if track_id else ""]))
     params["track"] = track_id
+    e, now = "e", current("e.track_id")
     sql = f"""
-        SELECT COALESCE(SUM(CASE WHEN {current} THEN assigned END), 0),
-               COALESCE(SUM(CASE WHEN {current} THEN completed END), 0),
-               COALESCE(SUM(CASE WHEN {current} AND due_date >= %(today)s THEN started END), 0),
-               COALESCE(SUM(CASE WHEN {current} AND due_date < %(today)s
-                            THEN assigned - completed END), 0),
-               COALESCE(SUM(CASE WHEN {current} THEN awaiting_review END), 0),
-               COALESCE(SUM(CASE WHEN {current} THEN 0 ELSE assigned END), 0),
+        WITH shared (user_id, extra) AS (
+            SELECT user_id, COUNT(*) - 1 FROM {SHARED} {f"WHERE {teams}" if teams else ""}
+            GROUP BY user_id HAVING COUNT(*) > 1),
+        twice AS (
+            SELECT COALESCE(SUM(CASE WHEN {now} THEN s.extra END), 0) AS twice_assigned,
+                COALESCE(SUM(CASE WHEN {now} AND {completed_sql(e)} THEN s.extra END), 0)
+                    AS twice_completed,
+                COALESCE(SUM(CASE WHEN {now} AND {_due(e)} >= %(today)s
+                    THEN s.extra * {_open_started(e)} END), 0) AS twice_in_progress,
+                COALESCE(SUM(CASE WHEN {now} AND {_due(e)} < %(today)s
+                    AND NOT ({completed_sql(e)}) THEN s.extra END), 0) AS twice_overdue,
+                COALESCE(SUM(CASE WHEN {now} THEN s.extra * e.pending_reviews END), 0)
+                    AS twice_waiting
+            FROM shared s JOIN {ENROLMENT} e ON e.learner_id = s.user_id
+            WHERE e.assignment_id IS NOT NULL{" AND e.track_id = %(track)s" if track_id else ""})
+        SELECT COALESCE(SUM(CASE WHEN {current("track_id")} THEN assigned END), 0)
+                   - MAX(twice.twice_assigned),
+               COALESCE(SUM(CASE WHEN {current("track_id")} THEN completed END), 0)
+                   - MAX(twice.twice_completed),
+               COALESCE(SUM(CASE WHEN {current("track_id")} AND due_date >= %(today)s
+                            THEN started END), 0) - MAX(twice.twice_in_progress),
+               COALESCE(SUM(CASE WHEN {current("track_id")} AND due_date < %(today)s
+                            THEN assigned - completed END), 0) - MAX(twice.twice_overdue),
+               COALESCE(SUM(CASE WHEN {current("track_id")} THEN awaiting_review END), 0)
+                   - MAX(twice.twice_waiting),
+               COALESCE(SUM(CASE WHEN {current("track_id")} THEN 0 ELSE assigned END), 0),
                (SELECT COALESCE(SUM(assigned_people), 0) FROM {HEADCOUNT}
-                {f"WHERE {teams}" if teams else ""}),
-               (SELECT COALESCE(SUM(shared_people), 0) FROM {HEADCOUNT}
                 {f"WHERE {teams}" if teams else ""})
-        FROM {TALLY} {f"WHERE {tally_where}" if tally_where else ""}"""  # noqa: S608  # nosec B608
+               - (SELECT COALESCE(SUM(s.extra), 0) FROM shared s WHERE {_has_assignment("s.user_id")})
+        FROM twice LEFT JOIN {TALLY} ON {tally_where or "1 = 1"}"""  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        (assigned, completed, in_progress, overdue, waiting, archived_rows, people, shared) = (
+        assigned, completed, in_progress, overdue, waiting, archived_rows, people = (
             cursor.fetchone()
         )
-    one_team = ids is not None and len(ids) == 1
-    if (shared and not one_team) or (archived_rows and not track_id):
+    if archived_rows and not track_id:
         return None
     return {
         "assignments": assigned,
