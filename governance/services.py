@@ -17,8 +17,9 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
-from core.prepared import prepared
+from core.prepared import PreparedRead, prepared
 from learners.models import Membership, Organisation, Team, User
+from learners.selectors import name_to_sort, sorts_its_people
 from ledger import messaging, notices, outbox
 from progress.models import Certificate, Submission
 
@@ -209,10 +210,12 @@ class Scope:
         )
         return learners_of(teams)
 
-    def people_rows(self) -> QuerySet[User]:
-        """The people with the first team (in scope) each learns in, sorted by name. One query."""
+    def people_rows(self, *, sort: bool = False) -> QuerySet[User]:
+        """The people with the first team (in scope) each learns in, sorted by name. One query.
+        `sort`: sorted rather than read through the name index (a few people: see
+        learners.selectors.sorts_its_people)."""
         if self._one_team is not None:
-            return self._sorted_people().annotate(team_name=Value(self._one_team.name))
+            return self._sorted_people(sort).annotate(team_name=Value(self._one_team.name))
         teams = Membership.objects.filter(
             user=OuterRef("pk"),
             role=Membership.Role.LEARNER,
@@ -220,12 +223,12 @@ class Scope:
         )
         if self.teams is not None:
             teams = teams.filter(team__in=self.teams)
-        return self._sorted_people().annotate(
+        return self._sorted_people(sort).annotate(
             team_name=Subquery(teams.order_by("team__name").values("team__name")[:1])
         )
 
-    def _sorted_people(self) -> QuerySet[User]:
-        return self.people().order_by("display_name", "email", "pk")
+    def _sorted_people(self, sort: bool = False) -> QuerySet[User]:
+        return self.people().order_by(name_to_sort() if sort else "display_name", "email", "pk")
 
     @property
     def _one_team(self) -> Team | None:
@@ -247,17 +250,21 @@ class Scope:
         ids = self._team_ids or [0]  # no team: nobody (ids start at 1)
         return f"SELECT id FROM {table} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids  # noqa: S608  # nosec B608
 
-    def rows_page(self, *, offset: int, limit: int) -> list[RosterPerson]:
-        """A page of `people_rows()`, with their names and email only (compiled once)."""
+    def rows_page(
+        self, *, offset: int, limit: int, people: int | None = None
+    ) -> list[RosterPerson]:
+        """A page of `people_rows()`, with their names and email only (compiled once).
+        `people`: how many the scope has, when known."""
+        reads = _SORTED_ROWS if sorts_its_people(people) else _ROWS
         if self.teams is None:
-            rows = _organisation_rows.page(
+            rows = reads.organisation.page(
                 organisation_id=self.organisation.pk, offset=offset, limit=limit
             )
         elif (team := self._one_team) is not None:
-            rows = _one_team_rows.page(team_id=team.pk, offset=offset, limit=limit)
+            rows = reads.one_team.page(team_id=team.pk, offset=offset, limit=limit)
             return [RosterPerson(*row, team.name) for row in rows]
         else:
-            rows = _team_rows.page(
+            rows = reads.teams.page(
                 organisation_id=self.organisation.pk,
                 team_ids=self._team_ids,
                 offset=offset,
@@ -290,20 +297,37 @@ _team_pairs = prepared(
         _scope_of(organisation_id, team_ids).people(), organisation_id
     )
 )
-_organisation_rows = prepared(
-    lambda organisation_id: _row_fields(_scope_of(organisation_id).people_rows())
-)
-# One team: everyone's team is that team, so no name is looked up.
-_one_team_rows = prepared(
-    lambda team_id: (
-        _scope_of(0, [team_id])._sorted_people().values_list("pk", "email", "display_name")
+
+
+class _RowsReads(NamedTuple):
+    organisation: PreparedRead
+    one_team: PreparedRead  # everyone's team is that team, so no name is looked up
+    teams: PreparedRead
+
+
+def _rows_reads(sort: bool) -> _RowsReads:
+    """The roster's page reads, sorted or through the name index (see Scope.people_rows)."""
+    return _RowsReads(
+        prepared(
+            lambda organisation_id: _row_fields(_scope_of(organisation_id).people_rows(sort=sort))
+        ),
+        prepared(
+            lambda team_id: (
+                _scope_of(0, [team_id])
+                ._sorted_people(sort)
+                .values_list("pk", "email", "display_name")
+            )
+        ),
+        prepared(
+            lambda organisation_id, team_ids: _row_fields(
+                _scope_of(organisation_id, team_ids).people_rows(sort=sort)
+            )
+        ),
     )
-)
-_team_rows = prepared(
-    lambda organisation_id, team_ids: _row_fields(
-        _scope_of(organisation_id, team_ids).people_rows()
-    )
-)
+
+
+_ROWS = _rows_reads(sort=False)
+_SORTED_ROWS = _rows_reads(sort=True)
 
 
 def roster_scopes(user: User) -> list[Scope]:

@@ -22,6 +22,7 @@ from courses import selectors as course_selectors
 from courses.dates import add_months
 from courses.markdown import render_markdown
 from learners.models import Organisation, User
+from learners.selectors import sorts_its_people
 from progress import selectors
 
 from . import clearance, roster_table
@@ -238,13 +239,15 @@ def _roster_scope(request) -> tuple[governance.Scope, list[governance.Scope]]:
 
 
 class _RowsOfScope:
-    """Everyone in the scope as the paginator slices them (Scope.rows_page)."""
+    """Everyone in the scope (`people` of them) as the paginator slices them (Scope.rows_page)."""
 
-    def __init__(self, scope: governance.Scope):
-        self.scope = scope
+    def __init__(self, scope: governance.Scope, people: int):
+        self.scope, self.people = scope, people
 
     def __getitem__(self, bounds: slice) -> list[governance.RosterPerson]:
-        return self.scope.rows_page(offset=bounds.start, limit=bounds.stop - bounds.start)
+        return self.scope.rows_page(
+            offset=bounds.start, limit=bounds.stop - bounds.start, people=self.people
+        )
 
 
 class _MatchingRows:
@@ -293,9 +296,9 @@ def roster(request):
         rules, scope.people, matching, pairs_sql=scope.pairs_sql(), teams_sql=scope.teams_sql()
     )
     if matching:
-        people = _MatchingRows(scope.people_rows().filter(matching))
+        people = _MatchingRows(scope.people_rows(sort=sorts_its_people(found)).filter(matching))
     else:
-        people = _RowsOfScope(scope)
+        people = _RowsOfScope(scope, found)
     page = KnownCountPaginator(people, ROSTER_PER_PAGE, count=found).get_page(
         request.GET.get("page")
     )

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from django.db import connection
 
 from learners.models import Membership, User
+from learners.selectors import NAME_TO_SORT_SQL, sorts_its_people
 from progress import tallies
 
 from .dashboards import CurriculumFacts, Filters
@@ -37,6 +38,7 @@ class TeamChoice:
     name: str
     organisation: str
     has_clearance_levels: bool  # its organisation defines clearance levels
+    learners: int = 0  # active learners (progress.TeamHeadcount): how the first page is read
 
     @property
     def label(self) -> str:
@@ -57,13 +59,18 @@ def manager_teams(manager: User) -> list[TeamChoice]:
     sql = f"""
         SELECT t.id, t.name, o.name,
                EXISTS (SELECT 1 FROM learners_clearancelevel c
-                       WHERE c.organisation_id = t.organisation_id)
+                       WHERE c.organisation_id = t.organisation_id),
+               COALESCE(h.active_learners, 0)
         FROM learners_team t JOIN learners_organisation o ON o.id = t.organisation_id
+        LEFT JOIN {tallies.HEADCOUNT} h ON h.team_id = t.id
         {where}
         ORDER BY o.name, t.name, t.id"""  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [TeamChoice(pk, name, org, bool(levels)) for pk, name, org, levels in cursor]
+        return [
+            TeamChoice(pk, name, org, bool(levels), learners)
+            for pk, name, org, levels, learners in cursor
+        ]
 
 
 # The status rules of dashboards.dashboard_rows, on the stored columns; %(today)s is the day.
@@ -97,6 +104,11 @@ ORDER_SQL = {
 # The name sorts as an order of people (`u2`, the users of the people subquery): a person's
 # rows are next to each other there, since no two people share an email.
 PEOPLE_ORDER_SQL = {sort: ORDER_SQL[sort].replace("u.", "u2.") for sort in ("name", "-name")}
+# The same order for a scope of few people, which the database sorts (learners.selectors).
+PEOPLE_SORT_SQL = {
+    sort: order.replace("u2.display_name", NAME_TO_SORT_SQL.format(table="u2"), 1)
+    for sort, order in PEOPLE_ORDER_SQL.items()
+}
 
 
 @dataclass(frozen=True)
@@ -133,9 +145,10 @@ class DashboardQuery:
         learning = f"SELECT m.user_id FROM learners_membership m WHERE m.role = %(learner)s{teams}"  # noqa: S608  # nosec B608
         if first_people is not None:
             # Only the first people by name: their rows sort before everyone else's.
+            orders = PEOPLE_SORT_SQL if self._few_people(everyone=not teams) else PEOPLE_ORDER_SQL
             learning = (
                 f"SELECT u2.id FROM learners_user u2 WHERE u2.id IN ({learning})"  # noqa: S608  # nosec B608
-                f" ORDER BY {PEOPLE_ORDER_SQL[self.filters.sort]} LIMIT %(people)s"
+                f" ORDER BY {orders[self.filters.sort]} LIMIT %(people)s"
             )
             params["people"] = first_people
         clauses = ["e.assignment_id IS NOT NULL", f"e.learner_id IN ({learning})"]
@@ -148,6 +161,13 @@ class DashboardQuery:
             marks = ", ".join(f"%(archived{n})s" for n in range(len(archived)))
             clauses.append(f"e.track_id NOT IN ({marks})")
         return " AND ".join(clauses), params
+
+    def _few_people(self, *, everyone: bool) -> bool:
+        """Whether the scope has few enough learners to sort them (PEOPLE_SORT_SQL)."""
+        if everyone:
+            return False
+        scoped = set(self.scoped_team_ids)
+        return sorts_its_people(sum(team.learners for team in self.teams if team.id in scoped))
 
     def summary(self) -> dict:
         """dashboards.summary over the rows without the status filter, in one query: from the

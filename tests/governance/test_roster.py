@@ -13,6 +13,7 @@ from governance import clearance, holdings
 from governance import services as governance
 from governance.models import ClearanceLevel, PolicyAcknowledgement, PolicyVersion
 from governance.views import ROSTER_PER_PAGE
+from learners import selectors
 from learners.models import Membership, User
 from progress.models import Certificate
 from tests import factories
@@ -271,10 +272,15 @@ def test_roster_costs_the_same_queries_for_5_and_200_people(
     assert counts[0] == counts[1], counts
 
 
+@pytest.mark.parametrize("few_people", [selectors.FEW_PEOPLE, -1], ids=["sorted", "walked"])
 @pytest.mark.parametrize("viewer", ["manager", "policy owner"])
-def test_the_pages_of_the_roster_show_everyone_once_in_name_order(client, world, viewer):
+def test_the_pages_of_the_roster_show_everyone_once_in_name_order(
+    client, world, viewer, few_people, monkeypatch
+):
     """The people's page is read with SQL compiled once per process (core.prepared), the page's
-    bounds as parameters: every page must still hold the next people by name."""
+    bounds as parameters: every page must still hold the next people by name, whether the
+    scope's people are sorted (a few of them) or found through the users' name index (many)."""
+    monkeypatch.setattr(selectors, "FEW_PEOPLE", few_people)
     _, _, _, track = world
     version = PolicyVersion.objects.get(number=1)
     manager = factories.UserFactory()
@@ -287,7 +293,10 @@ def test_the_pages_of_the_roster_show_everyone_once_in_name_order(client, world,
         client.force_login(owner)
     seen = []
     for page in (1, 2):
-        html = client.get(ROSTER, {"organisation": "acme", "page": page}).content.decode()
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(ROSTER, {"organisation": "acme", "page": page}).content.decode()
+        people = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+        assert len(people) == 1 and ("||" in people[0]) == (few_people > 0), people
         seen += [
             line.split("<strong>")[1].split("</strong>")[0]
             for line in html.splitlines()

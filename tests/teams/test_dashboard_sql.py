@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from courses import services as course_services
 from courses.models import Lesson
+from learners import selectors
 from learners.models import Membership, Organisation, Team, TrackAssignment, User
 from learners.selectors import managed_teams
 from progress import rollups
@@ -219,10 +220,15 @@ def test_manager_teams_lists_only_their_teams_by_organisation_then_name(world):
     assert dashboard_sql.manager_teams(factories.UserFactory()) == []
 
 
-def test_the_first_page_is_the_orm_s_first_rows_however_it_is_read(world):
+@pytest.mark.parametrize("few_people", [selectors.FEW_PEOPLE, -1], ids=["sorted", "walked"])
+def test_the_first_page_is_the_orm_s_first_rows_however_it_is_read(
+    world, few_people, monkeypatch, django_assert_num_queries
+):
     """The first page sorted by name is read from the first people by name (falling back to
     every row when they have too few): the same rows as the ORM's for every filter, sort and
-    page size, including sizes where the first people have too few rows."""
+    page size, including sizes where the first people have too few rows; whether a scope's
+    people are sorted (a few of them) or found through the users' name index (many)."""
+    monkeypatch.setattr(selectors, "FEW_PEOPLE", few_people)
     pages = 0
     for manager, filters in combinations(world):
         expected = orm_rows(manager, filters)
@@ -234,6 +240,11 @@ def test_the_first_page_is_the_orm_s_first_rows_however_it_is_read(world):
             )
             pages += 1
     assert pages > 500
+    query = sql_query(world["manager"], dashboards.Filters(sort="-name"))
+    with django_assert_num_queries(2) as queries:
+        query.rows(offset=0, limit=4, total=100)
+    sorted_in_full = "(u2.display_name || '') DESC" in queries.captured_queries[0]["sql"]
+    assert sorted_in_full == (few_people > 0)
 
 
 def test_the_first_page_by_name_reads_only_the_first_people_s_rows(
