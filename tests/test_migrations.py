@@ -33,7 +33,7 @@ from governance.models import (
 )
 from integrations import events as webhook_events
 from integrations import xapi
-from learners.models import Placement, User
+from learners.models import Membership, Placement, User
 from ledger import notices, outbox
 from ledger.models import EmailOptOut, Message
 from practice.models import (
@@ -45,7 +45,8 @@ from practice.models import (
     PracticePost,
 )
 from progress import services as progress_services
-from progress.models import Certificate, RetrievalAnswer
+from progress import tallies
+from progress.models import Certificate, RetrievalAnswer, SharedLearning
 from tests import factories
 from tests.security.world import build_world
 
@@ -307,3 +308,43 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
     nudge = Message.objects.filter(kind="manager_nudge").select_related("recipient").get()
     assert nudge.recipient.email == "learner.a@example.com"
     assert EmailOptOut.objects.filter(email="learner.a@example.com").exists()
+
+
+# The triggers progress 0013 installed, as far as SQLite's DROP COLUMN looks: one names
+# TeamHeadcount.shared_people, which 0014 removes.
+_TRIGGER_OF_0013 = {
+    "sqlite": [
+        "CREATE TRIGGER progress_tally_membership_insert AFTER INSERT ON learners_membership"
+        " FOR EACH ROW WHEN NEW.role = 'learner' BEGIN UPDATE progress_teamheadcount"
+        " SET shared_people = shared_people + 1 WHERE team_id = NEW.team_id; END"
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION progress_tally_membership_insert() RETURNS trigger"
+        " LANGUAGE plpgsql AS $$ BEGIN UPDATE progress_teamheadcount"
+        " SET shared_people = shared_people + 1 WHERE team_id = NEW.team_id; RETURN NEW; END $$",
+        "CREATE TRIGGER progress_tally_membership_insert BEFORE INSERT ON learners_membership"
+        " FOR EACH ROW WHEN (NEW.role = 'learner')"
+        " EXECUTE FUNCTION progress_tally_membership_insert()",
+    ],
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_with_0013_s_triggers_moves_to_the_shared_learning_tallies():
+    """An existing database has the triggers 0013 installed; 0014 drops the column one of them
+    writes and must leave today's triggers working (SQLite refuses the drop otherwise)."""
+    latest = _latest()
+    _migrate([("progress", "0013_team_tallies")])
+    try:
+        with connection.cursor() as cursor:
+            for statement in _TRIGGER_OF_0013[connection.vendor]:
+                cursor.execute(statement)
+        _migrate(latest)
+    finally:
+        _migrate(latest)
+    person = factories.UserFactory()
+    teams = [factories.team_with() for _ in range(2)]
+    for team in teams:
+        Membership.objects.create(user=person, team=team, role="learner")
+    assert SharedLearning.objects.filter(user_id=person.pk).count() == 2
+    assert tallies.rebuild() == 0

@@ -17,6 +17,12 @@ def uninstall(apps, schema_editor):
     tallies.uninstall(schema_editor.connection)
 
 
+def drop_old_triggers(apps, schema_editor):
+    """The triggers 0013 installed write `shared_people`, and SQLite refuses to drop a column a
+    trigger names: drop them first (`install` below puts today's back)."""
+    uninstall(apps, schema_editor)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -35,6 +41,7 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('team_id', 'user_id'), name='shared_learning_unique')],
             },
         ),
+        migrations.RunPython(drop_old_triggers, migrations.RunPython.noop),
         migrations.RemoveField(model_name='teamheadcount', name='shared_people'),
         migrations.RunPython(install, uninstall),
     ]
