@@ -11,7 +11,7 @@ from django.urls import reverse
 from courses.dates import add_months
 from courses.selectors import tracks_by_id
 from governance import clearance, holdings
-from governance.models import PolicyVersion
+from governance.models import ClearanceLevel, PolicyVersion
 from governance.services import learners_of
 from learners.models import Membership, User
 from progress import services as progress_services
@@ -387,6 +387,9 @@ def test_team_dashboard_counts_who_holds_each_level(client):
         body = client.get(reverse("teams:team")).content.decode()
     assert "Clearance" in body and "Cleared to post" in body
     assert "1 lost" in body
+    level = ClearanceLevel.objects.get(name="Cleared to post")
+    roster = f"{reverse('governance:roster')}?organisation={org.slug}&amp;level={level.pk}"
+    assert f'<a href="{roster}">' in body  # each count opens the roster at its level
 
 
 def test_me_costs_the_same_with_levels_whatever_the_history(client, django_assert_max_num_queries):
