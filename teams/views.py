@@ -115,6 +115,12 @@ def dashboard(request):
     table = team_table.TableContext.for_request(request, now=timezone.now())
     address = request.GET.copy()
     address.pop("page", None)
+    # Only organisations that define levels have a clearance section.
+    clearance = (
+        governance.team_clearance(request.user)
+        if any(t.has_clearance_levels for t in teams)
+        else []
+    )
     return render(
         request,
         "teams/team_dashboard.html",
@@ -126,12 +132,7 @@ def dashboard(request):
             "table_rows": team_table.rows_html(page.object_list, table),
             "query": address.urlencode(),
             "today": today,
-            # Only organisations that define levels have a clearance section.
-            "clearance": (
-                governance.team_clearance(request.user)
-                if any(t.has_clearance_levels for t in teams)
-                else []
-            ),
+            "clearance_html": team_table.clearance_html(clearance, reverse("governance:roster")),
         },
     )
 

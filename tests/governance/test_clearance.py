@@ -392,6 +392,25 @@ def test_team_dashboard_counts_who_holds_each_level(client):
     assert f'<a href="{roster}">' in body  # each count opens the roster at its level
 
 
+def test_team_dashboard_escapes_level_names_and_lists_each_organisation(client):
+    org, learner, manager, track = make_world()
+    gov.level(org, '<b onmouseover="x()">Cleared & posting</b>', tracks=[track])
+    other = gov.organisation("globex")
+    gov.team(other, "Globex team", manager=manager, learners=[learner])
+    gov.level(other, "Globex voice", tracks=[track])
+    client.force_login(manager)
+    body = client.get(reverse("teams:team")).content.decode()
+    assert "<b onmouseover" not in body
+    assert "&lt;b onmouseover=&quot;x()&quot;&gt;Cleared &amp; posting&lt;/b&gt;" in body
+    section = body[
+        body.index('id="clearance-title"') : body.index(
+            "</section>", body.index('id="clearance-title"')
+        )
+    ]
+    assert section.count('<ul class="stats">') == 2 and "Globex voice" in section
+    assert '<span class="stats__value">0</span>' in section and "1 not yet" in section
+
+
 def test_me_costs_the_same_with_levels_whatever_the_history(client, django_assert_max_num_queries):
     org, learner, _, track = make_world()
     gov.level(org, "Cleared to post", tracks=[track])
