@@ -600,6 +600,13 @@ def counts(
     return levels, User.objects.filter(pk__in=chosen).filter(matching).count()
 
 
+def with_status(counts: list[LevelCount], level: ClearanceLevel, status: str) -> int:
+    """How many of the people `counts` counted have `status` on `level`: the people
+    `Rules.condition(level, status)` keeps among them."""
+    (count,) = [count for count in counts if count.level.pk == level.pk]
+    return {CLEARED: count.cleared, LOST: count.lost, NOT_CLEARED: count.not_cleared}[status]
+
+
 def _built(people: QuerySet[User] | Callable[[], QuerySet[User]]) -> QuerySet[User]:
     return people if isinstance(people, QuerySet) else people()
 
