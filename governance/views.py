@@ -276,12 +276,7 @@ def _chosen_levels(rules: clearance.Rules, level_id: str) -> list:
 
 def _roster_filter(rules: clearance.Rules, levels: list, status: str) -> Q:
     """People with `status` on any of `levels`, in SQL."""
-    if not status:
-        return Q()
-    matches = Q(pk__isnull=True)  # no level: nobody
-    for level in levels:
-        matches |= rules.condition(level, status)
-    return matches
+    return rules.condition_on_any(levels, status) if status else Q()
 
 
 @login_required

@@ -324,6 +324,38 @@ def test_the_database_counts_each_level_as_evaluate_decides_it_in_one_query():
     assert queries == [1, 1]
 
 
+def test_the_roster_filter_on_any_level_keeps_whom_evaluate_gives_that_status_on_one():
+    org, _, _, track = make_world()
+    other = factories.make_track(slug="spokesperson", modules=1, lessons_per_module=1)
+    post = gov.level(org, "Can post for the brand", tracks=[track])
+    speak = gov.level(org, "Spokesperson", tracks=[other])
+    with gov.at(day(0)):
+        gov.publish(org, "Version 1.")
+    with gov.at(day(5)):
+        gov.publish(org, "Version 2.", summary="Changed.")
+    ids = mixed_crowd(org, track, 16)
+    for n, user in enumerate(User.objects.filter(pk__in=ids).order_by("pk")):
+        if n % 3 != 2:  # across the four kinds of the first level: some hold both levels
+            with gov.at(day(6)):
+                gov.certify(user, other, months=1 if n % 3 == 1 else 12)
+    rules = clearance.Rules(org, now=day(60))
+    evaluated = rules.evaluate(ids)
+    seen = set()
+    for levels in ([post], [speak], [post, speak]):
+        for status in (clearance.CLEARED, clearance.LOST, clearance.NOT_CLEARED):
+            expected = {
+                pk
+                for pk, statuses in evaluated.items()
+                if any(s.status == status for s in statuses if s.level in levels)
+            }
+            found = User.objects.filter(pk__in=ids).filter(rules.condition_on_any(levels, status))
+            assert set(found.values_list("pk", flat=True)) == expected, (levels, status)
+            seen.add((len(levels), status, 0 < len(expected) < len(ids)))
+    # Every status on both levels kept some people and left some out.
+    assert {(2, status, True) for status in ("cleared", "lost", "not_cleared")} <= seen
+    assert not User.objects.filter(rules.condition_on_any([], clearance.CLEARED)).exists()
+
+
 def test_the_dashboard_counts_every_organisation_in_the_same_two_queries():
     """Staff see every team: the counts per organisation equal each organisation's own
     summary, and another organisation adds no query."""
