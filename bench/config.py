@@ -90,6 +90,7 @@ PAGE_CASES = {
     "policy": "governance:policy",
     "policy_edit": "governance:policy_edit",
     "roster": "governance:roster",
+    "roster_lost": "governance:roster",  # filtered: who lost any level (?status=lost)
     "roster_csv": "governance:roster_csv",
     "freshness": "governance:freshness",
     "studio": "practice:studio",

@@ -277,6 +277,7 @@ def page_cases(
         "policy": (reverse("governance:policy"), learner),
         "policy_edit": (reverse("governance:policy_edit"), author),
         "roster": (reverse("governance:roster"), manager),
+        "roster_lost": (f"{reverse('governance:roster')}?status=lost", manager),
         "roster_csv": (reverse("governance:roster_csv"), manager),
         "freshness": (reverse("governance:freshness"), author),
         "studio": (reverse("practice:studio"), learner),

@@ -130,7 +130,7 @@ def targets(ratio: dict, growth: dict, small_scale: dict, scale: dict) -> list[T
                    large <= 8 and small == large)
         )  # fmt: skip
     people = f"{small_scale['big_team']} and {scale['big_team']} people"
-    for case in ("team_50", "team_all", "team_staff", "roster"):
+    for case in ("team_50", "team_all", "team_staff", "roster", "roster_lost"):
         small, large = growth[case]
         found.append(
             Target(f"queries {case}", f"{small} -> {large}", f"<= 10, same for {people}",
