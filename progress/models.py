@@ -144,7 +144,12 @@ class QuizAttempt(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
-        indexes = [models.Index(fields=["learner", "quiz"])]
+        indexes = [
+            models.Index(fields=["learner", "quiz"]),
+            # Who is out of attempts: the few attempts at or past a quiz's limit
+            # (progress.quizzes.locked_out), found without reading a team's whole history.
+            models.Index(fields=["quiz", "number"], name="quiz_attempt_quiz_number_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "quiz", "number"], name="quiz_attempt_number_unique"
