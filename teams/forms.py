@@ -2,7 +2,7 @@ from django import forms
 
 from core.widgets import PlainSelect
 from courses.models import Track
-from learners.models import TrackAssignment
+from learners.models import Membership, TrackAssignment
 from learners.selectors import managed_teams, team_learners
 
 from .dashboards import SORTS, STATUSES
@@ -88,10 +88,31 @@ class InviteForm(forms.Form):
         return cleaned
 
 
+class LearnerField(forms.ModelChoiceField):
+    """One of the manager's learners, chosen from a list or, in large teams, typed as an email
+    address (a list of thousands of names is no way to find one, and its HTML alone ran to
+    800 KB for a team of 10,000). Either way the value must be someone in their teams: the
+    queryset is theirs, so anyone else is "not one of the choices"."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and "@" in value:
+            try:
+                return self.queryset.get(email__iexact=value.strip())
+            except self.queryset.model.DoesNotExist:
+                raise forms.ValidationError(
+                    "Nobody with that email address learns in your teams.", code="invalid_choice"
+                ) from None
+        return super().to_python(value)
+
+
+# Up to this many learners the person is picked from a list; beyond it, typed as an address.
+LEARNERS_LISTED = 300
+
+
 class AssignForm(forms.Form):
     track = forms.ModelChoiceField(queryset=None, label="Track")
     team = forms.ModelChoiceField(queryset=None, required=False, label="A whole team")
-    learner = forms.ModelChoiceField(queryset=None, required=False, label="…or one person")
+    learner = LearnerField(queryset=None, required=False, label="…or one person")
     due_date = forms.DateField(
         required=False, label="Due date (optional)", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -99,10 +120,19 @@ class AssignForm(forms.Form):
     def __init__(self, *args, manager, **kwargs):
         super().__init__(*args, **kwargs)
         teams = managed_teams(manager)
+        learners = team_learners(teams).order_by("display_name", "email")
         self.fields["track"].queryset = Track.objects.published()
         self.fields["team"].queryset = teams
-        self.fields["learner"].queryset = team_learners(teams).order_by("display_name", "email")
-        self.fields["learner"].label_from_instance = lambda user: f"{user.name} <{user.email}>"
+        field = self.fields["learner"]
+        field.queryset = learners
+        field.label_from_instance = lambda user: f"{user.name} <{user.email}>"
+        # Counted by memberships (no DISTINCT over the people): someone in two teams counts
+        # twice, which a threshold can bear.
+        memberships = Membership.objects.filter(team__in=teams, role=Membership.Role.LEARNER)
+        if memberships[LEARNERS_LISTED : LEARNERS_LISTED + 1].exists():
+            field.label = "…or one person (their email address)"
+            field.help_text = "Your teams are too large to list everyone: type the address."
+            field.widget = forms.EmailInput(attrs={"autocomplete": "off"})
 
     def clean(self):
         cleaned = super().clean()

@@ -255,6 +255,30 @@ def test_a_manager_cannot_assign_outside_their_teams(client, org):
         )
 
 
+def test_in_large_teams_one_person_is_named_by_their_email_address(client, org, monkeypatch):
+    from teams import forms as team_forms
+
+    client.force_login(org["manager"])
+    page = client.get(reverse("teams:team_assignments")).content.decode()
+    assert "Ana &lt;ana@example.com&gt;</option>" in page  # two learners: a list
+    monkeypatch.setattr(team_forms, "LEARNERS_LISTED", 1)
+    page = client.get(reverse("teams:team_assignments")).content.decode()
+    assert 'type="email" name="learner"' in page and "ana@example.com" not in page
+    assert "too large to list everyone" in page
+    response = client.post(
+        reverse("teams:team_assignments"),
+        {"track": org["track"].pk, "learner": "otto@example.com"},  # in another manager's team
+    )
+    assert response.status_code == 400
+    assert "Nobody with that email address learns in your teams." in response.content.decode()
+    assert not TrackAssignment.objects.exists()
+    response = client.post(
+        reverse("teams:team_assignments"), {"track": org["track"].pk, "learner": " Ana@Example.com"}
+    )
+    assert response.status_code == 302
+    assert TrackAssignment.objects.get().learner == org["ana"]
+
+
 def test_past_due_dates_are_refused(client, org):
     client.force_login(org["manager"])
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
