@@ -6,7 +6,6 @@ import csv
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from audit import selectors as audit_selectors
 from audit import services as audit
 from audit.forms import EntryFilterForm
 from core.csv import Echo, csv_safe
+from core.pagination import CappedCountPaginator
 
 from . import policy as policies
 
@@ -39,7 +39,7 @@ def _visible_entries(request):
 @require_safe
 def audit_log(request):
     form, owned, rows = _visible_entries(request)
-    page = Paginator(rows, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedCountPaginator(rows, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

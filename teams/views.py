@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.charts import month_starts, monthly_bars
 from core.csv import csv_safe
+from core.pagination import CappedCountPaginator
 from courses.models import Quiz, Track
 from governance import services as governance
 from learners import selectors as memberships
@@ -229,7 +230,7 @@ def export_csv(request):
 def review_queue(request):
     """The one review inbox: assignments, then what other apps route to the manager (posts)."""
     submissions = dashboards.awaiting_review(request.user)
-    page = Paginator(submissions, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedCountPaginator(submissions, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     sections = [
         (source.template, source.items(request.user)) for source in extensions.review_sources()
     ]
