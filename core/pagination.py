@@ -7,13 +7,14 @@ count stops a little past what the page needs: beyond that the page says "more t
 """
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 COUNTED_UP_TO = 1000
 
 
 class CappedCountPaginator(Paginator):
-    """A paginator over a queryset that counts at most `counted_up_to` rows, or just past the
+    """A paginator over a queryset (or anything sliceable with a `count_up_to(limit)`) that counts at most `counted_up_to` rows, or just past the
     requested page when that lies further. `more` tells whether rows lie beyond the count;
     every page up to the requested one and the next is then exact, so "previous" and "next"
     are always right."""
@@ -34,6 +35,13 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list.order_by()[: self.counted_up_to + 1].count()
+        found = count_up_to(self.object_list, self.counted_up_to + 1)
         self.more = found > self.counted_up_to
         return min(found, self.counted_up_to)
+
+
+def count_up_to(rows, limit: int) -> int:
+    """How many rows there are, counting no further than `limit`."""
+    if isinstance(rows, QuerySet):
+        return rows.order_by()[:limit].count()
+    return rows.count_up_to(limit)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from core import localtime
+from core.prepared import prepared
 from courses.models import Lesson, PracticeAssignment
 from governance.models import BannedTerm
 from learners.models import Membership, User
@@ -184,7 +185,28 @@ def waiting_for_review(user: User) -> QuerySet[PracticePost]:
 
 
 def review_queue(user: User) -> list[PracticePost]:
-    return list(waiting_for_review(user).select_related("learner").order_by("updated_at"))
+    """Posts waiting for `user`'s review, oldest first, with their learner. One query, compiled
+    once (the review inbox reads it on every visit: building it cost 3 ms of the page)."""
+    if not user.is_active:
+        return []
+    read = _review_queue_of_staff if user.is_staff else _review_queue_of_reviewer
+    return read(reviewer_id=user.pk)
+
+
+def _review_queue(reviewer_id: int, *, staff: bool) -> QuerySet[PracticePost]:
+    reviewer = User(pk=reviewer_id, is_staff=staff, is_active=True)
+    return (
+        waiting_for_review(reviewer)
+        .select_related("learner")
+        .only(*_QUEUE_COLUMNS)
+        .order_by("updated_at", "pk")
+    )
+
+
+_QUEUE_COLUMNS = ("learner_id", "network", "text", "status", "updated_at",
+                  "learner__display_name", "learner__email")  # fmt: skip
+_review_queue_of_reviewer = prepared(lambda reviewer_id: _review_queue(reviewer_id, staff=False))
+_review_queue_of_staff = prepared(lambda reviewer_id: _review_queue(reviewer_id, staff=True))
 
 
 # -- the composer ------------------------------------------------------------------------

@@ -229,7 +229,7 @@ def export_csv(request):
 @reviewer_required
 def review_queue(request):
     """The one review inbox: assignments, then what other apps route to the manager (posts)."""
-    submissions = dashboards.awaiting_review(request.user)
+    submissions = dashboards.WaitingForReview(request.user)
     page = CappedCountPaginator(submissions, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     sections = [
         (source.template, source.items(request.user)) for source in extensions.review_sources()
