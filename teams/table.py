@@ -41,13 +41,20 @@ def short_ago(then, now) -> str:
     """ "5 minutes ago", "3 days ago", "2 weeks ago": one unit, rounded down, which is what a
     table column needs (and a tenth of the cost of Django's two-unit, calendar-exact timesince,
     on 50 rows a page)."""
+    if (now - then).total_seconds() < 60:
+        return "just now"
+    return f"{short_span(then, now)} ago"
+
+
+def short_span(then, now) -> str:
+    """How long from `then` to `now` in one unit, rounded down: "5 minutes", "3 days"."""
     seconds = (now - then).total_seconds()
     if seconds < 60:
-        return "just now"
+        return "under a minute"
     for size, unit, below in _AGO_UNITS:
         if below is None or seconds < below:
             count = int(seconds // size)
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+            return f"{count} {unit}{'' if count == 1 else 's'}"
     raise AssertionError("unreachable")  # the last unit has no upper bound
 
 
@@ -125,6 +132,30 @@ def row_html(row: dict, table: TableContext) -> str:
         f"<td>{due_cell}</td><td>{active_cell}</td><td>{quiz_cell}</td>"
         f"<td>{reviews_cell}</td><td>{nudge}</td></tr>"
     )
+
+
+def inbox_rows_html(submissions, now) -> SafeString:
+    """The review inbox's `<tr>`s for a page of waiting submissions (dashboards.WaitingForReview):
+    built here for the dashboard's reason (through the template language, with Django's
+    timesince and a URL reversal per row, 50 rows cost 4.8 ms, more than the rest of the page)."""
+    first = reverse("progress:submission", args=[0])
+    before, after = escape(first.removesuffix("0/")), "/"
+    rows = []
+    for submission in submissions:
+        name = escape(submission.learner.name)
+        assignment = submission.assignment
+        title = escape(assignment.title)
+        # Kept on one line in a narrow column, as Django's timesince does.
+        waited = short_span(submission.submitted_at, now).replace(" ", "\xa0")
+        rows.append(
+            f"<tr><td>{name}</td>"
+            f'<td>{title}<br><span class="muted">{escape(assignment.lesson.track.title)}</span></td>'
+            f"<td>{submission.version}</td><td>{waited}</td>"
+            f'<td><a class="button button--small" href="{before}{submission.pk}{after}">Review'
+            f'<span class="sr-only"> {name}\'s {title}</span></a></td></tr>'
+        )
+    # Every text from the database (names, titles) is escaped above.
+    return mark_safe("\n".join(rows))  # noqa: S308  # nosec B308 B703
 
 
 def clearance_html(clearance: list, roster_url: str) -> SafeString:

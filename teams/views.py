@@ -239,7 +239,12 @@ def review_queue(request):
     return render(
         request,
         "teams/team_reviews.html",
-        {"page": page, "sections": sections, "now": timezone.now(), "reviews_waiting": waiting},
+        {
+            "page": page,
+            "table_rows": team_table.inbox_rows_html(page.object_list, timezone.now()),
+            "sections": sections,
+            "reviews_waiting": waiting,
+        },
     )
 
 

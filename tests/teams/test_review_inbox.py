@@ -96,3 +96,41 @@ def test_opening_the_inbox_refreshes_the_menus_count(client, waiting):
 
     assert '<span class="badge">2<span class="sr-only"> waiting</span></span>' in page
     assert dashboards.reviews_waiting_for_menu(waiting) == 2
+
+
+def test_each_waiting_assignment_links_to_its_review_and_says_how_long_it_waited(client, waiting):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from progress.models import Submission
+
+    submission = Submission.objects.get()
+    Submission.objects.filter(pk=submission.pk).update(
+        submitted_at=timezone.now() - timedelta(days=3, hours=5)
+    )
+    client.force_login(waiting)
+
+    page = client.get(reverse("teams:team_reviews")).content.decode()
+
+    row = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert "<td>Lena Learner</td>" in row
+    assert f'href="{submission.get_absolute_url()}"' in row
+    assert f"<td>{submission.version}</td><td>3\xa0days</td>" in row
+    assert f"Lena Learner's {submission.assignment.title}" in row
+    assert submission.assignment.lesson.track.title in row
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(30, "under a minute"), (90, "1 minute"), (7_200, "2 hours"), (15 * 86_400, "2 weeks")],
+)
+def test_how_long_something_waited_reads_in_one_unit(seconds, text):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from teams.table import short_span
+
+    now = timezone.now()
+    assert short_span(now - timedelta(seconds=seconds), now) == text
