@@ -89,6 +89,23 @@ class PreparedRead:
         paged = (f"{compiled.sql} LIMIT %s OFFSET %s", (*params, int(limit), int(offset)))
         return list(_bound(compiled, using, paged))
 
+    def count(self, *, up_to: int | None = None, **values: Value) -> int:
+        """How many rows the read gives, counting no further than `up_to` when given: the
+        kept SQL wrapped in `SELECT COUNT(*)`. Build an unordered read for it (an ORDER BY
+        would make the database sort rows it only counts)."""
+        values = _plain(values)
+        if _has_an_empty_list(values):
+            rows = self.build(**values)
+            return (rows[:up_to] if up_to is not None else rows).count()
+        using, compiled, params = self._bind(values)
+        sql, params = compiled.sql, list(params)
+        if up_to is not None:
+            sql, params = f"{sql} LIMIT %s", [*params, int(up_to)]
+        with connections[using].cursor() as cursor:
+            # The ORM's own compiled SQL, wrapped: no value is in the text.
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS counted", params)  # noqa: S608  # nosec B608
+            return cursor.fetchone()[0]
+
     def sql(self, **values: int) -> tuple[str, tuple]:
         """The SQL and its parameters, for a query written as SQL around this one (a subquery)."""
         _, compiled, params = self._bind(_plain(values))

@@ -68,7 +68,7 @@ def _composer(request, *, form, post=None, checked=None, published_form=None, st
         "preview": checked.preview,
         "findings": checked.findings,
         "posts": posts,
-        "to_review": studio.waiting_for_review(learner).count(),
+        "to_review": studio.how_many_wait_for_review(learner),
         "networks": networks.NETWORKS,
         "last_reviewed": networks.LAST_REVIEWED,
     }

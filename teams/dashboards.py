@@ -281,14 +281,7 @@ class WaitingForReview:
         return self.rows.page(offset=bounds.start, limit=bounds.stop - bounds.start, **self.values)
 
     def count_up_to(self, limit: int) -> int:
-        sql, params = self.ids.sql(**self.values)
-        with connection.cursor() as cursor:
-            # The ORM's compiled SQL, wrapped: nothing from the request is in the text.
-            cursor.execute(
-                f"SELECT COUNT(*) FROM ({sql} LIMIT %s) AS waiting",  # noqa: S608  # nosec B608
-                (*params, limit),
-            )
-            return cursor.fetchone()[0]
+        return self.ids.count(up_to=limit, **self.values)
 
 
 @dataclass

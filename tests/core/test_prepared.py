@@ -227,3 +227,16 @@ def test_only_a_whole_list_inside_in_becomes_an_array():
     assert new_slots == ((0, "team", None), (1, "people", WHOLE), (2, "people", 0))
     # Placeholders that don't line up with the parameters: nothing is touched.
     assert _lists_as_arrays(sql, params[:3], slots[:3]) == (sql, params[:3], slots[:3])
+
+
+def test_a_prepared_count_is_the_orms_count_and_stops_where_asked(two_learners):
+    def enrolments(people):
+        return Enrolment.objects.filter(learner_id__in=people).order_by().values("pk")
+
+    read = prepared(enrolments)
+    first, second = two_learners
+    for people in ([first.pk], [first.pk, second.pk], [10**6], []):
+        assert read.count(people=people) == enrolments(people).count()
+    assert read.count(people=[first.pk, second.pk], up_to=2) == 2
+    assert read.count(people=[first.pk, second.pk], up_to=10) == 4
+    assert read.count(people=[], up_to=2) == 0

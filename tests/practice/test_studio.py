@@ -483,3 +483,19 @@ def test_a_failed_email_leaves_the_request_standing_for_the_dispatcher(
     assert post.status == PracticePost.Status.IN_REVIEW
     message = Message.objects.get(kind="post_review_request")
     assert message.status == Message.Status.FAILED  # the hourly dispatcher retries it
+
+
+def test_the_studio_counts_the_posts_waiting_for_its_reader(client):
+    manager = factories.UserFactory()
+    learners = factories.UserFactory.create_batch(2)
+    factories.team_with(manager=manager, learners=learners)
+    for learner in learners:
+        post = PracticePost.objects.create(learner=learner, network="linkedin", text="Hello")
+        studio.request_review(post=post, reviewer=manager)
+    client.force_login(manager)
+
+    page = client.get(reverse("practice:studio")).content.decode()
+    assert "2 posts waiting for your review" in page
+
+    manager.is_active = False  # an inactive reviewer reviews nothing
+    assert studio.how_many_wait_for_review(manager) == 0
