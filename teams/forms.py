@@ -50,6 +50,7 @@ class InviteForm(forms.Form):
         queryset=None,
         label="Team",
         help_text="Used for lines that don't name a team.",
+        widget=PlainSelect,
     )
     emails = forms.CharField(
         label="Email addresses",
@@ -110,9 +111,15 @@ LEARNERS_LISTED = 300
 
 
 class AssignForm(forms.Form):
-    track = forms.ModelChoiceField(queryset=None, label="Track")
-    team = forms.ModelChoiceField(queryset=None, required=False, label="A whole team")
-    learner = LearnerField(queryset=None, required=False, label="…or one person")
+    # Selects built in Python (core.widgets): a list of 300 people through Django's option
+    # templates cost about 9 ms (0.2 this way).
+    track = forms.ModelChoiceField(queryset=None, label="Track", widget=PlainSelect)
+    team = forms.ModelChoiceField(
+        queryset=None, required=False, label="A whole team", widget=PlainSelect
+    )
+    learner = LearnerField(
+        queryset=None, required=False, label="…or one person", widget=PlainSelect
+    )
     due_date = forms.DateField(
         required=False, label="Due date (optional)", widget=forms.DateInput(attrs={"type": "date"})
     )
