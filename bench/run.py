@@ -258,9 +258,9 @@ def main(argv: list[str] | None = None) -> int:
             digest = run_digest(env, large_db, workdir)
 
         page_rows = report.pages(measurements, plan, small_plan, checks)
-        ratio = report.ratios(measurements) if set(cases) == set(CASES) else {}
+        ratio = report.ratios(measurements)
         growth = report.queries_growth(small_plan, plan)
-        found = report.targets(ratio, growth, SMALL.as_dict(), scale.as_dict()) if ratio else []
+        found = report.targets(ratio, growth, SMALL.as_dict(), scale.as_dict())
         found += report.tails_targets(tails_found)
         found += report.digest_targets(digest)
         bare_cpu = page_rows.get("bare_auth", {}).get("cpu_ms")
