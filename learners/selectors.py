@@ -90,9 +90,13 @@ def review_route(learner: User) -> ReviewRoute:
     return ReviewRoute("staff", User.objects.filter(is_active=True, is_staff=True).order_by("pk"))
 
 
-def reviewed_learners(user: User) -> Q:
+def reviewed_learners(user: User, *, person: str = "pk") -> Q:
     """The mirror of review_route, as a filter on User: the learners whose work `user` reviews
-    (apart from staff, who review everyone). Subqueries only: chain it, don't loop."""
+    (apart from staff, who review everyone). Subqueries only: chain it, don't loop.
+
+    `person` names the column holding the person when filtering other rows (a submission's
+    "learner_id"): filtering them through a users subquery made PostgreSQL join every user to
+    every row it walked (a review inbox of 10,000 people: 35 ms, against 1 ms this way)."""
     managed = Membership.objects.filter(user=user, role=Membership.Role.MANAGER).values("team_id")
     named_for = Organisation.reviewers.through.objects.filter(user=user).values("organisation_id")
     unmanaged_in_named = Membership.objects.filter(
@@ -109,8 +113,8 @@ def reviewed_learners(user: User) -> Q:
     learners_of_managed = Membership.objects.filter(
         role=Membership.Role.LEARNER, team_id__in=managed
     )
-    return Q(pk__in=learners_of_managed.values("user_id")) | Q(
-        pk__in=unmanaged_in_named.values("user_id")
+    return Q(**{f"{person}__in": learners_of_managed.values("user_id")}) | Q(
+        **{f"{person}__in": unmanaged_in_named.values("user_id")}
     )
 
 

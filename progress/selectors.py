@@ -34,17 +34,13 @@ def submissions_visible_to(user: User):
     everything for staff."""
     if user.is_staff:
         return Submission.objects.all()
-    return Submission.objects.filter(
-        Q(learner=user) | Q(learner__in=User.objects.filter(reviewed_learners(user)).values("pk"))
-    )
+    return Submission.objects.filter(Q(learner=user) | reviewed_learners(user, person="learner_id"))
 
 
 def submissions_reviewable_by(user: User):
     if user.is_staff:
         return Submission.objects.all()
-    return Submission.objects.filter(
-        learner__in=User.objects.filter(reviewed_learners(user)).values("pk")
-    )
+    return Submission.objects.filter(reviewed_learners(user, person="learner_id"))
 
 
 @dataclass

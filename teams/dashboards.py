@@ -246,9 +246,7 @@ def _awaiting_review(reviewer_id: int | None) -> QuerySet[Submission]:
     """`awaiting_review` for the reviewer with this id, or for staff (None)."""
     waiting = Submission.objects.filter(status=Submission.Status.AWAITING_REVIEW)
     if reviewer_id is not None:
-        waiting = waiting.filter(
-            learner__in=User.objects.filter(reviewed_learners(User(pk=reviewer_id)))
-        )
+        waiting = waiting.filter(reviewed_learners(User(pk=reviewer_id), person="learner_id"))
     return (
         waiting.select_related("learner", "assignment__lesson__track")
         .only(*_INBOX_COLUMNS)
