@@ -46,44 +46,52 @@ def post_reviewers(learner: User) -> QuerySet[User]:
     """Who may review `learner`'s posts: their reviewers (learners.selectors.review_route: their
     managers, else the reviewers their organisation named, else staff) and, in an organisation
     that allows peer review, the other learners of their teams. Three queries at most."""
-    teams = Membership.objects.filter(user=learner, role=Membership.Role.LEARNER).values("team_id")
-    peers = Q(
-        memberships__team_id__in=teams,
-        memberships__role=Membership.Role.LEARNER,
-        memberships__team__organisation__allow_peer_review=True,
-    )
-    reviewers = review_route(learner).reviewers.values("pk")
+    teams = Membership.objects.filter(
+        user=learner,
+        role=Membership.Role.LEARNER,
+        team__organisation__allow_peer_review=True,
+    ).values("team_id")
+    peers = Membership.objects.filter(team_id__in=teams, role=Membership.Role.LEARNER)
+    reviewers = review_route(learner).reviewers.order_by().values("pk")
+    # One list of ids (a UNION), which the database gathers first: a join to the memberships
+    # needed DISTINCT over every user, and an OR of two lists made it test each of them (16-29
+    # ms for a learner in an organisation of 50,000).
+    candidates = reviewers.union(peers.order_by().values("user_id"))
     return (
-        User.objects.filter(is_active=True)
-        .filter(Q(pk__in=reviewers) | peers)
+        User.objects.filter(is_active=True, pk__in=candidates)
         .exclude(pk=learner.pk)
-        .distinct()
         .order_by("display_name", "email")
     )
 
 
 def learners_reviewable_by(user: User) -> QuerySet[User]:
     """The mirror of post_reviewers: learners whose posts `user` may review."""
+    return User.objects.filter(_reviewable_by(user, person="pk"))
+
+
+def _reviewable_by(user: User, *, person: str) -> Q:
+    """`learners_reviewable_by` as a filter on the column `person` names (a post's
+    "learner_id"): filtering posts through a users subquery made PostgreSQL gather everyone a
+    manager of 10,000 may review to find one post (20 ms)."""
     if not user.is_active:  # post_reviewers offers active people only
-        return User.objects.none()
+        return Q(pk__in=[])
     if user.is_staff:
-        return User.objects.exclude(pk=user.pk)
+        return ~Q(**{person: user.pk})
     peers = Membership.objects.filter(
         user=user,
         role=Membership.Role.LEARNER,
         team__organisation__allow_peer_review=True,
     ).values("team_id")
-    return User.objects.filter(
-        reviewed_learners(user)
-        | Q(memberships__team_id__in=peers, memberships__role=Membership.Role.LEARNER)
-    ).exclude(pk=user.pk)
+    peer_learners = Membership.objects.filter(team_id__in=peers, role=Membership.Role.LEARNER)
+    return (
+        reviewed_learners(user, person=person)
+        | Q(**{f"{person}__in": peer_learners.values("user_id")})
+    ) & ~Q(**{person: user.pk})
 
 
 def posts_to_review(user: User) -> QuerySet[PracticePost]:
     """Posts `user` was asked to review and still may: a reviewer who left the team sees none."""
-    return PracticePost.objects.filter(
-        reviewer=user, learner__in=learners_reviewable_by(user).values("pk")
-    )
+    return PracticePost.objects.filter(_reviewable_by(user, person="learner_id"), reviewer=user)
 
 
 # A reviewer who lost the right to review a learner (no longer their team's manager, out of
