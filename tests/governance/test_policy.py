@@ -286,3 +286,16 @@ def test_policy_text_is_sanitised_like_every_other_markdown(client, org, people)
     assert dangerous_parts(version.body_html) == []
     client.force_login(sean)
     assert "<script>alert" not in client.get(reverse("governance:policy")).content.decode()
+
+
+def test_the_organisations_members_are_its_active_people_each_counted_once(org, people):
+    carrie, sean, morgan = people
+    gov.team(org, "Social", manager=carrie, learners=[sean])  # Sean and Carrie in two teams
+    gone = factories.UserFactory(is_active=False)
+    gov.team(org, "Former", learners=[gone])
+    gov.team(gov.organisation("globex"), "Elsewhere", learners=[factories.UserFactory()])
+
+    members = governance.members_of(org)
+
+    assert sorted(members.values_list("pk", flat=True)) == sorted([carrie.pk, sean.pk, morgan.pk])
+    assert members.count() == 3
