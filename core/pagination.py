@@ -14,10 +14,10 @@ COUNTED_UP_TO = 1000
 
 
 class CappedCountPaginator(Paginator):
-    """A paginator over a queryset (or anything sliceable with a `count_up_to(limit)`) that counts at most `counted_up_to` rows, or just past the
-    requested page when that lies further. `more` tells whether rows lie beyond the count;
-    every page up to the requested one and the next is then exact, so "previous" and "next"
-    are always right."""
+    """A paginator over a queryset (or anything sliceable with a `count_up_to(limit)`) that
+    counts at most `counted_up_to` rows, or just past the requested page when that lies
+    further. `more` tells whether rows lie beyond the count; every page up to the requested one
+    and the next is then exact, so "previous" and "next" are always right."""
 
     def __init__(self, object_list, per_page, *, counted_up_to: int | None = None):
         super().__init__(object_list, per_page)
