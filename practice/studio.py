@@ -46,17 +46,11 @@ def post_reviewers(learner: User) -> QuerySet[User]:
     """Who may review `learner`'s posts: their reviewers (learners.selectors.review_route: their
     managers, else the reviewers their organisation named, else staff) and, in an organisation
     that allows peer review, the other learners of their teams. Three queries at most."""
-    teams = Membership.objects.filter(
-        user=learner,
-        role=Membership.Role.LEARNER,
-        team__organisation__allow_peer_review=True,
-    ).values("team_id")
-    peers = Membership.objects.filter(team_id__in=teams, role=Membership.Role.LEARNER)
     reviewers = review_route(learner).reviewers.order_by().values("pk")
     # One list of ids (a UNION), which the database gathers first: a join to the memberships
     # needed DISTINCT over every user, and an OR of two lists made it test each of them (16-29
     # ms for a learner in an organisation of 50,000).
-    candidates = reviewers.union(peers.order_by().values("user_id"))
+    candidates = reviewers.union(_peers_of(learner).order_by().values("user_id"))
     return (
         User.objects.filter(is_active=True, pk__in=candidates)
         .exclude(pk=learner.pk)
@@ -77,16 +71,21 @@ def _reviewable_by(user: User, *, person: str) -> Q:
         return Q(pk__in=[])
     if user.is_staff:
         return ~Q(**{person: user.pk})
-    peers = Membership.objects.filter(
+    return (
+        reviewed_learners(user, person=person)
+        | Q(**{f"{person}__in": _peers_of(user).values("user_id")})
+    ) & ~Q(**{person: user.pk})
+
+
+def _peers_of(user: User) -> QuerySet[Membership]:
+    """The learner memberships of the teams `user` learns in, in organisations that allow peer
+    review (`user`'s own among them): who may review each other's posts, both ways."""
+    teams = Membership.objects.filter(
         user=user,
         role=Membership.Role.LEARNER,
         team__organisation__allow_peer_review=True,
     ).values("team_id")
-    peer_learners = Membership.objects.filter(team_id__in=peers, role=Membership.Role.LEARNER)
-    return (
-        reviewed_learners(user, person=person)
-        | Q(**{f"{person}__in": peer_learners.values("user_id")})
-    ) & ~Q(**{person: user.pk})
+    return Membership.objects.filter(team_id__in=teams, role=Membership.Role.LEARNER)
 
 
 def posts_to_review(user: User) -> QuerySet[PracticePost]:
