@@ -6,7 +6,6 @@ did:key itself and fetches the status list from the live server, nothing else.""
 import hashlib
 import io
 import json
-import os
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from learners.models import Organisation, TrackAssignment
 from progress import recertification, services
 from progress.models import Certificate, Enrolment
 from tests import factories
+from tests.clock import suite_clock_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,15 +50,14 @@ def verify(verifier_script, live_server, settings, tmp_path):
         path = tmp_path / "credential.json"
         path.write_text(text)
         command = ["node", verifier_script, str(path), "--allow-origin", live_server.url]
-        # A suite run with the clock moved ahead (tests/conftest.py) moves the verifier's too
-        # (libfaketime): it checks validFrom and validUntil against its own clock.
-        if offset_days := int(os.environ.get("SOCIALCRAFT_CLOCK_OFFSET_DAYS", "0")):
-            command = ["faketime", "-f", f"+{offset_days}d", *command]
+        # The verifier checks validFrom and validUntil against its own clock, so a suite run
+        # with the clock moved ahead (tests/conftest.py) moves the verifier's too.
         done = subprocess.run(  # noqa: S603 (the verifier the fixture built)
             command,
             capture_output=True,
             text=True,
             timeout=120,
+            env=suite_clock_env(),
         )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)

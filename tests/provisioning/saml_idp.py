@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from tests.clock import libfaketime, suite_clock_env
 from tests.provisioning.servers import free_port, serving
 
 WWW = Path("/usr/share/simplesamlphp/www")
@@ -26,8 +27,8 @@ def available() -> str | None:
         return "php is missing: run scripts/system-packages"
     if not (WWW / "saml2" / "idp" / "SSOService.php").exists():
         return "simplesamlphp is missing: run scripts/system-packages"
-    if os.environ.get("SOCIALCRAFT_CLOCK_OFFSET_DAYS", "0") != "0" and not shutil.which("faketime"):
-        return "faketime is missing (the clock-ahead runs need it): run scripts/system-packages"
+    if os.environ.get("SOCIALCRAFT_CLOCK_OFFSET_DAYS", "0") != "0" and libfaketime() is None:
+        return "libfaketime is missing (the clock-ahead runs need it): run scripts/system-packages"
     return None
 
 
@@ -136,11 +137,9 @@ def identity_provider(
     )
     (metadata / "saml20-sp-remote.php").write_text(f"<?php\n{remote}")
 
-    env = {**os.environ, "SIMPLESAMLPHP_CONFIG_DIR": str(config)}
+    # A suite run with the clock moved ahead (tests/conftest.py) moves the provider's clock too:
+    # Socialcraft checks its assertions' times against its own clock.
+    env = suite_clock_env({**os.environ, "SIMPLESAMLPHP_CONFIG_DIR": str(config)})
     command = ["php", "-S", f"127.0.0.1:{port}", "-t", str(WWW)]
-    # A suite run with the clock moved ahead (tests/conftest.py) moves the provider's clock too
-    # (libfaketime): Socialcraft checks its assertions' times against its own clock.
-    if offset_days := int(os.environ.get("SOCIALCRAFT_CLOCK_OFFSET_DAYS", "0")):
-        command = ["faketime", "-f", f"+{offset_days}d", *command]
     with serving(command, ready_url=entity_id, log_path=folder / "php.log", timeout=30, env=env):
         yield url, entity_id, certificate
