@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from audit import services as audit
 from core.csv import Echo, csv_safe
+from core.pagination import KnownCountPaginator
 from courses import selectors as course_selectors
 from courses.dates import add_months
 from courses.markdown import render_markdown
@@ -258,15 +258,6 @@ class _MatchingRows:
 
     def __getitem__(self, bounds: slice) -> list[governance.RosterPerson]:
         return [governance.RosterPerson(*row) for row in self.rows[bounds]]
-
-
-class KnownCountPaginator(Paginator):
-    """A paginator told how many rows there are (counted with the roster's other figures in
-    one query), so it doesn't count them again."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
 def _chosen_levels(rules: clearance.Rules, level_id: str) -> list:

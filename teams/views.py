@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.charts import month_starts, monthly_bars
 from core.csv import csv_safe
-from core.pagination import CappedCountPaginator
+from core.pagination import CappedCountPaginator, KnownCountPaginator
 from courses.models import Quiz, Track
 from governance import services as governance
 from learners import selectors as memberships
@@ -110,8 +109,8 @@ def dashboard(request):
     query = dashboard_sql.DashboardQuery(request.user, teams, filters, curriculum, today)
     counts = query.summary()
     shown = counts.get(filters.status, counts["assignments"])
-    paginator = Paginator(_RowsPage(query, shown), ROWS_PER_PAGE)
-    paginator.count = shown  # counted by the summary already
+    # Counted by the summary already.
+    paginator = KnownCountPaginator(_RowsPage(query, shown), ROWS_PER_PAGE, count=shown)
     page = paginator.get_page(request.GET.get("page"))
     table = team_table.TableContext.for_request(request, now=timezone.now())
     address = request.GET.copy()
