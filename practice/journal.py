@@ -3,17 +3,31 @@ and a manager's view of the team's growth. Numbers are what learners type in: no
 scraped or fetched.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.paginator import Page
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DateField, IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncWeek
 from django.utils import timezone
 
 from core import charts
+from core.pagination import KnownCountPaginator
 from learners.models import User
-from learners.selectors import managed_teams, team_learners
+from learners.selectors import learner_ids_in, managed_team_ids
 from progress.models import Certificate, LessonCompletion
 
 from . import networks
@@ -143,13 +157,28 @@ def profiles_with_numbers(
         .annotate(n=Sum("posts_published"))
         .values("n")[:1]
     )
-    return profiles.annotate(
+    numbers = profiles.annotate(
         latest_followers=Subquery(on_or_before.values("followers")[:1]),
         latest_on=Subquery(on_or_before.values("taken_on")[:1], output_field=DateField()),
         earlier_followers=Subquery(week_earlier.values("followers")[:1]),
         earlier_on=Subquery(week_earlier.values("taken_on")[:1], output_field=DateField()),
         posts_logged=Coalesce(Subquery(posts, output_field=IntegerField()), 0),
         posts_reported=Coalesce(Subquery(reported, output_field=IntegerField()), 0),
+    )
+    # A profile line's two rules, stated here once, in SQL, so that a team's totals can sum
+    # them: a change needs numbers from the last seven days and numbers a week older; a post
+    # may be both logged and reported, so the larger count of the two stands.
+    return numbers.annotate(
+        change=Case(
+            When(
+                latest_on__gt=today - timedelta(days=7),
+                earlier_followers__isnull=False,
+                then=F("latest_followers") - F("earlier_followers"),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        posts=Greatest("posts_logged", "posts_reported"),
     )
 
 
@@ -182,23 +211,18 @@ class ProfileLine:
         return min(round(100 * self.posts / self.goal), 100) if self.goal else 0
 
 
-def profile_line(row: dict, *, today: date) -> ProfileLine:
-    fresh = row["latest_on"] is not None and row["latest_on"] > today - timedelta(days=7)
-    change = (
-        row["latest_followers"] - row["earlier_followers"]
-        if fresh and row["earlier_followers"] is not None
-        else None
-    )
+def profile_line(row: dict) -> ProfileLine:
+    """A row of `profiles_with_numbers(...).values(*PROFILE_VALUES)` as a line."""
     return ProfileLine(
         id=row["pk"],
         network=row["network"],
         handle=row["handle"],
         followers=row["latest_followers"],
         latest_on=row["latest_on"],
-        change=change,
-        change_since=row["earlier_on"] if change is not None else None,
+        change=row["change"],
+        change_since=row["earlier_on"] if row["change"] is not None else None,
         goal=row["weekly_post_goal"],
-        posts=max(row["posts_logged"], row["posts_reported"]),
+        posts=row["posts"],
     )
 
 
@@ -210,10 +234,9 @@ PROFILE_VALUES = (
     "weekly_post_goal",
     "latest_followers",
     "latest_on",
-    "earlier_followers",
     "earlier_on",
-    "posts_logged",
-    "posts_reported",
+    "change",
+    "posts",
 )
 
 
@@ -265,7 +288,7 @@ def journal_page(learner: User) -> JournalPage:
     rows = profiles_with_numbers(
         GrowthProfile.objects.filter(learner=learner), today=today, posts_since=week_start(today)
     ).values(*PROFILE_VALUES)
-    profiles = [profile_line(row, today=today) for row in rows]
+    profiles = [profile_line(row) for row in rows]
     start = today - timedelta(days=WINDOW_DAYS)
     snapshots = list(
         GrowthSnapshot.objects.filter(learner=learner, taken_on__gte=start)
@@ -345,7 +368,7 @@ def portfolio_page(portfolio: Portfolio) -> PortfolioPage:
             today=today,
             posts_since=week_start(today),
         ).values(*PROFILE_VALUES)
-        profiles = [profile_line(row, today=today) for row in rows]
+        profiles = [profile_line(row) for row in rows]
         snapshots = list(
             GrowthSnapshot.objects.filter(
                 learner=learner, taken_on__gte=today - timedelta(days=WINDOW_DAYS)
@@ -369,10 +392,11 @@ def portfolio_page(portfolio: Portfolio) -> PortfolioPage:
 @dataclass
 class NetworkTotal:
     network: str
-    followers: int = 0
-    change: int = 0
-    posts: int = 0
-    people: set = field(default_factory=set)
+    people: int
+    profiles: int
+    followers: int
+    change: int
+    posts: int
 
     @property
     def network_name(self) -> str:
@@ -381,41 +405,86 @@ class NetworkTotal:
 
 @dataclass
 class TeamGrowth:
-    rows: list[tuple[User, ProfileLine]]
     totals: list[NetworkTotal]
+    page: Page  # of (person, ProfileLine), ordered by person
     sharing: int
     people: int
 
 
-def team_growth(manager: User) -> TeamGrowth:
-    """Growth of the learners in the manager's teams who chose to share it. Three queries."""
+TEAM_GROWTH_PER_PAGE = 50
+
+
+def team_growth(manager: User, *, page: str | int | None = 1) -> TeamGrowth:
+    """Growth of the learners in the manager's teams who chose to share it: totals by network
+    summed in the database, and the people's profiles a page at a time. Four queries however
+    many people share."""
     today = timezone.localdate()
-    learners = team_learners(managed_teams(manager))
-    sharing = learners.filter(portfolio__share_growth_with_team=True)
-    profiles = list(
-        profiles_with_numbers(
-            GrowthProfile.objects.filter(learner__in=sharing.values("pk")),
-            today=today,
-            posts_since=today - timedelta(days=6),
+    posts_since = today - timedelta(days=6)
+    learners = User.objects.filter(pk__in=learner_ids_in(managed_team_ids(manager)))
+    counts = learners.aggregate(
+        people=Count("pk"), sharing=Count("pk", filter=Q(portfolio__share_growth_with_team=True))
+    )
+    shared = GrowthProfile.objects.filter(
+        learner__in=learners.filter(portfolio__share_growth_with_team=True).values("pk")
+    )
+    by_network = (
+        profiles_with_numbers(shared, today=today, posts_since=posts_since)
+        .order_by()
+        .values("network")
+        .annotate(
+            people=Count("learner_id", distinct=True),
+            profiles=Count("pk"),
+            followers_total=Coalesce(Sum("latest_followers"), 0),
+            change_total=Coalesce(Sum("change"), 0),
+            posts_total=Coalesce(Sum("posts"), 0),
         )
-        .select_related("learner")
-        .order_by("learner__display_name", "learner__email", "network", "handle")
     )
-    rows, totals = [], {}
-    for profile in profiles:
-        line = profile_line({name: getattr(profile, name) for name in PROFILE_VALUES}, today=today)
-        rows.append((profile.learner, line))
-        total = totals.setdefault(line.network, NetworkTotal(line.network))
-        total.followers += line.followers or 0
-        total.change += line.change or 0
-        total.posts += line.posts
-        total.people.add(profile.learner_id)
+    totals = [
+        NetworkTotal(
+            network=row["network"],
+            people=row["people"],
+            profiles=row["profiles"],
+            followers=row["followers_total"],
+            change=row["change_total"],
+            posts=row["posts_total"],
+        )
+        for row in by_network
+    ]
+    paginator = KnownCountPaginator(
+        _SharedProfiles(shared, today=today, posts_since=posts_since),
+        TEAM_GROWTH_PER_PAGE,
+        count=sum(total.profiles for total in totals),
+    )
     return TeamGrowth(
-        rows=rows,
-        totals=sorted(totals.values(), key=lambda t: t.network_name),
-        sharing=len({learner.pk for learner, _ in rows}),
-        people=learners.count(),
+        totals=sorted(totals, key=lambda total: total.network_name),
+        page=paginator.get_page(page),
+        sharing=counts["sharing"],
+        people=counts["people"],
     )
+
+
+class _SharedProfiles:
+    """The shared profiles as the paginator slices them: a page of profiles with their people,
+    then that page's numbers."""
+
+    def __init__(self, profiles: QuerySet[GrowthProfile], *, today: date, posts_since: date):
+        self.profiles, self.today, self.posts_since = profiles, today, posts_since
+
+    def __getitem__(self, window: slice) -> list[tuple[User, ProfileLine]]:
+        page = list(
+            self.profiles.select_related("learner")
+            .only("network", "handle", "learner__display_name", "learner__email")
+            .order_by("learner__display_name", "learner__email", "network", "handle", "pk")[window]
+        )
+        if not page:
+            return []
+        numbers = profiles_with_numbers(
+            GrowthProfile.objects.filter(pk__in=[profile.pk for profile in page]),
+            today=self.today,
+            posts_since=self.posts_since,
+        ).values(*PROFILE_VALUES)
+        lines = {row["pk"]: profile_line(row) for row in numbers}
+        return [(profile.learner, lines[profile.pk]) for profile in page]
 
 
 # -- cadence: digests and nudges ---------------------------------------------------------
@@ -431,7 +500,7 @@ def cadence_shortfalls(user: User, *, today: date) -> list[ProfileLine]:
         today=today,
         posts_since=week_start(today),
     ).values(*PROFILE_VALUES)
-    lines = [profile_line(row, today=today) for row in rows]
+    lines = [profile_line(row) for row in rows]
     return [line for line in lines if not line.goal_met]
 
 
@@ -452,7 +521,7 @@ def digest_growth(user_ids: list[int], *, now) -> dict[int, list[ProfileLine]]:
     )
     found: dict[int, list[ProfileLine]] = {}
     for row in rows:
-        line = profile_line(row, today=today)
+        line = profile_line(row)
         if line.change is not None or line.goal is not None:
             found.setdefault(row["learner_id"], []).append(line)
     return found

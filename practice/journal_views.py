@@ -190,6 +190,5 @@ def portfolio(request, handle: str):
 
 @manager_required
 def team_growth(request):
-    return render(
-        request, "practice/team_growth.html", {"growth": journal.team_growth(request.user)}
-    )
+    growth = journal.team_growth(request.user, page=request.GET.get("page"))
+    return render(request, "practice/team_growth.html", {"growth": growth, "page": growth.page})

@@ -262,6 +262,105 @@ def test_team_growth_is_for_managers_of_the_team(client, learner, profile, clock
     assert client.get("/team/growth/").status_code == 403
 
 
+def sharing_team(manager, people: int, *, profiles_each: int = 1, first: int = 0) -> list:
+    learners = [
+        factories.UserFactory(display_name=f"Person {n:03}", email=f"person{n:03}@example.com")
+        for n in range(first, first + people)
+    ]
+    factories.team_with(manager=manager, learners=learners)
+    for person in learners:
+        Portfolio.objects.create(learner=person, share_growth_with_team=True)
+        for network in ("linkedin", "bluesky")[:profiles_each]:
+            GrowthProfile.objects.create(learner=person, network=network, handle=person.email)
+    return learners
+
+
+def test_the_teams_totals_sum_each_profiles_own_line(learner, profile, clock):
+    """The totals are summed in the database from the same rules as each person's line: a
+    change only from fresh numbers, and posts logged or reported, whichever is more."""
+    manager = factories.UserFactory()
+    other = factories.UserFactory(display_name="Omar Other")
+    quiet = factories.UserFactory(display_name="Quinn Quiet")
+    factories.team_with(manager=manager, learners=[learner, other, quiet])
+    for person in (learner, other):
+        Portfolio.objects.create(learner=person, share_growth_with_team=True)
+    record(profile, TODAY - timedelta(days=7), 100)
+    record(profile, TODAY, 130, posts_published=1)
+    log(learner, TODAY, 1)
+    log(learner, TODAY - timedelta(days=1), 2)  # two logged beat one reported
+    stale = GrowthProfile.objects.create(learner=other, network="linkedin", handle="omar")
+    record(stale, TODAY - timedelta(days=20), 50)
+    record(stale, TODAY - timedelta(days=10), 80, posts_published=4)  # no change: not fresh
+    bluesky = GrowthProfile.objects.create(learner=other, network="bluesky", handle="omar.b")
+    record(bluesky, TODAY - timedelta(days=2), 40, posts_published=3)
+
+    growth = journal.team_growth(manager)
+
+    lines = [line for _, line in growth.page.object_list]
+    totals = {total.network: total for total in growth.totals}
+    assert (growth.sharing, growth.people) == (2, 3)
+    assert [(t.people, t.profiles, t.followers, t.change, t.posts) for t in growth.totals] == [
+        (1, 1, 40, 0, 3),  # Bluesky
+        (2, 2, 210, 30, 2),  # LinkedIn: 130 + 80; only Lena's change; Lena's 2 posts
+    ]
+    assert [line.change for line in lines] == [30, None, None]  # Lena, then Omar's two
+    for network, total in totals.items():
+        mine = [line for line in lines if line.network == network]
+        assert total.followers == sum(line.followers or 0 for line in mine)
+        assert total.change == sum(line.change or 0 for line in mine)
+        assert total.posts == sum(line.posts for line in mine)
+
+
+def test_team_growth_shows_fifty_profiles_a_page_and_totals_everyone(client, clock):
+    manager = factories.UserFactory()
+    people = sharing_team(manager, 30, profiles_each=2)
+    for person in people:
+        for profile in person.growth_profiles.all():
+            record(profile, TODAY, 10)
+    client.force_login(manager)
+
+    first = client.get("/team/growth/").content.decode()
+    second = client.get("/team/growth/?page=2").content.decode()
+
+    assert first.count("person0") == 50 and second.count("person0") == 10
+    assert "Profiles 1–50 of 60." in first and "Page 1 of 2" in first
+    assert "Person 029" in second and "Person 029" not in first
+    # Totals: 30 people on each network, 10 followers each.
+    assert "<td>30</td><td>300</td>" in first and "<td>30</td><td>300</td>" in second
+    assert client.get("/team/growth/?page=abc").status_code == 200  # bad page: the first
+
+
+def test_team_growth_queries_do_not_grow_with_the_people_sharing(
+    client, clock, django_assert_max_num_queries
+):
+    manager = factories.UserFactory()
+    sharing_team(manager, 3)
+    client.force_login(manager)
+    client.get("/team/growth/")  # warm up the session
+
+    with CaptureQueriesContext(connection) as few:
+        client.get("/team/growth/")
+    sharing_team(manager, 80, profiles_each=2, first=3)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/team/growth/")
+
+    assert len(few.captured_queries) == len(many.captured_queries)
+    # user + teams' people and sharers + totals + a page of profiles + the page's numbers
+    with django_assert_max_num_queries(6):
+        client.get("/team/growth/")
+
+
+def test_sharers_without_profiles_are_told_apart_from_no_one_sharing(client, learner, clock):
+    manager = factories.UserFactory()
+    factories.team_with(manager=manager, learners=[learner])
+    client.force_login(manager)
+    assert "No one in your teams shares" in client.get("/team/growth/").content.decode()
+
+    Portfolio.objects.create(learner=learner, share_growth_with_team=True)
+    html = client.get("/team/growth/").content.decode()
+    assert "(1 of 1)" in html and "have not added a profile" in html
+
+
 # -- query budget ------------------------------------------------------------------------
 
 
