@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.pagination import CappedCountPaginator
+
 from . import networks, studio
 from .forms import (
     HTTP_URL,
@@ -22,6 +24,7 @@ from .models import PracticePost
 
 COMPOSER = "practice/studio_post.html"
 RECENT_POSTS = 50
+POSTS_PER_PAGE = 50  # posts waiting for review, a page at a time
 
 
 def _own_post(request, post_id: int) -> PracticePost:
@@ -217,9 +220,9 @@ def log_published(request, post_id: int):
 
 @login_required
 def review_queue(request):
-    return render(
-        request, "practice/studio_reviews.html", {"posts": studio.review_queue(request.user)}
-    )
+    waiting = studio.PostsWaitingForReview(request.user)
+    page = CappedCountPaginator(waiting, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "practice/studio_reviews.html", {"page": page})
 
 
 @login_required

@@ -50,8 +50,10 @@ class ReviewSource:
     """Work that an app above asks a person to review (practice: posts), shown in the review
     inbox (/team/reviews/) beside the assignments and counted with them."""
 
-    template: str  # the inbox's section, given `items`
-    items: Callable  # (user) -> what waits for their review, oldest first
+    template: str  # the inbox's section, given `section` (teams.dashboards.ReviewSection)
+    # (user) -> what waits for their review, oldest first: sliceable, with count_up_to(limit)
+    # (core.pagination), so the inbox reads only the oldest and counts a little
+    items: Callable
     waiting: Callable  # (user) -> the same as a queryset, for counting with the others
 
 

@@ -30,6 +30,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from core.pagination import COUNTED_UP_TO, count_up_to
 from core.prepared import prepared
 from courses import page_cache
 from courses.models import Lesson, Track
@@ -280,6 +281,36 @@ class WaitingForReview:
 
     def count_up_to(self, limit: int) -> int:
         return self.ids.count(up_to=limit, **self.values)
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    """What an app above routes to a reviewer (progress.extensions.ReviewSource), as the inbox
+    shows it: the items waiting longest, and how many wait in all."""
+
+    template: str
+    items: list
+    count: int  # counted up to core.pagination.COUNTED_UP_TO
+    more: bool  # more than that wait
+
+
+def review_sections(user: User, *, shown: int) -> list[ReviewSection]:
+    """The inbox's other sections, each with its `shown` oldest items. One query a section,
+    and a count only when more than `shown` wait."""
+    sections = []
+    for source in extensions.review_sources():
+        waiting = source.items(user)
+        rows = waiting[0 : shown + 1]
+        found = len(rows) if len(rows) <= shown else count_up_to(waiting, COUNTED_UP_TO + 1)
+        sections.append(
+            ReviewSection(
+                template=source.template,
+                items=rows[:shown],
+                count=min(found, COUNTED_UP_TO),
+                more=found > COUNTED_UP_TO,
+            )
+        )
+    return sections
 
 
 @dataclass

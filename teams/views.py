@@ -25,7 +25,7 @@ from governance import services as governance
 from learners import selectors as memberships
 from learners.decorators import NOT_A_MANAGER, manager_required, reviewer_required
 from learners.models import Invitation, User
-from progress import extensions, quizzes
+from progress import quizzes
 from progress import services as progress_services
 
 from . import dashboard_sql, dashboards, people
@@ -230,10 +230,8 @@ def review_queue(request):
     """The one review inbox: assignments, then what other apps route to the manager (posts)."""
     submissions = dashboards.WaitingForReview(request.user)
     page = CappedCountPaginator(submissions, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    sections = [
-        (source.template, source.items(request.user)) for source in extensions.review_sources()
-    ]
-    waiting = page.paginator.count + sum(len(items) for _, items in sections)
+    sections = dashboards.review_sections(request.user, shown=ROWS_PER_PAGE)
+    waiting = page.paginator.count + sum(section.count for section in sections)
     dashboards.remember_reviews_waiting(request.user, waiting)
     return render(
         request,

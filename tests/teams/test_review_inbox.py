@@ -134,3 +134,56 @@ def test_how_long_something_waited_reads_in_one_unit(seconds, text):
 
     now = timezone.now()
     assert short_span(now - timedelta(seconds=seconds), now) == text
+
+
+def posts_waiting_for(manager, how_many: int, *, first: int = 0) -> None:
+    learner = factories.UserFactory(display_name=f"Writer {first}")
+    factories.team_with(manager=manager, learners=[learner])
+    for n in range(first, first + how_many):
+        post = PracticePost.objects.create(learner=learner, network="linkedin", text=f"Post {n}.")
+        studio.request_review(post=post, reviewer=manager)
+
+
+def test_the_inbox_shows_the_posts_waiting_longest_and_counts_them_all(client):
+    manager = factories.UserFactory()
+    posts_waiting_for(manager, 53)
+    client.force_login(manager)
+
+    page = client.get(reverse("teams:team_reviews")).content.decode()
+
+    assert 'Practice posts <span class="muted">(53)</span>' in page
+    assert page.count(">Review<span") == 50
+    assert "These are the 50 posts waiting longest." in page
+    assert f'href="{reverse("practice:studio_reviews")}"' in page
+    assert '<span class="badge">53<span class="sr-only"> waiting</span></span>' in page
+
+
+def test_the_inbox_reads_one_query_for_posts_until_more_wait_than_it_shows(
+    client, django_assert_num_queries
+):
+    from teams import dashboards
+
+    manager = factories.UserFactory()
+    posts_waiting_for(manager, 50)
+    with django_assert_num_queries(1):
+        [section] = dashboards.review_sections(manager, shown=50)
+    assert (len(section.items), section.count, section.more) == (50, 50, False)
+
+    posts_waiting_for(manager, 2, first=50)
+    with django_assert_num_queries(2):
+        [section] = dashboards.review_sections(manager, shown=50)
+    assert (len(section.items), section.count, section.more) == (50, 52, False)
+    assert [post.text for post in section.items[:2]] == ["Post 0.", "Post 1."]  # oldest first
+
+
+def test_posts_to_review_come_fifty_a_page(client):
+    manager = factories.UserFactory()
+    posts_waiting_for(manager, 53)
+    client.force_login(manager)
+    address = reverse("practice:studio_reviews")
+
+    first = client.get(address).content.decode()
+    second = client.get(address, {"page": 2}).content.decode()
+
+    assert first.count(">Review<span") == 50 and second.count(">Review<span") == 3
+    assert "53 waiting" in first and "Page 1 of 2" in first and "Page 2 of 2" in second
