@@ -420,3 +420,20 @@ def test_posts_reported_with_the_numbers_count_toward_the_goal(client, learner, 
     )
     [line] = journal.journal_page(learner).profiles
     assert (line.posts, line.goal_met) == (3, True)
+
+
+def test_staff_see_the_growth_of_everyone_who_shares(learner, profile, staff_user, clock):
+    Portfolio.objects.create(learner=learner, share_growth_with_team=True)
+    record(profile, TODAY, 300)
+    factories.team_with(manager=factories.UserFactory(), learners=[learner])
+    sharing_team(factories.UserFactory(), 2)  # another team, another manager
+
+    growth = journal.team_growth(staff_user)
+
+    assert (growth.sharing, growth.people) == (3, 3)
+    assert [person.name for person, _ in growth.page.object_list] == [
+        "Lena Learner",
+        "Person 000",
+        "Person 001",
+    ]
+    assert [(t.network, t.people, t.followers) for t in growth.totals] == [("linkedin", 3, 300)]
