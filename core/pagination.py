@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from core.prepared import PreparedRead
+
 COUNTED_UP_TO = 1000
 
 
@@ -55,3 +57,18 @@ class KnownCountPaginator(Paginator):
     def __init__(self, object_list, per_page, *, count: int):
         super().__init__(object_list, per_page)
         self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+class PreparedRows:
+    """A compiled read (core.prepared) as CappedCountPaginator reads it: a page is sliced from
+    `rows` with the bounds as parameters, and `ids` (the same read, unordered, ids only) counts
+    no further than the paginator asks. `values` are the reads' arguments."""
+
+    def __init__(self, rows: PreparedRead, ids: PreparedRead, **values: int):
+        self.rows, self.ids, self.values = rows, ids, values
+
+    def __getitem__(self, bounds: slice) -> list:
+        return self.rows.page(offset=bounds.start, limit=bounds.stop - bounds.start, **self.values)
+
+    def count_up_to(self, limit: int) -> int:
+        return self.ids.count(up_to=limit, **self.values)

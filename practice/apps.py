@@ -18,7 +18,7 @@ class PracticeConfig(AppConfig):
         extensions.register_review_source(
             extensions.ReviewSource(
                 template="practice/partials/inbox_posts.html",
-                items=studio.PostsWaitingForReview,
+                items=studio.posts_waiting_for_review,
                 waiting=studio.waiting_for_review,
             )
         )

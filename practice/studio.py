@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from core import localtime
+from core.pagination import PreparedRows
 from core.prepared import prepared
 from courses.models import Lesson, PracticeAssignment
 from governance.models import BannedTerm
@@ -191,35 +192,24 @@ def waiting_for_review(user: User) -> QuerySet[PracticePost]:
     return posts_to_review(user).filter(status=PracticePost.Status.IN_REVIEW)
 
 
-def how_many_wait_for_review(user: User, *, up_to: int | None = None) -> int:
-    """`waiting_for_review(user).count()`, counting no further than `up_to`, compiled once
-    (the studio shows it on every page; building the query cost more than running it)."""
+def how_many_wait_for_review(user: User) -> int:
+    """`waiting_for_review(user).count()`, compiled once (the studio shows it on every page;
+    building the query cost more than running it)."""
     if not user.is_active:
         return 0
     read = _waiting_posts_of_staff if user.is_staff else _waiting_posts_of_reviewer
-    return read.count(reviewer_id=user.pk, up_to=up_to)
+    return read.count(reviewer_id=user.pk)
 
 
-class PostsWaitingForReview:
+def posts_waiting_for_review(user: User) -> PreparedRows | QuerySet[PracticePost]:
     """Posts waiting for `user`'s review, oldest first, with their learner, as a paginator
-    reads them (core.pagination): a page is sliced from a compiled read (the review inbox
-    reads it on every visit: building the query cost 3 ms of the page), and counting stops at
-    `count_up_to`'s limit."""
-
-    def __init__(self, user: User):
-        self.active, self.values = user.is_active, {"reviewer_id": user.pk}
-        if user.is_staff:
-            self.rows, self.ids = _review_queue_of_staff, _waiting_posts_of_staff
-        else:
-            self.rows, self.ids = _review_queue_of_reviewer, _waiting_posts_of_reviewer
-
-    def __getitem__(self, bounds: slice) -> list[PracticePost]:
-        if not self.active:
-            return []
-        return self.rows.page(offset=bounds.start, limit=bounds.stop - bounds.start, **self.values)
-
-    def count_up_to(self, limit: int) -> int:
-        return self.ids.count(up_to=limit, **self.values) if self.active else 0
+    reads them (core.pagination), through compiled reads: the review inbox reads them on every
+    visit, and building the query cost 3 ms of the page."""
+    if not user.is_active:
+        return PracticePost.objects.none()
+    if user.is_staff:
+        return PreparedRows(_review_queue_of_staff, _waiting_posts_of_staff, reviewer_id=user.pk)
+    return PreparedRows(_review_queue_of_reviewer, _waiting_posts_of_reviewer, reviewer_id=user.pk)
 
 
 def _waiting_posts(reviewer_id: int, *, staff: bool) -> QuerySet[PracticePost]:

@@ -220,7 +220,7 @@ def log_published(request, post_id: int):
 
 @login_required
 def review_queue(request):
-    waiting = studio.PostsWaitingForReview(request.user)
+    waiting = studio.posts_waiting_for_review(request.user)
     page = CappedCountPaginator(waiting, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "practice/studio_reviews.html", {"page": page})
 

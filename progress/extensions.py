@@ -51,8 +51,8 @@ class ReviewSource:
     inbox (/team/reviews/) beside the assignments and counted with them."""
 
     template: str  # the inbox's section, given `section` (teams.dashboards.ReviewSection)
-    # (user) -> what waits for their review, oldest first: sliceable, with count_up_to(limit)
-    # (core.pagination), so the inbox reads only the oldest and counts a little
+    # (user) -> what waits for their review, oldest first: a queryset or anything sliceable
+    # with count_up_to(limit) (core.pagination), so the inbox reads only the oldest and counts a little
     items: Callable
     waiting: Callable  # (user) -> the same as a queryset, for counting with the others
 

@@ -30,7 +30,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from core.pagination import COUNTED_UP_TO, count_up_to
+from core.pagination import COUNTED_UP_TO, PreparedRows, count_up_to
 from core.prepared import prepared
 from courses import page_cache
 from courses.models import Lesson, Track
@@ -265,22 +265,11 @@ _waiting_ids_for_reviewer = prepared(
 _waiting_ids_for_staff = prepared(lambda: _awaiting_review(None).order_by().values("pk"))
 
 
-class WaitingForReview:
-    """`awaiting_review(manager)` as the inbox's paginator reads it (core.pagination): a page
-    is sliced from the compiled read, and counting stops at `count_up_to`'s limit."""
-
-    def __init__(self, manager: User):
-        if manager.is_staff:
-            self.values, self.rows, self.ids = {}, _waiting_for_staff, _waiting_ids_for_staff
-        else:
-            self.values = {"reviewer_id": manager.pk}
-            self.rows, self.ids = _waiting_for_reviewer, _waiting_ids_for_reviewer
-
-    def __getitem__(self, bounds: slice) -> list[Submission]:
-        return self.rows.page(offset=bounds.start, limit=bounds.stop - bounds.start, **self.values)
-
-    def count_up_to(self, limit: int) -> int:
-        return self.ids.count(up_to=limit, **self.values)
+def waiting_for_review(manager: User) -> PreparedRows:
+    """`awaiting_review(manager)` as the inbox's paginator reads it, through the compiled reads."""
+    if manager.is_staff:
+        return PreparedRows(_waiting_for_staff, _waiting_ids_for_staff)
+    return PreparedRows(_waiting_for_reviewer, _waiting_ids_for_reviewer, reviewer_id=manager.pk)
 
 
 @dataclass(frozen=True)

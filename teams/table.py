@@ -135,7 +135,7 @@ def row_html(row: dict, table: TableContext) -> str:
 
 
 def inbox_rows_html(submissions, now) -> SafeString:
-    """The review inbox's `<tr>`s for a page of waiting submissions (dashboards.WaitingForReview):
+    """The review inbox's `<tr>`s for a page of waiting submissions (dashboards.waiting_for_review):
     built here for the dashboard's reason (through the template language, with Django's
     timesince and a URL reversal per row, 50 rows cost 4.8 ms, more than the rest of the page)."""
     first = reverse("progress:submission", args=[0])

@@ -228,7 +228,7 @@ def export_csv(request):
 @reviewer_required
 def review_queue(request):
     """The one review inbox: assignments, then what other apps route to the manager (posts)."""
-    submissions = dashboards.WaitingForReview(request.user)
+    submissions = dashboards.waiting_for_review(request.user)
     page = CappedCountPaginator(submissions, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     sections = dashboards.review_sections(request.user, shown=ROWS_PER_PAGE)
     waiting = page.paginator.count + sum(section.count for section in sections)
