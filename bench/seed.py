@@ -56,7 +56,7 @@ from practice.models import (
     PostReview,
     PracticePost,
 )
-from progress import rollups
+from progress import item_analysis, rollups
 from progress.models import (
     Certificate,
     Enrolment,
@@ -1005,6 +1005,7 @@ def seed_people(scale: Scale) -> dict:
     # Rows written in bulk skip the services: compute the figures the team pages read, as
     # `manage.py refresh_rollups` does after any bulk load.
     rollups.refresh_all()
+    item_analysis.recount()
     return counts
 
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -163,8 +164,8 @@ class QuizStatisticsAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                attempt_count=Count("attempts", distinct=True),
-                question_count=Count("questions", distinct=True),
+                attempt_count=Coalesce("tally__attempts", 0),
+                question_count=Count("questions"),
             )
         )
 

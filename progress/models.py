@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.markdown import render_markdown
-from courses.models import Lesson, PracticeAssignment, Quiz, Track
+from courses.models import Choice, Lesson, PracticeAssignment, Question, Quiz, Track
 
 
 class Enrolment(models.Model):
@@ -165,6 +165,57 @@ class QuizAttempt(models.Model):
     def get_absolute_url(self) -> str:
         lesson = self.quiz.lesson
         return reverse("progress:quiz_result", args=[lesson.track.slug, lesson.slug, self.pk])
+
+
+class QuizTally(models.Model):
+    """A quiz's figures for item analysis (progress.item_analysis), kept in step as attempts are
+    recorded, so the statistics page reads a few rows whatever the number of attempts."""
+
+    quiz = models.OneToOneField(
+        Quiz, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    attempts = models.PositiveIntegerField(default=0)  # every attempt, retries included
+    first_attempts = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)  # first attempts naming no question
+    first_score_sum = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"quiz {self.quiz_id}: {self.attempts} attempts, {self.first_attempts} first"
+
+
+class QuestionTally(models.Model):
+    """One question's first-attempt responses: the sums facility and discrimination come from.
+
+    Discrimination correlates getting the question right (x, 0 or 1) with the score on the rest
+    of the attempt (y), over the responses whose attempt asked more than this question (the
+    `paired` ones); a Pearson correlation needs only their count and the sums of x, y, y² and xy
+    (x² is x)."""
+
+    question = models.OneToOneField(
+        Question, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    responses = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    paired = models.PositiveIntegerField(default=0)
+    paired_correct = models.PositiveIntegerField(default=0)
+    rest_sum = models.FloatField(default=0)
+    rest_squares = models.FloatField(default=0)
+    correct_rest_sum = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"question {self.question_id}: {self.correct} of {self.responses} right"
+
+
+class ChoiceTally(models.Model):
+    """How many first attempts picked a choice."""
+
+    choice = models.OneToOneField(
+        Choice, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    picked = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"choice {self.choice_id}: picked {self.picked} times"
 
 
 class AttemptGrant(models.Model):

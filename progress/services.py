@@ -16,7 +16,7 @@ from courses.content_files import sample_passes
 from courses.models import Lesson, PracticeAssignment, Question, Quiz, Track
 from learners.models import User
 
-from . import announcements, quizzes, recertification, rollups, signals
+from . import announcements, item_analysis, quizzes, recertification, rollups, signals
 from .models import (
     AttemptGrant,
     Certificate,
@@ -231,6 +231,8 @@ def submit_quiz_attempt(
                 else:
                     enrol(learner=learner, track=quiz.lesson.track)
                 rollups.refresh_progress(learner_ids=[learner.pk], track_ids=[quiz.lesson.track_id])
+                # Last, since it locks the quiz's tally row until the commit.
+                item_analysis.count_attempt(attempt)
         except IntegrityError:
             existing = QuizAttempt.objects.filter(token=form.nonce).first()
             if existing is not None:  # the same form arrived twice at once: one attempt kept

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from . import tallies
+from . import item_analysis, tallies
 
 logger = logging.getLogger(__name__)
 
@@ -16,4 +16,14 @@ def recount_team_tallies() -> int:
     corrected = tallies.rebuild()
     if corrected:
         logger.warning("Team tallies recounted: %d teams' figures corrected.", corrected)
+    return corrected
+
+
+@shared_task(name="progress.tasks.recount_quiz_tallies")
+def recount_quiz_tallies() -> int:
+    """Nightly: recount the quiz statistics' tallies from the attempts (see
+    progress.item_analysis.recount), and say when that corrected any."""
+    corrected = item_analysis.recount()
+    if corrected:
+        logger.warning("Quiz tallies recounted: %d quizzes' figures corrected.", corrected)
     return corrected

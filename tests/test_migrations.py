@@ -3,12 +3,13 @@
 The practice-in-public models moved from `progress` to `practice` (`practice.0001`,
 `progress.0010`), the governance models from `learners` to `governance` (`governance.0001`,
 `learners.0008`), the message ledger from `progress` to `ledger` (`ledger.0001`,
-`progress.0011`). The test builds the database as it was before the move, fills it with the
+`progress.0011`). Tallies added later count the rows already there (`progress.0016`). The test builds the database as it was before the move, fills it with the
 demo organisation and some of every model, migrates forward, and compares every row of every
 table, then follows the moved models' relations through today's ORM. It runs on SQLite and,
 under `make test-postgres`, on PostgreSQL.
 """
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -44,10 +45,17 @@ from practice.models import (
     PostReview,
     PracticePost,
 )
+from progress import item_analysis, tallies
 from progress import services as progress_services
-from progress import tallies
-from progress.models import Certificate, RetrievalAnswer, SharedLearning
+from progress.models import Certificate, QuizTally, RetrievalAnswer, SharedLearning
 from tests import factories
+from tests.progress.item_analysis_helpers import (
+    a_drawn_quiz,
+    answer_through_the_service,
+    assert_same_figures,
+    from_the_tallies,
+    straight_from_the_attempts,
+)
 from tests.security.world import build_world
 
 BEFORE_THE_MOVE = [
@@ -199,6 +207,8 @@ def test_moving_the_practice_models_keeps_every_row_and_relation(tmp_path, setti
         monkeypatch.setattr(webhook_events, "organisations_of", lambda person: [])
         # And the xAPI statements (integrations 0003), whose stores don't exist there yet.
         monkeypatch.setattr(xapi, "emit", lambda **kwargs: [])
+        # And the quiz statistics' tallies (progress 0016, which counts these attempts).
+        monkeypatch.setattr(item_analysis, "count_attempt", lambda attempt: None)
         _lend_unread_column("ADD COLUMN unread_notices integer NOT NULL DEFAULT 0")
         # And the organisation's two-step sign-in setting (learners 0012), read with every
         # signed-in user (learners.backends).
@@ -348,3 +358,21 @@ def test_a_database_with_0013_s_triggers_moves_to_the_shared_learning_tallies():
         Membership.objects.create(user=person, team=team, role="learner")
     assert SharedLearning.objects.filter(user_id=person.pk).count() == 2
     assert tallies.rebuild() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_quiz_tallies_count_the_attempts_recorded_before_them():
+    """0016 adds the quiz statistics' tallies and counts the attempts already recorded."""
+    rng = random.Random(3)
+    quiz = a_drawn_quiz()
+    for _ in range(6):
+        learner, skill = factories.UserFactory(), rng.random()
+        for _ in range(rng.choice([1, 2])):
+            answer_through_the_service(quiz, learner, rng, skill)
+    expected = straight_from_the_attempts(quiz)
+    latest = _latest()
+    _migrate([("progress", "0015_quiz_attempt_quiz_number_index")])
+    _migrate(latest)
+    assert QuizTally.objects.filter(quiz=quiz).exists()
+    assert_same_figures(from_the_tallies(quiz), expected)
+    assert item_analysis.recount() == 0

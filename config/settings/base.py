@@ -314,6 +314,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "progress.tasks.recount_team_tallies",
         "schedule": 24 * 60 * 60,
     },
+    "recount-quiz-tallies": {
+        "task": "progress.tasks.recount_quiz_tallies",
+        "schedule": 24 * 60 * 60,
+    },
     "recount-clearance-tallies": {
         "task": "governance.tasks.recount_clearance_tallies",
         "schedule": 24 * 60 * 60,

@@ -1,15 +1,28 @@
 """Item analysis: facility, discrimination and choice counts against a hand-computed fixture,
-flags, the admin page and its CSV, and a query count that doesn't grow with attempts."""
+flags, the admin page and its CSV, and a query count that doesn't grow with attempts; the
+tallies the page reads, kept in step by the quiz service (also when attempts arrive at once)
+and recounted from the attempts, against figures computed straight from the attempts."""
 
+import io
 import math
+import random
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from courses.models import Choice, Question
 from progress import item_analysis
-from progress.models import QuizAttempt
+from progress.models import QuizAttempt, QuizTally
 from tests import factories
+from tests.concurrency import at_once
+from tests.progress.item_analysis_helpers import (
+    a_drawn_quiz,
+    answer_through_the_service,
+    assert_same_figures,
+    from_the_tallies,
+    straight_from_the_attempts,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +68,7 @@ def record(quiz, learner, rights: list[bool], *, number: int = 1, picks: list[in
             }
         )  # fmt: skip
     score = round(100 * sum(rights) / len(rights))
-    return QuizAttempt.objects.create(
+    attempt = QuizAttempt.objects.create(
         learner=learner,
         quiz=quiz,
         token=f"{learner.pk}-{number}",
@@ -64,6 +77,8 @@ def record(quiz, learner, rights: list[bool], *, number: int = 1, picks: list[in
         passed=score >= quiz.pass_mark,
         answers=answers,
     )
+    item_analysis.count_attempt(attempt)  # as the quiz service does
+    return attempt
 
 
 def test_facility_discrimination_and_picks_match_the_hand_computed_figures(quiz):
@@ -115,7 +130,69 @@ def test_the_admin_page_and_csv_for_staff(client, staff_user, quiz):
 def test_the_analysis_reads_a_fixed_number_of_queries(quiz, django_assert_num_queries):
     for _ in range(30):
         record(quiz, factories.UserFactory(), [True, False, True])
-    # questions + choices (prefetch) + how many attempts + the first attempts = 4, for 30
+    # the quiz's tally + the questions with theirs + the choices with theirs = 3, for 30
     # attempts as for 3
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         item_analysis.quiz_stats(quiz)
+
+
+# -- the tallies against the attempts -----------------------------------------------------------
+
+
+def test_the_tallies_the_service_keeps_match_the_attempts_and_the_recount():
+    rng = random.Random(5)
+    quiz = a_drawn_quiz()
+    for _ in range(25):
+        learner, skill = factories.UserFactory(), rng.random()
+        for _ in range(rng.choice([1, 1, 2, 3])):  # retries count as attempts, not in the figures
+            answer_through_the_service(quiz, learner, rng, skill)
+
+    expected = straight_from_the_attempts(quiz)
+    assert expected["attempts"] > expected["first"] == 25
+    assert any(r is not None for _, _, r, _ in expected["questions"].values())
+    assert_same_figures(from_the_tallies(quiz), expected)
+    assert item_analysis.recount([quiz]) == 0  # nothing to correct
+    assert_same_figures(from_the_tallies(quiz), expected)
+
+
+def test_the_recount_corrects_what_the_service_cannot_see():
+    rng = random.Random(8)
+    quiz = a_drawn_quiz()
+    learners = [factories.UserFactory() for _ in range(12)]
+    for learner in learners:
+        answer_through_the_service(quiz, learner, rng, rng.random())
+    # An account deleted outright takes its attempts; a question or a choice deleted leaves the
+    # bank; attempts loaded in bulk skip the service.
+    learners[0].delete()
+    quiz.questions.order_by("position").last().delete()
+    Choice.objects.filter(question__quiz=quiz, is_correct=False).first().delete()
+    QuizAttempt.objects.bulk_create(
+        [
+            QuizAttempt(
+                learner=factories.UserFactory(), quiz=quiz, token="bulk", number=1, score=40,
+                passed=False, answers=[],  # recorded before attempts kept question ids
+            )
+        ]
+    )  # fmt: skip
+    stale = from_the_tallies(quiz)
+    assert stale["first"] == 12
+
+    call_command("refresh_rollups", stdout=io.StringIO())
+    expected = straight_from_the_attempts(quiz)
+    assert expected["first"] == 12  # eleven left, and the one loaded in bulk
+    assert_same_figures(from_the_tallies(quiz), expected)
+    assert item_analysis.quiz_stats(quiz).unmatched == 1
+    assert item_analysis.recount() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_attempts_sent_at_once_are_all_counted():
+    quiz = a_drawn_quiz()
+    learners = [factories.UserFactory() for _ in range(8)]
+    at_once(
+        lambda learner: answer_through_the_service(quiz, learner, random.Random(learner.pk), 0.5),
+        learners,
+    )
+    assert QuizTally.objects.get(quiz=quiz).first_attempts == 8
+    assert_same_figures(from_the_tallies(quiz), straight_from_the_attempts(quiz))
+    assert item_analysis.recount([quiz]) == 0
