@@ -548,6 +548,19 @@ def _figures(cursor) -> dict[int, set]:
 # -- reading ------------------------------------------------------------------------------------
 
 
+def active_learners_sql(teams_sql: str) -> str:
+    """SQL for the number of active learners in the teams `teams_sql` selects (its parameters
+    twice), each counted once, from the headcounts: someone who learns in k of those teams is
+    in k headcounts, and is taken off k - 1 times through `SharedLearning` (the shared people
+    only). A few rows per team, however many people they have."""
+    return f"""((SELECT COALESCE(SUM(h.active_learners), 0) FROM {HEADCOUNT} h
+                 WHERE h.team_id IN ({teams_sql}))
+        - (SELECT COALESCE(SUM(shared.extra), 0) FROM (
+              SELECT COUNT(*) - 1 AS extra FROM {SHARED} s
+              WHERE s.team_id IN ({teams_sql}) AND {active_sql("s.user_id")}
+              GROUP BY s.user_id HAVING COUNT(*) > 1) shared))"""  # noqa: S608  # nosec B608
+
+
 def summary(
     team_ids: Iterable[int] | None, *, track_id: int | None, archived: Iterable[int], today: date
 ) -> dict | None:

@@ -8,6 +8,7 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from learners.models import Membership, User
 from notifications import digests, nudges
 from practice import journal
 from practice.models import Evidence, GrowthProfile, GrowthSnapshot, Portfolio
@@ -328,6 +329,37 @@ def test_team_growth_shows_fifty_profiles_a_page_and_totals_everyone(client, clo
     # Totals: 30 people on each network, 10 followers each.
     assert "<td>30</td><td>300</td>" in first and "<td>30</td><td>300</td>" in second
     assert client.get("/team/growth/?page=abc").status_code == 200  # bad page: the first
+
+
+def test_team_growth_counts_each_active_learner_once_from_the_headcounts(clock, staff_user):
+    """People in two of the manager's teams count once; a deactivated account neither counts
+    nor shows; another manager's team is not theirs. Held against a plain count of people."""
+    manager = factories.UserFactory()
+    both, gone, alone = sharing_team(manager, 3)
+    second = factories.team_with(manager=manager, learners=[both])
+    quiet = factories.UserFactory()
+    Membership.objects.create(user=quiet, team=second, role=Membership.Role.LEARNER)
+    sharing_team(factories.UserFactory(), 2, first=10)  # someone else's team
+    gone.is_active = False
+    gone.save()
+
+    growth = journal.team_growth(manager)
+
+    teams = Membership.objects.filter(user=manager, role=Membership.Role.MANAGER).values("team")
+    plain = (
+        User.objects.filter(
+            is_active=True,
+            memberships__team__in=teams,
+            memberships__role=Membership.Role.LEARNER,
+        )
+        .distinct()
+        .count()
+    )
+    assert (growth.people, growth.sharing) == (plain, 2) == (3, 2)
+    assert [person for person, _ in growth.page.object_list] == [both, alone]
+    assert sum(total.people for total in growth.totals) == 2
+    staff = journal.team_growth(staff_user)
+    assert (staff.people, staff.sharing) == (5, 4)
 
 
 def test_team_growth_queries_do_not_grow_with_the_people_sharing(
