@@ -467,7 +467,8 @@ def _people_and_sharing(manager: User) -> tuple[int, int]:
              WHERE m.role = %s AND m.team_id IN ({teams_sql})))"""  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *params, Membership.Role.LEARNER, *params])
-        return cursor.fetchone()
+        people, sharing = cursor.fetchone()
+    return int(people), sharing  # PostgreSQL sums to a decimal
 
 
 def _shared_profiles(manager_id: int | None) -> QuerySet[GrowthProfile]:
