@@ -69,7 +69,7 @@ class AuditEntry(models.Model):
         DATA_EXPORTED = "data_exported", "Data exported"
         ACCOUNT_DELETED = "account_deleted", "Account deleted"
 
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=40, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -105,10 +105,17 @@ class AuditEntry(models.Model):
         verbose_name = "audit entry"
         verbose_name_plural = "audit entries"
         ordering = ["-occurred_at", "-pk"]
+        # Each in the log's full order, the id breaking ties: entries written together share a
+        # moment (50,000 sign-ins of one batch), and an index on the moment alone had the
+        # database sort every entry of the newest moment for a page of 50 (19 ms at 200,000).
         indexes = [
+            # Staff's page, and the purge of old entries.
+            models.Index(fields=["-occurred_at", "-id"], name="audit_entry_newest_idx"),
             # A policy owner's page: their organisations' entries, newest first.
-            models.Index(fields=["organisation", "-occurred_at"]),
-            models.Index(fields=["kind", "-occurred_at"]),
+            models.Index(
+                fields=["organisation", "-occurred_at", "-id"], name="audit_entry_org_idx"
+            ),
+            models.Index(fields=["kind", "-occurred_at", "-id"], name="audit_entry_kind_idx"),
         ]
 
     def __str__(self) -> str:
