@@ -21,6 +21,7 @@ from core.prepared import PreparedRead, prepared
 from learners.models import Membership, Organisation, Team, User
 from learners.selectors import name_to_sort, sorts_its_people
 from ledger import messaging, notices, outbox
+from progress import tallies
 from progress.models import Certificate, Submission
 
 from . import clearance
@@ -39,6 +40,24 @@ def members_of(organisation: Organisation) -> QuerySet[User]:
     policy editor 42 ms)."""
     memberships = Membership.objects.filter(team__organisation=organisation)
     return User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
+
+
+def count_members(organisation: Organisation) -> int:
+    """How many people `members_of(organisation)` holds, without counting them one by one (19 ms
+    of PostgreSQL for 50,000): its active learners from the teams' headcounts
+    (`progress.tallies`), and the few active managers who learn in none of its teams."""
+    teams = f"SELECT t.id FROM {Team._meta.db_table} t WHERE t.organisation_id = %s"  # noqa: S608  # nosec B608
+    membership = Membership._meta.db_table
+    sql = f"""SELECT {tallies.active_learners_sql(teams)}
+        + (SELECT COUNT(DISTINCT m.user_id) FROM {membership} m
+           JOIN {User._meta.db_table} u ON u.id = m.user_id
+           WHERE m.role = %s AND u.is_active AND m.team_id IN ({teams})
+             AND NOT EXISTS (SELECT 1 FROM {membership} l WHERE l.user_id = m.user_id
+                             AND l.role = %s AND l.team_id IN ({teams})))"""  # noqa: S608  # nosec B608
+    pk = organisation.pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, pk, Membership.Role.MANAGER, pk, Membership.Role.LEARNER, pk])
+        return int(cursor.fetchone()[0])  # PostgreSQL sums to a decimal
 
 
 def learners_of(teams) -> QuerySet[User]:

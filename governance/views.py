@@ -184,7 +184,7 @@ def policy_edit(request):
             "form": form,
             "preview_html": preview_html,
             "versions": [(v, acknowledged.get(v.pk, 0)) for v in state.versions],
-            "members": governance.members_of(organisation).count(),
+            "members": governance.count_members(organisation),
         },
         status=400 if form.errors else 200,
     )

@@ -1,6 +1,7 @@
 """The organisation's social media policy: drafting, publishing, acknowledging, announcing."""
 
 import hashlib
+import random
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from governance import policy as policies
 from governance import services as governance
 from governance.models import PolicyAcknowledgement, PolicyVersion, policy_text_hash
 from learners import services as learner_services
+from learners.models import Membership
 from ledger.models import Message
 from progress.models import Submission
 from tests import factories
@@ -298,4 +300,21 @@ def test_the_organisations_members_are_its_active_people_each_counted_once(org, 
     members = governance.members_of(org)
 
     assert sorted(members.values_list("pk", flat=True)) == sorted([carrie.pk, sean.pk, morgan.pk])
-    assert members.count() == 3
+    assert members.count() == governance.count_members(org) == 3
+
+
+def test_the_count_of_members_from_the_headcounts_equals_counting_them():
+    """count_members (the teams' headcounts, and the managers who learn nowhere) against
+    members_of's people, in organisations of random teams: people in several teams, managers
+    who learn too, deactivated accounts of either role."""
+    rng = random.Random(4)
+    organisations = [gov.organisation(f"org-{n}") for n in range(3)]
+    teams = [gov.team(rng.choice(organisations), f"Team {n}") for n in range(7)]
+    for _ in range(40):
+        person = factories.UserFactory(is_active=rng.random() > 0.15)
+        for team in rng.sample(teams, rng.choice([1, 1, 2, 3])):
+            role = Membership.Role.MANAGER if rng.random() < 0.2 else Membership.Role.LEARNER
+            Membership.objects.get_or_create(user=person, team=team, defaults={"role": role})
+    for organisation in organisations:
+        assert governance.count_members(organisation) == governance.members_of(organisation).count()
+    assert sum(governance.count_members(o) for o in organisations) > 20
