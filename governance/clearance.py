@@ -50,7 +50,7 @@ from courses import page_cache
 from courses.models import Track
 from courses.selectors import PageTrack, page_track, tracks_by_id
 from learners.models import Membership, Organisation, Team, User
-from learners.selectors import managed_team_ids
+from learners.selectors import managed_team_ids, managed_team_ids_sql
 from progress.models import Certificate, SharedLearning, Submission, TeamHeadcount
 
 from .models import (
@@ -643,10 +643,9 @@ def team_summaries(manager: User, *, now: datetime | None = None):
     now = now or timezone.now()
     if manager.is_staff:
         levels = _levels_of_every_team()
-        teams_sql, params = _every_team.sql()
     else:
         levels = _levels_of_teams_managed_by(manager_id=manager.pk)
-        teams_sql, params = _teams_managed_by.sql(manager_id=manager.pk)
+    teams_sql, params = managed_team_ids_sql(manager)
     if not levels:
         return []
     database = connections[levels[0]._state.db]
@@ -759,8 +758,6 @@ def _levels_of_teams(team_ids: QuerySet) -> QuerySet[ClearanceLevel]:
 
 # The manager's teams by learners.selectors.managed_team_ids' rule, for a manager known by id
 # (staff: every team), so that the reads can be compiled once.
-_every_team = prepared(lambda: managed_team_ids(User(is_staff=True)))
-_teams_managed_by = prepared(lambda manager_id: managed_team_ids(User(pk=manager_id)))
 _levels_of_every_team = prepared(lambda: _levels_of_teams(managed_team_ids(User(is_staff=True))))
 _levels_of_teams_managed_by = prepared(
     lambda manager_id: _levels_of_teams(managed_team_ids(User(pk=manager_id)))

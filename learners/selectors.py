@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
+from core.prepared import prepared
+
 from .models import Membership, Organisation, Team, User
 
 # -- lists of people by name -------------------------------------------------------------
@@ -176,6 +178,18 @@ def managed_team_ids(user: User, *, only: int | None = None) -> QuerySet:
     if only is not None:
         memberships = memberships.filter(team_id=only)
     return memberships.values("team_id")
+
+
+_every_team_id = prepared(lambda: managed_team_ids(User(is_staff=True)))
+_team_ids_managed_by = prepared(lambda manager_id: managed_team_ids(User(pk=manager_id)))
+
+
+def managed_team_ids_sql(user: User) -> tuple[str, tuple]:
+    """managed_team_ids(user) as SQL and its parameters (compiled once), for queries written as
+    SQL around it."""
+    if user.is_staff:
+        return _every_team_id.sql()
+    return _team_ids_managed_by.sql(manager_id=user.pk)
 
 
 def learner_ids_in(team_ids) -> QuerySet:

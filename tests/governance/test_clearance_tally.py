@@ -14,6 +14,7 @@ from django.utils import timezone
 from governance import clearance, clearance_tally, holdings, tasks
 from governance.models import ClearanceLevel, LevelHolding, TeamClearanceTally
 from learners.models import Membership, Team, User
+from learners.selectors import managed_team_ids_sql
 from tests import factories
 
 from .helpers import acknowledge, level, organisation, publish
@@ -57,8 +58,8 @@ def assert_counts_agree(managers, staff):
     expected, stored = expected_tally(), stored_tally()
     assert +expected == +stored and not -stored, (expected, stored)
     now = timezone.now()
-    scopes = [clearance._every_team.sql()]
-    scopes += [clearance._teams_managed_by.sql(manager_id=m.pk) for m in managers]
+    scopes = [managed_team_ids_sql(User(is_staff=True))]
+    scopes += [managed_team_ids_sql(m) for m in managers]
     shared = 0
     for teams_sql, params in scopes:
         tallied = clearance._tallied_counts(connection, teams_sql, list(params), now=now)
@@ -226,13 +227,13 @@ def test_someone_in_two_teams_is_counted_once_from_the_tallies():
     holdings.refresh_holdings(user_ids=[person.pk for person in people])
     now = timezone.now()
 
-    one_team = clearance._teams_managed_by.sql(manager_id=manager.pk)
+    one_team = managed_team_ids_sql(manager)
     tallied = clearance._tallied_counts(connection, one_team[0], list(one_team[1]), now=now)
     counted = clearance._counted_holdings(connection, one_team[0], list(one_team[1]), now=now)
     assert tallied is not None and _nonzero(tallied) == _nonzero(counted)
     assert tallied[org.pk][0] == 3
     # Both teams (staff): the person is in both teams' tallies, and counted once.
-    both = clearance._every_team.sql()
+    both = managed_team_ids_sql(User(is_staff=True))
     tallied = clearance._tallied_counts(connection, both[0], list(both[1]), now=now)
     counted = clearance._counted_holdings(connection, both[0], list(both[1]), now=now)
     assert _nonzero(tallied) == _nonzero(counted)
