@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from django.db import connections, router
 from django.db.models import QuerySet
 
+from core.id_lists import array_literal
+
 # Stand-in values: within a 32-bit integer column's range (Django refuses a lookup outside it)
 # and far above any id a real table reaches before it is compiled.
 _FIRST_STAND_IN = 2_146_000_001
@@ -124,7 +126,7 @@ class PreparedRead:
             if index is None:
                 params[position] = int(values[name])
             elif index == WHOLE:
-                params[position] = _array_literal(values[name])
+                params[position] = array_literal(values[name])
             else:
                 params[position] = int(values[name][index])
         return using, compiled, tuple(params)
@@ -201,13 +203,6 @@ def _lists_as_arrays(sql: str, params: tuple, slots: tuple) -> tuple[str, tuple,
         position += 1
     pieces.append(sql[copied_to:])
     return "".join(pieces), tuple(new_params), tuple(new_slots)
-
-
-def _array_literal(ids: list[int]) -> str:
-    """A list of ids as PostgreSQL's array text, `{1,2,3}`. Sent as an untyped literal, it takes
-    the compared column's type. psycopg would dump a Python list element by element in Python
-    (36 µs for 50 ids, against 7 µs for the text): a roster page sends five such lists."""
-    return "{" + ",".join(str(int(value)) for value in ids) + "}"
 
 
 def _list_run(sql: str, starts: list[int], at: dict, first: int) -> int:

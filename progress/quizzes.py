@@ -22,6 +22,7 @@ from functools import reduce
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from core.id_lists import AmongIds
 from courses.markdown import heading_id
 from courses.models import Question, Quiz
 from learners.models import User
@@ -252,27 +253,35 @@ class LockedOut:
 
 def locked_out(*, learner_ids, now: datetime | None = None) -> list[LockedOut]:
     """People among `learner_ids` (a subquery) who have no attempt left at a quiz they haven't
-    passed, oldest lock first. Six queries, whatever the team's size: the quizzes' limits,
+    passed, by name. Six queries, whatever the team's size: the quizzes' limits,
     the candidates, their attempts and grants read once for all of them, then who and which
     quizzes.
 
     A candidate has used at least the quiz's attempts (an attempt numbered that high exists:
-    attempts are numbered from 1, so n of them reach n) and passed none. Asked per limit, as
-    "these quizzes, number at least n", the attempts' (quiz, number) index finds the few
-    attempts at or past a limit instead of the team's whole history (10,000 people's: half a
-    second on PostgreSQL). Whether the wait has ended or a grant gave one more is decided from
-    their attempts (`allowance_from`)."""
+    attempts are numbered from 1, so n of them reach n), passed none and, where the quiz has a
+    wait, made their last attempt within it (an attempt numbered that high made since the wait
+    began: the last attempt is always one of them). Whoever ran out long ago and never came back
+    is therefore no candidate, so the candidates don't pile up over the years. Asked per limit
+    and wait, as "these quizzes, number at least n, made since t", the attempts' (quiz, number)
+    index finds the few attempts at or past a limit instead of the team's whole history (10,000
+    people's: half a second on PostgreSQL). Whether a grant gave one more is decided from their
+    attempts (`allowance_from`). The candidates go back to the database as one list parameter
+    each (`core.id_lists`), so the SQL is the same for three people as for thirty thousand."""
     now = now or timezone.now()
-    limits: dict[int, list[int]] = defaultdict(list)
-    for quiz_id, limit in Quiz.objects.filter(max_attempts__isnull=False).values_list(
-        "pk", "max_attempts"
+    quizzes_by_rule: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for quiz_id, limit, wait_hours in Quiz.objects.filter(max_attempts__isnull=False).values_list(
+        "pk", "max_attempts", "retry_after_hours"
     ):
-        limits[limit].append(quiz_id)
-    if not limits:
+        quizzes_by_rule[(limit, wait_hours)].append(quiz_id)
+    if not quizzes_by_rule:
         return []
     at_a_limit = reduce(
         operator.or_,
-        [Q(quiz_id__in=ids, number__gte=limit) for limit, ids in sorted(limits.items())],
+        [
+            Q(quiz_id__in=ids, number__gte=limit)
+            & (Q(submitted_at__gt=now - timedelta(hours=wait_hours)) if wait_hours else Q())
+            for (limit, wait_hours), ids in sorted(quizzes_by_rule.items())
+        ],
     )
     passed = QuizAttempt.objects.filter(
         learner_id=OuterRef("learner_id"), quiz_id=OuterRef("quiz_id"), passed=True
@@ -286,24 +295,29 @@ def locked_out(*, learner_ids, now: datetime | None = None) -> list[LockedOut]:
     )
     if not candidates:
         return []
-    pairs = Q()
-    for learner_id, quiz_id in candidates:
-        pairs |= Q(learner_id=learner_id, quiz_id=quiz_id)
+    # Their attempts and grants at the quizzes some of them are stuck at; a person's other
+    # quizzes among those are left out here, in Python.
+    people = {learner_id for learner_id, _ in candidates}
+    theirs = (
+        AmongIds("learner_id", people),
+        AmongIds("quiz_id", {quiz_id for _, quiz_id in candidates}),
+    )
     times: dict[tuple[int, int], list[datetime]] = defaultdict(list)
     best: dict[tuple[int, int], int] = defaultdict(int)
     for learner_id, quiz_id, moment, score in (
-        QuizAttempt.objects.filter(pairs)
+        QuizAttempt.objects.filter(*theirs)
         .order_by("number")
         .values_list("learner_id", "quiz_id", "submitted_at", "score")
     ):
-        times[(learner_id, quiz_id)].append(moment)
-        best[(learner_id, quiz_id)] = max(best[(learner_id, quiz_id)], score)
+        if (learner_id, quiz_id) in candidates:
+            times[(learner_id, quiz_id)].append(moment)
+            best[(learner_id, quiz_id)] = max(best[(learner_id, quiz_id)], score)
     grants: dict[tuple[int, int], list[datetime]] = defaultdict(list)
-    for learner_id, quiz_id, moment in AttemptGrant.objects.filter(pairs).values_list(
+    for learner_id, quiz_id, moment in AttemptGrant.objects.filter(*theirs).values_list(
         "learner_id", "quiz_id", "granted_at"
     ):
         grants[(learner_id, quiz_id)].append(moment)
-    learners = User.objects.in_bulk({learner_id for learner_id, _ in candidates})
+    learners = User.objects.filter(AmongIds("pk", people)).in_bulk()
     quizzes_by_id = Quiz.objects.select_related("lesson__track").in_bulk(
         {quiz_id for _, quiz_id in candidates}
     )

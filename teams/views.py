@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -258,12 +259,13 @@ def quiz_attempts(request):
         messages.success(
             request, f"{learner.name} can now take the quiz on “{quiz.lesson.title}” once more."
         )
-        return redirect("teams:team_attempts")
-    return render(
-        request,
-        "teams/team_attempts.html",
-        {"rows": quizzes.locked_out(learner_ids=learners)},
-    )
+        # Back to the page the grant was made from (one row fewer now, so at most its last).
+        page = request.POST.get("page", "")
+        suffix = f"?page={page}" if page.isdigit() and page != "1" else ""
+        return redirect(reverse("teams:team_attempts") + suffix)
+    rows = quizzes.locked_out(learner_ids=learners)
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "teams/team_attempts.html", {"page": page, "rows": page.object_list})
 
 
 @manager_required
