@@ -6,6 +6,34 @@ from core.widgets import PlainSelect
 
 from .models import Preferences, User, timezone_choices
 
+# Up to this many people a form lists them to choose from; beyond, it asks for an address.
+PEOPLE_LISTED = 300
+
+
+class PersonField(forms.ModelChoiceField):
+    """One of the people in `queryset`, chosen from a list or, where they are too many to list
+    (`PEOPLE_LISTED`), typed as an email address: a list of thousands of names is no way to
+    find one, and its HTML alone ran to 800 KB for a team of 10,000. Either way the value must
+    be one of `queryset`, so anyone else is refused with `not_found`."""
+
+    def __init__(self, *args, not_found: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.not_found = not_found
+
+    def to_python(self, value):
+        if isinstance(value, str) and "@" in value:
+            try:
+                return self.queryset.get(email__iexact=value.strip())
+            except self.queryset.model.DoesNotExist:
+                raise forms.ValidationError(self.not_found, code="invalid_choice") from None
+        return super().to_python(value)
+
+    def ask_for_an_address(self, *, label: str, help_text: str) -> None:
+        """Typed, not chosen: for when the people are too many to list."""
+        self.label, self.help_text = label, help_text
+        self.widget = forms.EmailInput(attrs={"autocomplete": "off"})
+
+
 # The time zone database is read from disk (about 600 files): once per process, not twice per
 # profile request (building the choices and validating them each scanned it).
 cached_timezone_choices = cache(timezone_choices)

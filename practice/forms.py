@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import URLValidator
 
 from core.widgets import PlainSelect
+from learners.forms import PEOPLE_LISTED, PersonField
 from learners.models import User
 
 from . import journal, networks, studio
@@ -100,17 +101,56 @@ class PracticePostForm(forms.ModelForm):
 
 
 class ReviewRequestForm(forms.Form):
-    reviewer = forms.ModelChoiceField(
+    """Who should review the post: chosen from a list, or, where peer review puts more people
+    within reach than a list can hold (`PEOPLE_LISTED`), the designated reviewers listed and a
+    colleague typed by address."""
+
+    reviewer = PersonField(
         label="Reviewer",
         queryset=User.objects.none(),
+        required=False,
         empty_label="Choose someone",
         widget=PlainSelect,
+        not_found="Choose a reviewer from the list.",
+    )
+    colleague = PersonField(
+        label="…or a colleague",
+        queryset=User.objects.none(),
+        required=False,
+        not_found="Nobody with that email address may review your posts: "
+        "ask someone in your team, or your manager.",
     )
 
     def __init__(self, *args, learner: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = studio.post_reviewers(learner)
+        everyone = studio.post_reviewers(learner)
+        if everyone[PEOPLE_LISTED : PEOPLE_LISTED + 1].exists():
+            self.fields["reviewer"].queryset = studio.designated_reviewers(learner)
+            self.fields["colleague"].queryset = everyone
+            self.fields["colleague"].ask_for_an_address(
+                label="…or a colleague (their email address)",
+                help_text="Your teams are too large to list everyone: type the address.",
+            )
+        else:
+            self.fields["reviewer"].queryset = everyone
+            del self.fields["colleague"]
         self.fields["reviewer"].label_from_instance = lambda user: user.name
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        chosen = [
+            person for person in (cleaned.get("reviewer"), cleaned.get("colleague")) if person
+        ]
+        if not chosen:
+            raise forms.ValidationError("Choose who should review it.")
+        if len(chosen) > 1:
+            raise forms.ValidationError(
+                "Choose one reviewer: someone from the list or a colleague's address, not both."
+            )
+        cleaned["reviewer"] = chosen[0]
+        return cleaned
 
 
 class PostReviewForm(forms.Form):

@@ -59,6 +59,17 @@ def post_reviewers(learner: User) -> QuerySet[User]:
     )
 
 
+def designated_reviewers(learner: User) -> QuerySet[User]:
+    """`post_reviewers` without the peers: the reviewers `learner`'s route names (their
+    managers, else their organisation's reviewers, else staff). What the review form lists
+    when the peers are too many to list."""
+    return (
+        User.objects.filter(is_active=True, pk__in=review_route(learner).reviewers.values("pk"))
+        .exclude(pk=learner.pk)
+        .order_by("display_name", "email")
+    )
+
+
 def learners_reviewable_by(user: User) -> QuerySet[User]:
     """The mirror of post_reviewers: learners whose posts `user` may review."""
     return User.objects.filter(_reviewable_by(user, person="pk"))

@@ -175,7 +175,8 @@ def request_review(request, post_id: int):
     post = _own_post(request, post_id)
     form = ReviewRequestForm(request.POST, learner=request.user)
     if not form.is_valid():
-        messages.error(request, "Choose a reviewer from your team.")
+        # The form's own words (none chosen, both, an address nobody in reach has).
+        messages.error(request, next(iter(form.errors.values()))[0])
         return redirect(post)
     try:
         studio.request_review(post=post, reviewer=form.cleaned_data["reviewer"])

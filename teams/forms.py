@@ -2,6 +2,7 @@ from django import forms
 
 from core.widgets import PlainSelect
 from courses.models import Track
+from learners.forms import PEOPLE_LISTED, PersonField
 from learners.models import Membership, TrackAssignment
 from learners.selectors import managed_teams, team_learners
 
@@ -89,25 +90,8 @@ class InviteForm(forms.Form):
         return cleaned
 
 
-class LearnerField(forms.ModelChoiceField):
-    """One of the manager's learners, chosen from a list or, in large teams, typed as an email
-    address (a list of thousands of names is no way to find one, and its HTML alone ran to
-    800 KB for a team of 10,000). Either way the value must be someone in their teams: the
-    queryset is theirs, so anyone else is "not one of the choices"."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and "@" in value:
-            try:
-                return self.queryset.get(email__iexact=value.strip())
-            except self.queryset.model.DoesNotExist:
-                raise forms.ValidationError(
-                    "Nobody with that email address learns in your teams.", code="invalid_choice"
-                ) from None
-        return super().to_python(value)
-
-
 # Up to this many learners the person is picked from a list; beyond it, typed as an address.
-LEARNERS_LISTED = 300
+LEARNERS_LISTED = PEOPLE_LISTED
 
 
 class AssignForm(forms.Form):
@@ -117,8 +101,12 @@ class AssignForm(forms.Form):
     team = forms.ModelChoiceField(
         queryset=None, required=False, label="A whole team", widget=PlainSelect
     )
-    learner = LearnerField(
-        queryset=None, required=False, label="…or one person", widget=PlainSelect
+    learner = PersonField(
+        queryset=None,
+        required=False,
+        label="…or one person",
+        widget=PlainSelect,
+        not_found="Nobody with that email address learns in your teams.",
     )
     due_date = forms.DateField(
         required=False, label="Due date (optional)", widget=forms.DateInput(attrs={"type": "date"})
@@ -137,9 +125,10 @@ class AssignForm(forms.Form):
         # twice, which a threshold can bear.
         memberships = Membership.objects.filter(team__in=teams, role=Membership.Role.LEARNER)
         if memberships[LEARNERS_LISTED : LEARNERS_LISTED + 1].exists():
-            field.label = "…or one person (their email address)"
-            field.help_text = "Your teams are too large to list everyone: type the address."
-            field.widget = forms.EmailInput(attrs={"autocomplete": "off"})
+            field.ask_for_an_address(
+                label="…or one person (their email address)",
+                help_text="Your teams are too large to list everyone: type the address.",
+            )
 
     def clean(self):
         cleaned = super().clean()

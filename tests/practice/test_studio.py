@@ -252,6 +252,44 @@ def test_reviewers_are_the_managers_of_the_learners_team(learner, team):
         studio.request_review(post=post, reviewer=team["peer"])
 
 
+def test_where_peers_are_too_many_to_list_a_colleague_is_named_by_address(
+    client, learner, team, monkeypatch
+):
+    """Peer review in a large team: the form lists the learner's designated reviewers and asks
+    for a colleague's address instead of listing every colleague (thousands of options)."""
+    from practice import forms as practice_forms
+
+    Organisation.objects.filter(pk=team["team"].organisation_id).update(allow_peer_review=True)
+    outsider = factories.UserFactory(email="otto@example.com")
+    factories.team_with(learners=[outsider])
+    post = make_post(learner)
+    client.force_login(learner)
+    url = reverse("practice:studio_request_review", args=[post.pk])
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert ">Pat Peer</option>" in page  # two people within reach: a list
+
+    monkeypatch.setattr(practice_forms, "PEOPLE_LISTED", 1)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert ">Max Manager</option>" in page and "Pat Peer" not in page
+    assert 'type="email" name="colleague"' in page
+
+    def asked(data) -> str:
+        response = client.post(url, data, follow=True)
+        return unescape(response.content.decode())
+
+    assert "Nobody with that email address may review your posts" in asked(
+        {"colleague": "otto@example.com"}
+    )
+    assert "not both" in asked({"reviewer": team["manager"].pk, "colleague": "pat@example.com"})
+    assert "Choose who should review it." in asked({})
+    post.refresh_from_db()
+    assert post.status == PracticePost.Status.DRAFT and post.reviewer is None
+
+    assert "Sent to Pat Peer for review." in asked({"colleague": " Pat@Example.com"})
+    post.refresh_from_db()
+    assert (post.status, post.reviewer) == (PracticePost.Status.IN_REVIEW, team["peer"])
+
+
 def test_a_learner_without_a_manager_asks_their_organisations_reviewer(client):
     loner = factories.UserFactory(display_name="Lou Loner")
     team = factories.team_with(learners=[loner])  # no manager
