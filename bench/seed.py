@@ -433,7 +433,13 @@ class People:
         with historical_timestamps():
             organisations = Organisation.objects.bulk_create(
                 [
-                    Organisation(name=f"Company {n:02d}", slug=f"company-{n:02d}")
+                    # Every other one allows peer review, the bench learner's (the second)
+                    # among them: a post's reviewers are then their whole team.
+                    Organisation(
+                        name=f"Company {n:02d}",
+                        slug=f"company-{n:02d}",
+                        allow_peer_review=n % 2 == 1,
+                    )
                     for n in range(organisations_for(scale))
                 ]
             )
