@@ -9,19 +9,9 @@ from learners.models import User
 from progress.models import Enrolment
 from progress.services import enrol
 from tests.factories import UserFactory, make_track
+from tests.statements import Statements
 
 pytestmark = pytest.mark.django_db
-
-
-class Statements:
-    """Every statement sent, with its parameters, as the database driver receives them."""
-
-    def __init__(self):
-        self.sent = []
-
-    def __call__(self, execute, sql, params, many, context):
-        self.sent.append((sql, tuple(params or ())))
-        return execute(sql, params, many, context)
 
 
 def test_finds_what_in_finds_on_a_key_and_a_foreign_key():

@@ -16,6 +16,7 @@ from learners.models import Membership
 from progress import quizzes
 from progress.models import AttemptGrant, QuizAttempt
 from tests import factories
+from tests.statements import Statements
 
 pytestmark = pytest.mark.django_db
 
@@ -103,17 +104,6 @@ def test_locked_out_lists_exactly_whom_the_attempt_rule_locks_out():
     # Nobody passed, nobody outside the team, no quiz without a limit.
     assert outsider.pk not in {row.learner.pk for row in rows}
     assert unlimited.pk not in {row.quiz.pk for row in rows}
-
-
-class Statements:
-    """Every statement sent, with its parameters, as the database driver receives them."""
-
-    def __init__(self):
-        self.sent = []
-
-    def __call__(self, execute, sql, params, many, context):
-        self.sent.append((sql, tuple(params or ())))
-        return execute(sql, params, many, context)
 
 
 def run_out(learner, quiz, *, hours_ago: float, now):
