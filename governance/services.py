@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from celery import current_app
 from django.db import connection, models, router, transaction
-from django.db.models import OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
@@ -60,13 +60,19 @@ def count_members(organisation: Organisation) -> int:
         return int(cursor.fetchone()[0])  # PostgreSQL sums to a decimal
 
 
-def learners_of(teams) -> QuerySet[User]:
+def learners_of(teams, *, walking_names: bool = False) -> QuerySet[User]:
     """Active learners of `teams` (a queryset or list of teams).
 
-    `IN (subquery)`, not a join: nobody is repeated, so no DISTINCT, and each database
-    picks its way in: SQLite from the teams' memberships, PostgreSQL either that or (for the
-    first page of a large team, sorted by name) walking the name index and stopping at 50."""
+    `IN (subquery)`, not a join: nobody is repeated, so no DISTINCT, and PostgreSQL picks its
+    way in: from the teams' memberships or (for the first page of a large team, sorted by name)
+    walking the name index and stopping at 50. SQLite, which has no statistics to weigh them,
+    always starts from the memberships and sorts them all (a team of 10,000: 3 ms; every
+    learner: 14 ms). `walking_names` asks the same as a correlated EXISTS, which SQLite answers
+    by walking the name index (0.1 ms) and PostgreSQL plans as the same semi-join: for a scope
+    too large to sort (learners.selectors.sorts_its_people)."""
     learning = Membership.objects.filter(team__in=teams, role=Membership.Role.LEARNER)
+    if walking_names:
+        return User.objects.filter(Exists(learning.filter(user_id=OuterRef("pk"))), is_active=True)
     return User.objects.filter(pk__in=learning.values("user_id"), is_active=True)
 
 
@@ -221,14 +227,15 @@ class Scope:
             return f"{self.organisation.name} (everyone)"
         return f"{self.organisation.name}: {', '.join(team.name for team in self.teams)}"
 
-    def people(self) -> QuerySet[User]:
-        """Learners in scope (the roster is about people who speak for the organisation)."""
+    def people(self, *, walking_names: bool = False) -> QuerySet[User]:
+        """Learners in scope (the roster is about people who speak for the organisation).
+        `walking_names`: to be read in name order through the name index (`learners_of`)."""
         teams = (
             Team.objects.filter(organisation=self.organisation)
             if self.teams is None
             else self.teams
         )
-        return learners_of(teams)
+        return learners_of(teams, walking_names=walking_names)
 
     def people_rows(self, *, sort: bool = False) -> QuerySet[User]:
         """The people with the first team (in scope) each learns in, sorted by name. One query.
@@ -248,7 +255,8 @@ class Scope:
         )
 
     def _sorted_people(self, sort: bool = False) -> QuerySet[User]:
-        return self.people().order_by(name_to_sort() if sort else "display_name", "email", "pk")
+        people = self.people(walking_names=not sort)
+        return people.order_by(name_to_sort() if sort else "display_name", "email", "pk")
 
     @property
     def _one_team(self) -> Team | None:

@@ -144,10 +144,15 @@ class DashboardQuery:
             teams = f" AND m.team_id IN ({marks})"
         learning = f"SELECT m.user_id FROM learners_membership m WHERE m.role = %(learner)s{teams}"  # noqa: S608  # nosec B608
         if first_people is not None:
-            # Only the first people by name: their rows sort before everyone else's.
-            orders = PEOPLE_SORT_SQL if self._few_people(everyone=not teams) else PEOPLE_ORDER_SQL
+            # Only the first people by name: their rows sort before everyone else's. A few
+            # people are sorted; more are found by walking the name index, asked as a correlated
+            # EXISTS, which SQLite too walks (see governance.services.learners_of).
+            if self._few_people(everyone=not teams):
+                orders, people = PEOPLE_SORT_SQL, f"u2.id IN ({learning})"
+            else:
+                orders, people = PEOPLE_ORDER_SQL, f"EXISTS ({learning} AND m.user_id = u2.id)"
             learning = (
-                f"SELECT u2.id FROM learners_user u2 WHERE u2.id IN ({learning})"  # noqa: S608  # nosec B608
+                f"SELECT u2.id FROM learners_user u2 WHERE {people}"  # noqa: S608  # nosec B608
                 f" ORDER BY {orders[self.filters.sort]} LIMIT %(people)s"
             )
             params["people"] = first_people

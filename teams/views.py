@@ -249,10 +249,11 @@ def review_queue(request):
 @manager_required
 def quiz_attempts(request):
     """People in the manager's teams who ran out of attempts at a quiz; POST grants one more."""
-    learners = memberships.learner_ids_in(memberships.managed_team_ids(request.user))
+    teams = memberships.managed_team_ids(request.user)
     if request.method == "POST":
         learner = get_object_or_404(
-            User.objects.filter(pk__in=learners), pk=request.POST.get("learner")
+            User.objects.filter(pk__in=memberships.learner_ids_in(teams)),
+            pk=request.POST.get("learner"),
         )
         quiz = get_object_or_404(Quiz.objects.select_related("lesson"), pk=request.POST.get("quiz"))
         progress_services.grant_extra_attempt(granted_by=request.user, learner=learner, quiz=quiz)
@@ -263,7 +264,7 @@ def quiz_attempts(request):
         page = request.POST.get("page", "")
         suffix = f"?page={page}" if page.isdigit() and page != "1" else ""
         return redirect(reverse("teams:team_attempts") + suffix)
-    rows = quizzes.locked_out(learner_ids=learners)
+    rows = quizzes.locked_out(team_ids=teams)
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "teams/team_attempts.html", {"page": page, "rows": page.object_list})
 

@@ -12,3 +12,14 @@ class Statements:
     def __call__(self, execute, sql, params, many, context):
         self.sent.append((sql, tuple(params or ())))
         return execute(sql, params, many, context)
+
+
+def sqlite_plan(sql: str) -> str:
+    """SQLite's plan for a statement as CaptureQueriesContext records it (values inlined), one
+    step a line. SQLite plans without statistics (nothing runs ANALYZE), by rules that don't
+    depend on the tables' sizes, so a test's small tables get the plan a large site gets."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return "\n".join(str(row[3]) for row in cursor.fetchall())

@@ -19,6 +19,7 @@ from progress.models import Certificate
 from tests import factories
 from tests.concurrency import at_once
 from tests.governance import helpers as gov
+from tests.statements import sqlite_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -297,6 +298,9 @@ def test_the_pages_of_the_roster_show_everyone_once_in_name_order(
             html = client.get(ROSTER, {"organisation": "acme", "page": page}).content.decode()
         people = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
         assert len(people) == 1 and ("||" in people[0]) == (few_people > 0), people
+        if few_people < 0 and connection.vendor == "sqlite":
+            # Many people: SQLite too walks the name index, rather than sorting the scope.
+            assert "user_name_order_idx" in sqlite_plan(people[0])
         seen += [
             line.split("<strong>")[1].split("</strong>")[0]
             for line in html.splitlines()
