@@ -288,7 +288,7 @@ def locked_out(*, team_ids, now: datetime | None = None) -> list[LockedOut]:
     )
     # Whether the person learns in the teams, asked of each attempt found (EXISTS): as
     # `learner_id IN (the teams' people)`, SQLite walked every one of 10,000 people's attempts
-    # through the (learner, quiz) index instead of the few at a limit (115 ms against 1).
+    # through the (learner, quiz) index instead of the few at a limit (115 ms against 0.02).
     in_the_teams = Membership.objects.filter(
         user_id=OuterRef("learner_id"), role=Membership.Role.LEARNER, team_id__in=team_ids
     )
