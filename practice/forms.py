@@ -124,7 +124,10 @@ class ReviewRequestForm(forms.Form):
     def __init__(self, *args, learner: User, **kwargs):
         super().__init__(*args, **kwargs)
         everyone = studio.post_reviewers(learner)
-        if everyone[PEOPLE_LISTED : PEOPLE_LISTED + 1].exists():
+        # One read says both whether anyone may review and whether they are too many to list.
+        within_reach = len(everyone.values_list("pk", flat=True)[: PEOPLE_LISTED + 1])
+        self.has_reviewers = within_reach > 0
+        if within_reach > PEOPLE_LISTED:
             self.fields["reviewer"].queryset = studio.designated_reviewers(learner)
             self.fields["colleague"].queryset = everyone
             self.fields["colleague"].ask_for_an_address(

@@ -52,19 +52,20 @@ def post_reviewers(learner: User) -> QuerySet[User]:
     # needed DISTINCT over every user, and an OR of two lists made it test each of them (16-29
     # ms for a learner in an organisation of 50,000).
     candidates = reviewers.union(_peers_of(learner).order_by().values("user_id"))
-    return (
-        User.objects.filter(is_active=True, pk__in=candidates)
-        .exclude(pk=learner.pk)
-        .order_by("display_name", "email")
-    )
+    return _offered_to(learner, candidates)
 
 
 def designated_reviewers(learner: User) -> QuerySet[User]:
     """`post_reviewers` without the peers: the reviewers `learner`'s route names (their
     managers, else their organisation's reviewers, else staff). What the review form lists
     when the peers are too many to list."""
+    return _offered_to(learner, review_route(learner).reviewers.values("pk"))
+
+
+def _offered_to(learner: User, ids: QuerySet) -> QuerySet[User]:
+    """The active people among `ids` (a subquery) other than `learner`, by name."""
     return (
-        User.objects.filter(is_active=True, pk__in=review_route(learner).reviewers.values("pk"))
+        User.objects.filter(is_active=True, pk__in=ids)
         .exclude(pk=learner.pk)
         .order_by("display_name", "email")
     )

@@ -79,8 +79,8 @@ def _composer(request, *, form, post=None, checked=None, published_form=None, st
         context["reviews"] = list(post.reviews.select_related("reviewer"))
         context["evidence"] = list(post.evidence.all())
         if post.status in (PracticePost.Status.DRAFT, PracticePost.Status.CHANGES_REQUESTED):
-            context["review_form"] = ReviewRequestForm(learner=learner)
-            context["has_reviewers"] = studio.post_reviewers(learner).exists()
+            context["review_form"] = form = ReviewRequestForm(learner=learner)
+            context["has_reviewers"] = form.has_reviewers
         if post.status in (PracticePost.Status.APPROVED, PracticePost.Status.PUBLISHED):
             context["published_form"] = published_form or PublishedForm(
                 learner=learner, initial={"published_on": studio.learner_today(learner)}
