@@ -677,7 +677,9 @@ def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) ->
     after today (UTC); those that run out today are read from the holdings and compared with
     the moment. Someone who learns in k of the scope's teams of one organisation is in k teams'
     sums: they and their holdings, read through `SharedLearning` (the shared people only), are
-    taken off k - 1 times."""
+    taken off k - 1 times. Their holdings are read from them (SQLite's CROSS JOIN keeps that
+    order; PostgreSQL plans it as any join): SQLite otherwise read every holding of every level
+    to find theirs, 0.5 ms in an organisation of 50,000, usually to find none."""
     today = now.astimezone(UTC).date()
     day_starts = datetime.combine(today, time.min, tzinfo=UTC)
     moment = database.ops.adapt_datetimefield_value
@@ -728,10 +730,11 @@ def _tallied_counts(database, teams_sql: str, params: list, *, now: datetime) ->
         SELECT l.organisation_id, h.level_id, -SUM(s.extra),
             -SUM(CASE WHEN h.acknowledged_number >= v.number
                 AND (h.valid_until IS NULL OR h.valid_until > %s) THEN s.extra ELSE 0 END)
-        FROM shared s JOIN {_table(LevelHolding, database)} h ON h.user_id = s.user_id
+        FROM shared s CROSS JOIN {_table(LevelHolding, database)} h
         JOIN {_table(ClearanceLevel, database)} l
             ON l.id = h.level_id AND l.organisation_id = s.organisation
         JOIN current_version v ON v.organisation = l.organisation_id
+        WHERE h.user_id = s.user_id
         GROUP BY l.organisation_id, h.level_id"""  # noqa: S608  # nosec B608
     params = [
         *params,

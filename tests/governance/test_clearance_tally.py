@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 import pytest
 from django.db import connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from governance import clearance, clearance_tally, holdings, tasks
@@ -16,6 +17,7 @@ from governance.models import ClearanceLevel, LevelHolding, TeamClearanceTally
 from learners.models import Membership, Team, User
 from learners.selectors import managed_team_ids_sql
 from tests import factories
+from tests.statements import sqlite_plan
 
 from .helpers import acknowledge, level, organisation, publish
 
@@ -238,3 +240,25 @@ def test_someone_in_two_teams_is_counted_once_from_the_tallies():
     counted = clearance._counted_holdings(connection, both[0], list(both[1]), now=now)
     assert _nonzero(tallied) == _nonzero(counted)
     assert tallied[org.pk][0] == 3
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's join order")
+def test_the_shared_people_s_holdings_are_read_from_them_on_sqlite():
+    """The holdings of people in two of the scope's teams are read person by person, not by
+    walking every holding of the organisation's levels (half a millisecond at 50,000 people,
+    on every dashboard and roster view, usually to find nobody shared)."""
+    org = organisation("east")
+    publish(org)
+    level(org, "Posts")
+    for name in ("E1", "E2"):
+        Team.objects.create(organisation=org, name=name)
+    teams_sql, params = managed_team_ids_sql(User(is_staff=True))  # every team
+    with CaptureQueriesContext(connection) as queries:
+        clearance._tallied_counts(connection, teams_sql, list(params), now=timezone.now())
+    holdings_read = [
+        line for line in sqlite_plan(queries.captured_queries[-1]["sql"]).splitlines()
+        if line.startswith("SEARCH h ")
+    ]  # fmt: skip
+    assert holdings_read
+    for line in holdings_read:  # by person, or the few that run out today
+        assert "user_id=?" in line or "valid_until>?" in line, line
