@@ -48,7 +48,7 @@ from django.utils import timezone
 from core.prepared import PreparedRead, prepared
 from courses import page_cache
 from courses.models import Track
-from courses.selectors import PageTrack, page_track, tracks_by_id
+from courses.selectors import page_track, tracks_by_id
 from learners.models import Membership, Organisation, Team, User
 from learners.selectors import managed_team_ids, managed_team_ids_sql
 from progress.models import Certificate, SharedLearning, Submission, TeamHeadcount
@@ -281,6 +281,22 @@ class Rules:
         self.tracks = {track.pk: track for level in self.levels for track in level.required_tracks}
         self.track_ids = set(self.tracks)
         self.assignment_ids = {level.assignment_id for level in self.levels if level.assignment_id}
+        # What is the same for everyone, made once (a roster page decides for 50 people).
+        current = self.policy.current
+        self._policy_label = (
+            f"Acknowledge policy version {current.number}"
+            if current is not None
+            else "Acknowledge the policy (none published yet)"
+        )
+        self._certificate_labels = {pk: f"Certificate: {t.title}" for pk, t in self.tracks.items()}
+        self._no_certificate = {
+            pk: Check(CERTIFICATE, label) for pk, label in self._certificate_labels.items()
+        }
+        self._assignment_labels = {
+            level.pk: f"“{level.assignment.title}” approved"
+            for level in self.levels
+            if level.assignment_id
+        }
 
     def evaluate(self, people: QuerySet[User] | Iterable[int]) -> dict[int, list[LevelStatus]]:
         """Each person's status for every level, keyed by user id. One query.
@@ -393,8 +409,10 @@ class Rules:
         policy_check = self._policy_check(acks)
         # Once per track, however many levels ask for it.
         by_track = {
-            pk: self._certificate_check(track, certificates.get(pk))
-            for pk, track in self.tracks.items()
+            pk: self._certificate_check(pk, certificates[pk])
+            if pk in certificates
+            else self._no_certificate[pk]
+            for pk in self.tracks
         }
         statuses = []
         for level in self.levels:
@@ -404,7 +422,7 @@ class Rules:
                 checks.append(
                     Check(
                         ASSIGNMENT,
-                        f"“{level.assignment.title}” approved",
+                        self._assignment_labels[level.pk],
                         met_at=approvals.get(level.assignment_id),
                     )
                 )
@@ -412,10 +430,9 @@ class Rules:
         return statuses
 
     def _policy_check(self, acks: list[tuple[int, datetime]]) -> Check:
-        current = self.policy.current
+        current, label = self.policy.current, self._policy_label
         if current is None:
-            return Check(POLICY, "Acknowledge the policy (none published yet)")
-        label = f"Acknowledge policy version {current.number}"
+            return Check(POLICY, label)
         # Acknowledging a newer (upcoming) version also covers the current one.
         covering = [at for number, at in acks if number >= current.number]
         if covering:
@@ -432,11 +449,9 @@ class Rules:
         return Check(POLICY, label, lapsed_at=effective_at(superseding), lapse=POLICY_CHANGED)
 
     def _certificate_check(
-        self, track: PageTrack, certificate: Certificate | CertificateDates | None
+        self, track_id: int, certificate: Certificate | CertificateDates
     ) -> Check:
-        label = f"Certificate: {track.title}"
-        if certificate is None:
-            return Check(CERTIFICATE, label)
+        label = self._certificate_labels[track_id]
         if certificate.is_revoked:
             return Check(
                 CERTIFICATE,
