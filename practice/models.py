@@ -231,6 +231,14 @@ class Portfolio(models.Model):
 
     class Meta:
         db_table = "progress_portfolio"
+        # The few who share their growth, for team growth to start from in a large team.
+        indexes = [
+            models.Index(
+                fields=["learner"],
+                condition=models.Q(share_growth_with_team=True),
+                name="portfolio_sharing_growth_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Portfolio of {self.learner}"

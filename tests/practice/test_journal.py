@@ -8,12 +8,14 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from learners import selectors
 from learners.models import Membership, User
 from notifications import digests, nudges
 from practice import journal
 from practice.models import Evidence, GrowthProfile, GrowthSnapshot, Portfolio
 from progress import services
 from tests import factories
+from tests.statements import sqlite_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -377,9 +379,52 @@ def test_team_growth_queries_do_not_grow_with_the_people_sharing(
         client.get("/team/growth/")
 
     assert len(few.captured_queries) == len(many.captured_queries)
-    # user + teams' people and sharers + totals + a page of profiles + the page's numbers
-    with django_assert_max_num_queries(6):
+    # user + the teams' people + those who share + totals + a page of profiles + the page's
+    # numbers + the reviews waiting (the menu)
+    with django_assert_max_num_queries(7):
         client.get("/team/growth/")
+
+
+def growth_seen(growth: journal.TeamGrowth) -> tuple:
+    return (
+        growth.people,
+        growth.sharing,
+        [(t.network, t.people, t.profiles, t.followers) for t in growth.totals],
+        [(person.pk, line.network, line.handle) for person, line in growth.page.object_list],
+    )
+
+
+@pytest.mark.parametrize("staff", [False, True], ids=["manager", "staff"])
+def test_a_large_team_s_growth_is_read_from_those_who_share(monkeypatch, clock, staff, staff_user):
+    """Many people (more than learners.selectors.FEW_PEOPLE): the same growth, in the same
+    number of queries, read from the few who share (on SQLite through their partial index)
+    rather than from each of the team's people."""
+    manager = factories.UserFactory()
+    people = sharing_team(manager, 4, profiles_each=2)
+    for person in people:
+        for profile in person.growth_profiles.all():
+            record(profile, TODAY, 10 + person.pk)
+    quiet = factories.UserFactory()  # shares nothing
+    second = factories.team_with(manager=manager, learners=[quiet, people[0]])  # two teams
+    Membership.objects.create(user=factories.UserFactory(), team=second, role="manager")
+    people[1].is_active = False
+    people[1].save()
+    sharing_team(factories.UserFactory(), 2, first=10)  # another manager's team
+    viewer = staff_user if staff else manager
+
+    with CaptureQueriesContext(connection) as few:
+        expected = growth_seen(journal.team_growth(viewer))
+    monkeypatch.setattr(selectors, "FEW_PEOPLE", -1)
+    with CaptureQueriesContext(connection) as many:
+        assert growth_seen(journal.team_growth(viewer)) == expected
+
+    assert expected[:2] == ((6, 5) if staff else (4, 3))
+    assert len(few.captured_queries) == len(many.captured_queries)
+    if connection.vendor == "sqlite":
+        plans = [sqlite_plan(query["sql"]) for query in many.captured_queries]
+        assert sum("portfolio_sharing_growth_idx" in plan for plan in plans) == 3
+        plans = [sqlite_plan(query["sql"]) for query in few.captured_queries]
+        assert not any("portfolio_sharing_growth_idx" in plan for plan in plans)
 
 
 def test_sharers_without_profiles_are_told_apart_from_no_one_sharing(client, learner, clock):
