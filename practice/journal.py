@@ -419,7 +419,7 @@ TEAM_GROWTH_PER_PAGE = 50
 
 def team_growth(manager: User, *, page: str | int | None = 1) -> TeamGrowth:
     """Growth of the learners in the manager's teams who chose to share it: totals by network
-    summed in the database, and the people's profiles a page at a time. Six queries however
+    summed in the database, and the people's profiles a page at a time. Five queries however
     many people share, four of them compiled once (a day, for those that hold dates)."""
     people = _active_learners(manager)
     # Few people: start from them. Many: from the few who share (_sharers).
