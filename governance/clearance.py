@@ -361,6 +361,13 @@ class Rules:
         )
         return ~Q(pk__in=holding_all.values("user_id"))
 
+    @staticmethod
+    def names_its_people(status: str) -> bool:
+        """Whether `condition_on_any(levels, status)` names the people it keeps ("in these
+        holdings"), so that the database can start from them; "not cleared" keeps everyone
+        but those (start from the people being filtered)."""
+        return status in (CLEARED, LOST)
+
     def empty(self) -> list[LevelStatus]:
         """The statuses of someone with no records at all."""
         return self._statuses([], {}, {})
@@ -604,15 +611,13 @@ def summary(rules: Rules, people: QuerySet[User]) -> list[LevelCount]:
 def counts(
     rules: Rules,
     people: QuerySet[User] | Callable[[], QuerySet[User]],
-    matching: Q | None = None,
     *,
     pairs_sql: tuple[str, tuple] | None = None,
     teams_sql: tuple[str, list] | None = None,
-):
-    """`summary`, and how many of `people` match `matching` (the roster's filter): (level
-    counts, matching count). One query, two when something is filtered. `people` names nobody
-    twice (as `governance.services.learners_of` doesn't), and may be given
-    as a function that builds them, called only when they are read (building the queryset is a
+) -> tuple[list[LevelCount], int]:
+    """`summary`, and how many `people` there are: (level counts, people). One query. `people`
+    names nobody twice (as `governance.services.learners_of` doesn't), and may be given as a
+    function that builds them, called only when they are read (building the queryset is a
     fifth of the counts' time when the tallies answer). `pairs_sql`: `people_pairs(people)` as
     SQL, when the caller has it compiled already. `teams_sql`: when `people` are the active
     learners of some teams, those teams' ids as SQL, so that the counts are read from the
@@ -626,10 +631,7 @@ def counts(
         people_sql, params = pairs_sql
         found = _holding_counts(database, people_sql, list(params), now=rules.now)
     everyone, held = found.get(rules.organisation.pk, (0, {}))
-    levels = [_level_count(level, everyone, held) for level in rules.levels]
-    if matching is None or not matching:
-        return levels, everyone
-    return levels, _built(people).filter(matching).order_by().count()
+    return [_level_count(level, everyone, held) for level in rules.levels], everyone
 
 
 def with_status(counts: list[LevelCount], level: ClearanceLevel, status: str) -> int:

@@ -237,12 +237,16 @@ class Scope:
         )
         return learners_of(teams, walking_names=walking_names)
 
-    def people_rows(self, *, sort: bool = False) -> QuerySet[User]:
+    def people_rows(self, *, sort: bool = False, per_person: bool = False) -> QuerySet[User]:
         """The people with the first team (in scope) each learns in, sorted by name. One query.
         `sort`: sorted rather than read through the name index (a few people: see
-        learners.selectors.sorts_its_people)."""
+        learners.selectors.sorts_its_people). `per_person`: the scope asked of each person (a
+        correlated EXISTS) even when sorted, for a filter that names the people to start from
+        (clearance.Rules.names_its_people)."""
         if self._one_team is not None:
-            return self._sorted_people(sort).annotate(team_name=Value(self._one_team.name))
+            return self._sorted_people(sort, per_person).annotate(
+                team_name=Value(self._one_team.name)
+            )
         teams = Membership.objects.filter(
             user=OuterRef("pk"),
             role=Membership.Role.LEARNER,
@@ -250,12 +254,12 @@ class Scope:
         )
         if self.teams is not None:
             teams = teams.filter(team__in=self.teams)
-        return self._sorted_people(sort).annotate(
+        return self._sorted_people(sort, per_person).annotate(
             team_name=Subquery(teams.order_by("team__name").values("team__name")[:1])
         )
 
-    def _sorted_people(self, sort: bool = False) -> QuerySet[User]:
-        people = self.people(walking_names=not sort)
+    def _sorted_people(self, sort: bool = False, per_person: bool = False) -> QuerySet[User]:
+        people = self.people(walking_names=not sort or per_person)
         return people.order_by(name_to_sort() if sort else "display_name", "email", "pk")
 
     @property

@@ -283,20 +283,24 @@ def roster(request):
         level_id, status = form.cleaned_data["level"], form.cleaned_data["status"]
     levels = _chosen_levels(rules, level_id)
     matching = _roster_filter(rules, levels, status) if rules.levels else Q()
-    # On one level, how many match is one of the counts read anyway; counting the people
-    # again would ask about each of them (50 ms for a team of 10,000).
-    counted = bool(matching) and len(levels) == 1
-    counts, found = clearance.counts(
-        rules,
-        scope.people,
-        None if counted else matching,
-        pairs_sql=scope.pairs_sql(),
-        teams_sql=scope.teams_sql(),
+    counts, everyone = clearance.counts(
+        rules, scope.people, pairs_sql=scope.pairs_sql(), teams_sql=scope.teams_sql()
     )
-    if counted:
+    # A filter that names its people ("in these holdings") in a large scope: the scope is asked
+    # of each of them, so that SQLite starts from the holdings, not from each of the scope's
+    # people (a team of 10,000: 3.6 ms a query, 0.8 this way).
+    per_person = not sorts_its_people(everyone) and rules.names_its_people(status)
+    if not matching:
+        found = everyone
+    elif len(levels) == 1:
+        # One of the counts read anyway; counting the people again would ask about each of
+        # them (50 ms for a team of 10,000).
         found = clearance.with_status(counts, levels[0], status)
+    else:
+        found = scope.people(walking_names=per_person).filter(matching).order_by().count()
     if matching:
-        people = _MatchingRows(scope.people_rows(sort=sorts_its_people(found)).filter(matching))
+        rows = scope.people_rows(sort=sorts_its_people(found), per_person=per_person)
+        people = _MatchingRows(rows.filter(matching))
     else:
         people = _RowsOfScope(scope, found)
     page = KnownCountPaginator(people, ROSTER_PER_PAGE, count=found).get_page(
