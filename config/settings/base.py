@@ -123,14 +123,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers work while a writer commits; IMMEDIATE avoids "database is locked"
-    # upgrades from read to write transactions under concurrent requests. A page cache of up
-    # to 64 MB a connection (SQLite's default is 2 MB, filled only as pages are read): a team
-    # page reads several large tables' indexes, and with 2 MB each request read them again
-    # from the operating system (0.5 ms of the roster's 5 at 50,000 learners).
+    # upgrades from read to write transactions under concurrent requests.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-64000;"
-        ),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
